@@ -1,0 +1,124 @@
+"""Every setting of the app in one place, read from environment variables with sensible defaults.
+
+| variable | meaning | default |
+|---|---|---|
+| ``SAPIENS_MEASURE_DATA_DIR`` | database and session artifacts | ``data/`` in a checkout, else the user data folder |
+| ``SAPIENS_MEASURE_MODEL_DIR`` | lite (MediaPipe Tasks) model files | none (then the download cache) |
+| ``SAPIENS_MEASURE_CACHE_DIR`` | where ``fetch lite`` puts model files | the user cache folder |
+| ``SAPIENS2_CHECKPOINT_ROOT`` | first place to look for Sapiens2 checkpoints | none |
+| ``SAPIENS_CHECKPOINT_ROOT`` | the official tools' checkpoint root | ``~/sapiens2_host`` |
+| ``SAPIENS_MEASURE_DEVICE`` | ``auto``, ``cpu``, ``cuda``, ``mps`` | ``auto`` |
+| ``SAPIENS_MEASURE_DTYPE`` | ``auto``, ``float32``, ``bfloat16`` | ``auto`` |
+| ``SAPIENS_MEASURE_SAPIENS2_THRESHOLD`` | keypoint heatmap score below which a point is missing | 0.3 |
+| ``SAPIENS_MEASURE_LITE_THRESHOLD`` | MediaPipe visibility below which a point is missing | 0.5 |
+| ``SAPIENS_MEASURE_MAX_IMAGE_PIXELS`` | decoded images larger than this are refused | 100 000 000 |
+| ``SAPIENS_MEASURE_MAX_VIDEO_FRAMES`` | videos longer than this are refused | 18 000 |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def _user_dir(xdg_var: str, fallback: str) -> Path:
+    base = os.environ.get(xdg_var)
+    return Path(base) if base else Path.home() / fallback
+
+
+def _is_checkout() -> bool:
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "Home.py").is_file()
+
+
+def _float(env: dict[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a number") from None
+    if not lo <= value <= hi:
+        raise InputError(f"{name}={raw} is outside [{lo}, {hi}]")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "auto").strip().lower() or "auto"
+    if value not in choices:
+        raise InputError(f"{name}={value!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The app's settings; build with :func:`load_settings`, override fields with ``dataclasses.replace``."""
+
+    data_dir: Path
+    model_dir: Path | None
+    cache_dir: Path
+    checkpoint_roots: tuple[Path, ...]
+    device: str = "auto"
+    dtype: str = "auto"
+    sapiens2_threshold: float = 0.3
+    lite_threshold: float = 0.5
+    max_image_pixels: int = 100_000_000
+    max_video_frames: int = 18_000
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "sessions.db"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def lite_model_dirs(self) -> tuple[Path, ...]:
+        """Folders searched for lite model files, in order."""
+        dirs = [self.model_dir] if self.model_dir else []
+        return (*dirs, self.cache_dir / "lite")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (default: ``os.environ``). Raises ``InputError`` on bad values."""
+    env = dict(os.environ) if env is None else env
+    if env.get("SAPIENS_MEASURE_DATA_DIR"):
+        data_dir = Path(env["SAPIENS_MEASURE_DATA_DIR"]).expanduser()
+    elif _is_checkout():
+        data_dir = PROJECT_ROOT / "data"
+    else:
+        data_dir = _user_dir("XDG_DATA_HOME", ".local/share") / "sapiens-measure"
+    model_dir = (
+        Path(env["SAPIENS_MEASURE_MODEL_DIR"]).expanduser()
+        if env.get("SAPIENS_MEASURE_MODEL_DIR")
+        else None
+    )
+    cache_dir = (
+        Path(env["SAPIENS_MEASURE_CACHE_DIR"]).expanduser()
+        if env.get("SAPIENS_MEASURE_CACHE_DIR")
+        else _user_dir("XDG_CACHE_HOME", ".cache") / "sapiens-measure"
+    )
+    roots = []
+    if env.get("SAPIENS2_CHECKPOINT_ROOT"):
+        roots.append(Path(env["SAPIENS2_CHECKPOINT_ROOT"]).expanduser())
+    roots.append(Path(env.get("SAPIENS_CHECKPOINT_ROOT") or "~/sapiens2_host").expanduser())
+    return Settings(
+        data_dir=data_dir,
+        model_dir=model_dir,
+        cache_dir=cache_dir,
+        checkpoint_roots=tuple(roots),
+        device=_choice(env, "SAPIENS_MEASURE_DEVICE", DEVICES),
+        dtype=_choice(env, "SAPIENS_MEASURE_DTYPE", DTYPES),
+        sapiens2_threshold=_float(env, "SAPIENS_MEASURE_SAPIENS2_THRESHOLD", 0.3, 0.0, 1e6),
+        lite_threshold=_float(env, "SAPIENS_MEASURE_LITE_THRESHOLD", 0.5, 0.0, 1.0),
+        max_image_pixels=int(_float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", 100_000_000, 1, 1e10)),
+        max_video_frames=int(_float(env, "SAPIENS_MEASURE_MAX_VIDEO_FRAMES", 18_000, 1, 1e7)),
+    )

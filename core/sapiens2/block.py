@@ -1,0 +1,39 @@
+"""The transformer block: SwiGLU feed-forward and the pre-norm residual wiring (SPEC 2.4)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.sapiens2.attention import GroupedQueryAttention
+from core.sapiens2.norm import RMSNorm
+
+
+class SwiGLU(nn.Module):
+    """``w3(silu(a) * b)`` with ``[a | b] = w12(x)``: gate first, value second, hidden = ffn_dim."""
+
+    def __init__(self, dim: int, ffn_dim: int) -> None:
+        super().__init__()
+        self.w12 = nn.Linear(dim, 2 * ffn_dim)
+        self.w3 = nn.Linear(ffn_dim, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = self.w12(x).chunk(2, dim=-1)
+        return self.w3(F.silu(a) * b)
+
+
+class TransformerBlock(nn.Module):
+    """``x + attn(ln1(x))`` (layer scale inside ``attn``) then ``x + ffn(ln2(x))`` (no layer scale)."""
+
+    def __init__(self, dim: int, *, num_heads: int, num_kv_heads: int, head_dim: int, ffn_dim: int) -> None:
+        super().__init__()
+        self.ln1 = RMSNorm(dim)
+        self.attn = GroupedQueryAttention(dim, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim)
+        self.ln2 = RMSNorm(dim)
+        self.ffn = SwiGLU(dim, ffn_dim)
+
+    def forward(self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """x: (B, N, C); rope: (sin, cos) tables for the N - prefix patch tokens."""
+        x = x + self.attn(self.ln1(x), rope)
+        return x + self.ffn(self.ln2(x))
