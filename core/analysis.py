@@ -1,0 +1,193 @@
+"""The glue between backends, measurements and results, shared by the CLI, the pages and batch runs.
+
+``analyze_posture`` measures one person in one image; ``analyze_gait_video`` tracks one person
+through a video and computes gait parameters. Both return the rows the store saves and the
+``backend_info`` that produced them. The measurement, tracking and video modules are imported inside
+the functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError, NoPersonFound
+from core.keypoints import Pose, PoseSeries
+
+
+@dataclass(frozen=True)
+class PostureResult:
+    """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
+    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows."""
+
+    pose: Pose
+    measures: dict[str, float]
+    backend_info: dict[str, object]
+    rows: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class GaitAnalysis:
+    """result: ``core.measure.gait.GaitResult``; series: the tracked ``PoseSeries``; rows: store rows;
+    n_frames: frames analysed (after ``every``)."""
+
+    result: object
+    series: PoseSeries
+    backend_info: dict[str, object]
+    rows: pd.DataFrame
+    n_frames: int
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    if (
+        not isinstance(image, np.ndarray)
+        or image.ndim != 3
+        or image.shape[2] != 3
+        or image.size == 0
+    ):
+        shape = getattr(image, "shape", None)
+        raise InputError(
+            f"expected an RGB image (H, W, 3), got {type(image).__name__} of shape {shape}"
+        )
+    if image.dtype != np.uint8:
+        raise InputError(f"expected an RGB uint8 image, got dtype {image.dtype}")
+    return image
+
+
+def analyze_posture(
+    image: np.ndarray,
+    backend: object,
+    *,
+    point: tuple[float, float] | None = None,
+    view: str = "front",
+) -> PostureResult:
+    """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
+
+    Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
+    """
+    from core.backends.tracking import select_person
+    from core.measure.posture import posture_measures
+    from core.measure.summary import posture_rows
+
+    if view not in ("front", "side"):
+        raise InputError(f"view must be 'front' or 'side', got {view!r}")
+    poses = backend.estimate_pose(_check_image(image))
+    pose = select_person(poses, point) if poses else None
+    if pose is None:
+        where = f" at {point[0]:g},{point[1]:g}" if point is not None else ""
+        raise NoPersonFound(
+            f"no person found in the image{where}; use a photo with the whole body visible"
+        )
+    measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
+    return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+def _frames_from(path: Path, every: int) -> tuple[Iterator[_Frame], int | None]:
+    """Frames as (index, time_s, RGB image) plus the expected count (or None when unknown)."""
+    try:
+        from core.video import iter_frames, probe_video
+    except ImportError:
+        return _cv2_frames(path, every)
+    try:
+        total = math.ceil(int(probe_video(path).n_frames) / every)
+    except (AttributeError, TypeError, ValueError):
+        total = None
+
+    def gen() -> Iterator[_Frame]:
+        for f in iter_frames(path, every=every):
+            image = getattr(f, "image", None)
+            if image is None:
+                image = f.rgb
+            yield _Frame(int(f.index), float(f.time_s), image)
+
+    return gen(), total
+
+
+def _cv2_frames(path: Path, every: int) -> tuple[Iterator[_Frame], int | None]:
+    # Stand-in until core.video exists: real timestamps from the container, RGB order.
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise InputError(f"{path} is not a readable video")
+    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+
+    def gen() -> Iterator[_Frame]:
+        try:
+            index = 0
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                if index % every == 0:
+                    ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+                    t = index / fps if fps > 0 else ms / 1000.0
+                    yield _Frame(index, float(t), cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                index += 1
+        finally:
+            cap.release()
+
+    return gen(), (math.ceil(count / every) if count > 0 else None)
+
+
+def analyze_gait_video(
+    path: Path | str,
+    backend: object,
+    *,
+    every: int = 1,
+    progress: Callable[[int, int | None], None] | None = None,
+    height_m: float | None = None,
+) -> GaitAnalysis:
+    """Track one walking person through the video at ``path`` and compute gait parameters.
+
+    every: analyse every N-th frame. progress(done, total) is called after each analysed frame
+    (total None when unknown). Raises ``InputError`` for an unreadable or empty video and
+    ``NoPersonFound`` when no frame holds a person. Too few steps is not an error: the result then
+    carries nulls and a warning (``core.measure.gait``).
+    """
+    from core.backends.tracking import PersonTracker
+    from core.measure.gait import analyze_gait
+    from core.measure.summary import gait_rows
+
+    if not isinstance(every, int) or every < 1:
+        raise InputError(f"--every must be a whole number >= 1, got {every!r}")
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise InputError(f"{path} does not exist or is empty")
+    frames, total = _frames_from(path, every)
+    tracker = PersonTracker()
+    poses: list[Pose | None] = []
+    times: list[float] = []
+    indices: list[int] = []
+    size = (0, 0)
+    for frame in frames:
+        image = _check_image(frame.image)
+        size = (int(image.shape[1]), int(image.shape[0]))
+        found = backend.estimate_pose(image, timestamp_ms=int(round(frame.time_s * 1000)))
+        poses.append(tracker.update(found))
+        times.append(frame.time_s)
+        indices.append(frame.index)
+        if progress is not None:
+            progress(len(poses), total)
+    if not poses:
+        raise InputError(f"{path} holds no video frames")
+    if all(p is None for p in poses):
+        raise NoPersonFound(
+            f"no person found in any of the {len(poses)} analysed frames of {path.name}"
+        )
+    series = PoseSeries.from_poses(poses, np.asarray(times), np.asarray(indices), size)
+    result = analyze_gait(series, height_m=height_m)
+    return GaitAnalysis(result, series, dict(backend.describe()), gait_rows(result), len(poses))

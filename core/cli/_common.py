@@ -1,0 +1,147 @@
+"""Helpers the CLI commands share: loading a backend and an image, JSON without NaN, the subject check.
+
+Not a command itself (the leading underscore keeps ``core.cli`` from registering it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.config import load_settings
+from core.errors import InputError, ModelNotAvailable
+from core.store import Store, Subject
+
+BACKENDS = ("auto", "lite", "sapiens2")
+
+
+def add_backend_options(parser: Any) -> None:
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="auto", help="vision backend (default: auto)"
+    )
+    parser.add_argument(
+        "--size", default="0.4b", help="Sapiens2 size: 0.4b, 0.8b, 1b or 5b (default 0.4b)"
+    )
+
+
+def load_backend(name: str, size: str) -> Any:
+    """The backend the user asked for, via ``core.backends.selection.get_backend``."""
+    try:
+        from core.backends.selection import get_backend
+    except ImportError as exc:
+        raise ModelNotAvailable(f"no backends are installed in this build ({exc})") from None
+    return get_backend(name, size=size)
+
+
+def read_input_file(path: str | Path) -> bytes:
+    """The bytes of a user-given file; ``InputError`` when missing, unreadable or empty."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
+    if not data:
+        raise InputError(f"{path} is empty")
+    return data
+
+
+def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
+    """RGB uint8 (H, W, 3) from encoded bytes, via ``core.imaging.decode`` (cv2 while it is absent)."""
+    max_pixels = load_settings().max_image_pixels
+    try:
+        from core.imaging.decode import decode_image
+    except ImportError:
+        import cv2
+
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise InputError(
+                f"{name} is not an image this app can read (JPEG, PNG, WebP)"
+            ) from None
+        if bgr.shape[0] * bgr.shape[1] > max_pixels:
+            raise InputError(f"{name} has more than {max_pixels} pixels") from None
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return decode_image(data, max_pixels=max_pixels)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parse_point(text: str | None) -> tuple[float, float] | None:
+    """``"X,Y"`` in pixels -> (x, y)."""
+    if text is None:
+        return None
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--point must be X,Y in pixels, e.g. 320,240 (got {text!r})") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InputError(f"--point must be finite numbers (got {text!r})")
+    return x, y
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types, with NaN and infinities as None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "item"):
+        return json_safe(value.item())
+    return str(value)
+
+
+def print_json(obj: dict) -> None:
+    print(json.dumps(json_safe(obj), allow_nan=False, ensure_ascii=False))
+
+
+def consented_subject(store: Store, label: str) -> Subject:
+    """The subject to save into: it must exist and have consent recorded."""
+    subject = store.find_subject(label)
+    if subject is None:
+        raise InputError(
+            f"no subject labelled {label!r}; create it first with "
+            f"`python -m core subject add {label} --consent` (after the person has consented)"
+        )
+    if not subject.consent:
+        raise InputError(
+            f"subject {label!r} has no consent recorded; record it with `python -m core subject consent {label}`"
+        )
+    return subject
+
+
+def fmt_value(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.1f}"
+
+
+def warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr)

@@ -1,0 +1,135 @@
+"""``python -m core gait VIDEO``: cadence, step times, symmetry and heel strikes from a walking video.
+
+``--json`` prints one object whose keys are a fixed contract (see ``REQUIRED_KEYS``); values that
+cannot be computed are null and ``warnings`` says why. Too few steps is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli._common import (
+    add_backend_options,
+    consented_subject,
+    file_sha256,
+    fmt_value,
+    load_backend,
+    print_json,
+    read_input_file,
+)
+from core.errors import InputError
+from core.store import Store
+
+REQUIRED_KEYS = (
+    "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s",
+    "step_time_right_s", "symmetry_index_step_time_pct", "walking_direction", "heel_strikes",
+    "warnings",
+)  # fmt: skip
+
+
+def gait_payload(analysis) -> dict:
+    """The CLI's JSON object from a ``GaitAnalysis``: every required key present."""
+    payload = {key: None for key in REQUIRED_KEYS}
+    payload.update(analysis.result.to_dict())
+    info = analysis.backend_info
+    payload["backend"] = info.get("backend")
+    payload["model"] = info.get("model")
+    payload["size"] = info.get("size")
+    payload["dtype"] = info.get("dtype")
+    if payload["n_frames_used"] is None:
+        payload["n_frames_used"] = analysis.series.n_frames_used
+    payload["n_frames_analysed"] = analysis.n_frames
+    payload["heel_strikes"] = list(payload["heel_strikes"] or [])
+    payload["warnings"] = [str(w) for w in payload["warnings"] or []]
+    return payload
+
+
+def _progress(done: int, total: int | None) -> None:
+    of = f"/{total}" if total else ""
+    print(f"\rframe {done}{of}", end="", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.analysis import analyze_gait_video
+
+    if args.every < 1:
+        raise InputError(f"--every must be >= 1 (got {args.every})")
+    store = Store() if args.save else None
+    try:
+        subject = consented_subject(store, args.save) if store else None
+        path = Path(args.video)
+        read_input_file(path)  # one clear error for missing / empty / unreadable files
+        height = (
+            args.height_m if args.height_m is not None else (subject.height_m if subject else None)
+        )
+        backend = load_backend(args.backend, args.size)
+        analysis = analyze_gait_video(
+            path,
+            backend,
+            every=args.every,
+            height_m=height,
+            progress=_progress if args.progress else None,
+        )
+        if args.progress:
+            print(file=sys.stderr)
+        payload = gait_payload(analysis)
+        if store and subject:
+            payload["session_id"] = store.save_session(
+                subject.id,
+                kind="gait",
+                backend_info=analysis.backend_info,
+                source_hash=file_sha256(path),
+                measurements=analysis.rows,
+                notes=args.notes,
+                params={
+                    "every": args.every,
+                    "height_m": height,
+                    "backend": args.backend,
+                    "size": args.size,
+                },
+            )
+    finally:
+        if store:
+            store.close()
+    if args.json:
+        print_json(payload)
+    else:
+        print(
+            f"{payload['backend']} / {payload['model']}: {payload['n_frames_used']} frames with the subject"
+        )
+        for key in (
+            "n_steps",
+            "cadence_spm",
+            "step_time_left_s",
+            "step_time_right_s",
+            "symmetry_index_step_time_pct",
+        ):
+            value = payload[key]
+            print(f"  {key:32s} {value if isinstance(value, int) else fmt_value(value)}")
+        print(f"  {'walking_direction':32s} {payload['walking_direction'] or 'n/a'}")
+        for w in payload["warnings"]:
+            print(f"warning: {w}", file=sys.stderr)
+        if "session_id" in payload:
+            print(f"saved as session {payload['session_id']} of {args.save!r}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gait", help="gait events and parameters from a walking video (side view)")
+    p.add_argument("video", help="video file (MP4, MOV, WebM, AVI)")
+    add_backend_options(p)
+    p.add_argument(
+        "--every", type=int, default=1, metavar="N", help="analyse every N-th frame (default 1)"
+    )
+    p.add_argument(
+        "--height-m", type=float, default=None, help="body height in metres (else the subject's)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--save", metavar="SUBJECT", help="save a session for this subject label (needs consent)"
+    )
+    p.add_argument("--notes", default="", help="notes stored with the saved session")
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.set_defaults(func=_run)

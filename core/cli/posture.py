@@ -1,0 +1,116 @@
+"""``python -m core posture IMAGE``: joint angles, tilts and lean of one person in a photo.
+
+``--json`` prints one object whose keys are a fixed contract for outside tools: backend, model,
+size, dtype, measures (name -> number or null). ``--save SUBJECT`` stores the session.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.cli._common import (
+    add_backend_options,
+    consented_subject,
+    decode_image_bytes,
+    fmt_value,
+    load_backend,
+    parse_point,
+    print_json,
+    read_input_file,
+    sha256_hex,
+)
+from core.store import Store
+
+#: Measures the JSON always carries (null when not visible), whatever the measurement module adds.
+REQUIRED_MEASURES = (
+    "left_knee_angle_deg", "right_knee_angle_deg", "left_hip_angle_deg", "right_hip_angle_deg",
+    "left_elbow_angle_deg", "right_elbow_angle_deg", "neck_flexion_deg", "trunk_lean_deg",
+    "shoulder_tilt_deg", "hip_tilt_deg",
+)  # fmt: skip
+
+
+def _overlay_png(image, pose) -> dict[str, bytes]:
+    # The overlay is a convenience: without the imaging module the session is saved without it.
+    try:
+        from core.imaging.decode import encode_png
+        from core.imaging.overlay import draw_pose
+    except ImportError:
+        return {}
+    return {"overlay.png": encode_png(draw_pose(image, pose))}
+
+
+def posture_payload(result, *, size: str) -> dict:
+    info = result.backend_info
+    measures = {name: None for name in REQUIRED_MEASURES}
+    measures.update(result.measures)
+    return {
+        "backend": info.get("backend"),
+        "model": info.get("model"),
+        "size": info.get("size"),
+        "dtype": info.get("dtype"),
+        "device": info.get("device"),
+        "threshold": info.get("threshold"),
+        "measures": measures,
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.analysis import analyze_posture
+
+    point = parse_point(args.point)
+    store = Store() if args.save else None
+    try:
+        # The subject is checked before the (slow) analysis, so a typo fails fast and nothing is stored.
+        subject = consented_subject(store, args.save) if store else None
+        data = read_input_file(args.image)
+        image = decode_image_bytes(data, Path(args.image).name)
+        backend = load_backend(args.backend, args.size)
+        result = analyze_posture(image, backend, point=point, view=args.view)
+        payload = posture_payload(result, size=args.size)
+        if store and subject:
+            payload["session_id"] = store.save_session(
+                subject.id,
+                kind="posture",
+                backend_info=result.backend_info,
+                source_hash=sha256_hex(data),
+                measurements=result.rows,
+                artifacts=_overlay_png(image, result.pose),
+                notes=args.notes,
+                params={
+                    "view": args.view,
+                    "point": point,
+                    "backend": args.backend,
+                    "size": args.size,
+                },
+            )
+    finally:
+        if store:
+            store.close()
+    if args.json:
+        print_json(payload)
+    else:
+        print(f"{payload['backend']} / {payload['model']} (2D image-plane angles, degrees)")
+        for name, value in payload["measures"].items():
+            print(f"  {name:32s} {fmt_value(value)}")
+        if "session_id" in payload:
+            print(f"saved as session {payload['session_id']} of {args.save!r}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("posture", help="joint angles and posture of one person in a photo")
+    p.add_argument("image", help="photo (JPEG, PNG, WebP)")
+    add_backend_options(p)
+    p.add_argument(
+        "--point", metavar="X,Y", help="measure the person at this pixel instead of the largest"
+    )
+    p.add_argument(
+        "--view", choices=("front", "side"), default="front", help="camera view (default front)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--save", metavar="SUBJECT", help="save a session for this subject label (needs consent)"
+    )
+    p.add_argument("--notes", default="", help="notes stored with the saved session")
+    p.set_defaults(func=_run)

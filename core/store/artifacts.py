@@ -1,0 +1,109 @@
+"""Session artifact files (overlays, crops, videos): written atomically, named from ids, never labels.
+
+Each session's files live in ``artifacts/<session uid>/``, named ``<n><ext>`` where ``n`` counts the
+artifacts and ``ext`` is taken from the artifact's name only when it is a short alphanumeric suffix.
+A file is written under a temporary name, fsynced and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import InputError
+
+TMP_PREFIX = ".tmp-"
+_EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+MAX_NAME_CHARS = 128
+
+
+@dataclass(frozen=True)
+class WrittenArtifact:
+    name: str
+    relpath: str  # relative to the artifacts folder, always "<uid>/<file>"
+    size_bytes: int
+    sha256: str
+
+
+def validate_artifacts(artifacts: dict[str, bytes] | None) -> dict[str, bytes]:
+    """Check names (text, 1-128 chars, no control characters) and contents (bytes)."""
+    if artifacts is None:
+        return {}
+    if not isinstance(artifacts, dict):
+        raise InputError(
+            f"artifacts must be a dict of name -> bytes, got {type(artifacts).__name__}"
+        )
+    for name, data in artifacts.items():
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_CHARS:
+            raise InputError(
+                f"artifact name {name!r} must be text of 1-{MAX_NAME_CHARS} characters"
+            )
+        if any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise InputError(f"artifact name {name!r} contains control characters")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InputError(f"artifact {name!r} must be bytes, got {type(data).__name__}")
+    return artifacts
+
+
+def _fsync_dir(path: Path) -> None:
+    # The rename is only durable once the folder entry is on disk.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, rename."""
+    tmp = path.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_session_artifacts(
+    root: Path, uid: str, artifacts: dict[str, bytes]
+) -> list[WrittenArtifact]:
+    """Write every artifact into ``root/uid/``; on any failure the folder is removed and the error raised."""
+    folder = root / uid
+    written = []
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+        for n, (name, data) in enumerate(artifacts.items()):
+            match = _EXT.search(name)
+            filename = f"{n:03d}{match.group(0).lower() if match else '.bin'}"
+            data = bytes(data)
+            write_file_atomic(folder / filename, data)
+            written.append(
+                WrittenArtifact(
+                    name, f"{uid}/{filename}", len(data), hashlib.sha256(data).hexdigest()
+                )
+            )
+    except BaseException:
+        remove_tree(folder)
+        raise
+    return written
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a session folder; a folder already gone is fine."""
+    shutil.rmtree(path, ignore_errors=True)

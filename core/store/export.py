@@ -1,0 +1,123 @@
+"""CSV export of sessions and subjects, safe to open in a spreadsheet.
+
+Three shapes (columns documented in ``docs/EXPORT.md``): a tidy long CSV per session, a wide per-frame
+CSV per session (one column per ``metric[_side]``), and a per-subject long CSV of all its sessions.
+Text cells that a spreadsheet would run as a formula (starting with ``= + - @``, TAB or CR) get a
+leading single quote; numeric columns are written as numbers, so ``-3.2`` stays ``-3.2``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.store.records import Session
+from core.store.store import Store
+
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"); LF added
+#: because some importers trim a leading newline and then see the next character.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: Columns of the long CSVs, in order.
+LONG_COLUMNS = (
+    "session_id", "subject_label", "kind", "created_utc", "backend", "model", "size", "device",
+    "dtype", "threshold", "source_hash", "frame", "time_s", "metric", "side", "value", "unit", "notes",
+)  # fmt: skip
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text cell that starts like a formula with ``'``; anything else is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell (and column name) guarded; numeric columns are left untouched."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """UTF-8 CSV text with a header row; newline inside a cell is quoted, floats keep full precision."""
+    return neutralise_frame(df).to_csv(index=False, lineterminator="\n")
+
+
+def _store(store: Store | None) -> Store:
+    return store if store is not None else Store()
+
+
+def _long_frame(store: Store, session: Session) -> pd.DataFrame:
+    rows = store.load_measurements(session.id)
+    label = store.get_subject(session.subject_id).label
+    meta = {
+        "session_id": session.id,
+        "subject_label": label,
+        "kind": session.kind,
+        "created_utc": session.created_utc,
+        "backend": session.backend,
+        "model": session.model,
+        "size": session.size,
+        "device": session.device,
+        "dtype": session.dtype,
+        "threshold": session.threshold,
+        "source_hash": session.source_hash,
+        "notes": session.notes,
+    }
+    for name, value in meta.items():
+        rows[name] = pd.Series(
+            [value] * len(rows), index=rows.index, dtype=object if isinstance(value, str) else None
+        )
+    rows["threshold"] = pd.to_numeric(rows["threshold"])
+    return rows[list(LONG_COLUMNS)]
+
+
+def session_long_csv(session_id: int, *, store: Store | None = None) -> str:
+    """One row per measurement of the session, with the session's provenance on every row."""
+    store = _store(store)
+    return to_csv_text(_long_frame(store, store.get_session(session_id)))
+
+
+def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.DataFrame:
+    """One row per frame: ``frame``, ``time_s``, then a column per ``metric`` or ``metric_side``.
+
+    Columns appear in the order the metrics were first saved. A whole-image session (posture) has
+    one row with an empty frame.
+    """
+    rows = _store(store).load_measurements(session_id)
+    if rows.empty:
+        return pd.DataFrame(columns=["frame", "time_s"])
+    rows = rows.copy()
+    rows["column"] = [m if not s else f"{m}_{s}" for m, s in zip(rows["metric"], rows["side"])]
+    order = list(dict.fromkeys(rows["column"]))
+    # A frame key of -1 stands in for "no frame" so pivot does not drop those rows.
+    rows["_frame"] = rows["frame"].fillna(-1).astype(int)
+    wide = rows.pivot_table(
+        index="_frame", columns="column", values="value", aggfunc="first", dropna=False
+    )
+    wide = wide.reindex(columns=order)
+    times = rows.groupby("_frame")["time_s"].first()
+    wide.insert(0, "time_s", times.reindex(wide.index).to_numpy())
+    wide.insert(0, "frame", pd.array([None if f < 0 else f for f in wide.index], dtype="Int64"))
+    wide.columns.name = None
+    return wide.reset_index(drop=True)
+
+
+def session_wide_csv(session_id: int, *, store: Store | None = None) -> str:
+    """:func:`session_wide_frame` as CSV text."""
+    return to_csv_text(session_wide_frame(session_id, store=store))
+
+
+def subject_csv(subject_id: int, *, store: Store | None = None) -> str:
+    """Every measurement of every session of the subject, long format (:data:`LONG_COLUMNS`)."""
+    store = _store(store)
+    store.get_subject(subject_id)  # a clear error for an unknown id
+    frames = [_long_frame(store, s) for s in store.list_sessions(subject_id)]
+    frames = [f for f in frames if not f.empty]
+    df = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(LONG_COLUMNS))
+    )
+    return to_csv_text(df)

@@ -1,0 +1,382 @@
+"""The session store: subjects, sessions, long-format measurements and artifact files in one place.
+
+SQLite in WAL mode holds the rows; artifact files sit next to it. ``save_session`` is one
+transaction: the files are written (atomically) inside it and removed again if anything fails, so a
+session is either complete or absent. Each thread gets its own connection; writers inside one
+process are serialised by a lock, writers in other processes by SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from core.config import Settings, load_settings
+from core.errors import InputError, StorageError
+from core.store import artifacts as files
+from core.store.db import connect, ensure_private_dir, storage_error
+from core.store.records import (
+    MEASUREMENT_COLUMNS,
+    Session,
+    Subject,
+    measurement_rows,
+    optional_float,
+    params_json,
+    validate_kind,
+    validate_label,
+    validate_notes,
+)
+from core.store.schema import migrate
+
+_SESSION_COLS = (
+    "id, uid, subject_id, kind, created_utc, backend, model, size, device, dtype, threshold, "
+    "source_hash, notes, params_json"
+)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class Store:
+    """The SQLite session store of ``settings.data_dir`` (default: :func:`core.config.load_settings`).
+
+    Opening creates the data folder (owner-only) and database and migrates an older schema.
+    Raises ``StorageError`` when the folder or file cannot be used.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.data_dir = Path(self.settings.data_dir)
+        self.db_path = Path(self.settings.db_path)
+        self.artifacts_dir = Path(self.settings.artifacts_dir)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        ensure_private_dir(self.data_dir)
+        with self._write_lock:
+            try:
+                migrate(self._conn())
+            except sqlite3.Error as exc:
+                raise storage_error(exc, f"prepare the database {self.db_path}") from exc
+
+    # -- connections and transactions -------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.db_path)
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened (from any thread)."""
+        with self._conns_lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; any failure rolls it back, SQLite/OS failures become StorageError."""
+        with self._write_lock:
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    # The original error is the one the user needs, not a failed rollback.
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error | OSError):
+                    raise storage_error(exc, action) from exc
+                raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self._conn().execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise storage_error(exc, f"read {self.db_path}") from exc
+
+    # -- subjects ---------------------------------------------------------------------------
+    def create_subject(
+        self,
+        label: str,
+        *,
+        height_m: float | None = None,
+        birth_year: int | None = None,
+        consent: bool = False,
+    ) -> int:
+        """Add a subject; returns its id. Raises ``InputError`` for a bad or already used label."""
+        label = validate_label(label)
+        height = optional_float(height_m, "height_m", 0.3, 3.0)
+        year = optional_float(birth_year, "birth_year", 1900, datetime.now(timezone.utc).year)
+        now = _now()
+        with self._write("add the subject") as conn:
+            if conn.execute("SELECT 1 FROM subjects WHERE label = ?", (label,)).fetchone():
+                raise InputError(f"a subject labelled {label!r} already exists")
+            cur = conn.execute(
+                "INSERT INTO subjects (label, height_m, birth_year, consent, consent_date, created_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (label, height, None if year is None else int(year), int(bool(consent)),
+                 now[:10] if consent else None, now),
+            )  # fmt: skip
+            return int(cur.lastrowid)
+
+    def record_consent(
+        self, subject_id: int, *, consent: bool = True, date: str | None = None
+    ) -> None:
+        """Record (or withdraw, ``consent=False``) a subject's consent; ``date`` defaults to today (UTC)."""
+        with self._write("record consent") as conn:
+            self._require_subject(conn, subject_id)
+            day = (date or _now()[:10]) if consent else None
+            conn.execute(
+                "UPDATE subjects SET consent = ?, consent_date = ? WHERE id = ?",
+                (int(bool(consent)), day, subject_id),
+            )
+
+    def list_subjects(self) -> list[Subject]:
+        rows = self._read(
+            "SELECT id, label, height_m, birth_year, consent, consent_date, created_utc "
+            "FROM subjects ORDER BY label"
+        )
+        return [Subject(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+
+    def get_subject(self, subject_id: int) -> Subject:
+        for subject in self._subjects_where("id = ?", (subject_id,)):
+            return subject
+        raise InputError(f"no subject with id {subject_id}")
+
+    def find_subject(self, label: str) -> Subject | None:
+        """The subject with this exact label, or None."""
+        found = self._subjects_where("label = ?", (validate_label(label),))
+        return found[0] if found else None
+
+    def _subjects_where(self, where: str, args: tuple) -> list[Subject]:
+        rows = self._read(
+            "SELECT id, label, height_m, birth_year, consent, consent_date, created_utc "
+            f"FROM subjects WHERE {where}",
+            args,
+        )
+        return [Subject(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+
+    @staticmethod
+    def _require_subject(conn: sqlite3.Connection, subject_id: int) -> None:
+        if not conn.execute("SELECT 1 FROM subjects WHERE id = ?", (subject_id,)).fetchone():
+            raise InputError(
+                f"no subject with id {subject_id}; add one with `python -m core subject add`"
+            )
+
+    def delete_subject(self, subject_id: int) -> None:
+        """Erase a subject: every session, measurement and artifact file, then VACUUM the file.
+
+        After this nothing of the subject remains in the database file or its WAL (secure_delete
+        zeroes the freed pages, VACUUM rebuilds the file, the checkpoint truncates the WAL).
+        """
+        with self._write("delete the subject") as conn:
+            self._require_subject(conn, subject_id)
+            uids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT uid FROM sessions WHERE subject_id = ?", (subject_id,)
+                )
+            ]
+            conn.execute("DELETE FROM subjects WHERE id = ?", (subject_id,))  # cascades
+        for uid in uids:
+            files.remove_tree(self.artifacts_dir / uid)
+        self.vacuum()
+
+    def vacuum(self) -> None:
+        """Rebuild the database file and empty the WAL, so deleted data is gone from disk."""
+        with self._write_lock:
+            conn = self._conn()
+            try:
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise storage_error(exc, "compact the database") from exc
+
+    # -- sessions ---------------------------------------------------------------------------
+    def save_session(
+        self,
+        subject_id: int,
+        *,
+        kind: str,
+        backend_info: dict,
+        source_hash: str,
+        measurements: pd.DataFrame,
+        artifacts: dict[str, bytes] | None = None,
+        notes: str = "",
+        params: dict | None = None,
+    ) -> int:
+        """Store one session in one transaction; returns its id.
+
+        ``backend_info``: ``Backend.describe()`` (backend, model, size, device, dtype, threshold).
+        ``measurements``: DataFrame with columns frame, time_s, metric, side, value, unit.
+        ``artifacts``: name -> file bytes, written atomically next to the database.
+        On any failure nothing remains: no session row, no measurement, no artifact file.
+        """
+        kind = validate_kind(kind)
+        notes = validate_notes(notes)
+        rows = measurement_rows(measurements)
+        blobs = files.validate_artifacts(artifacts)
+        p_json, p_hash = params_json(params)
+        if not isinstance(backend_info, dict):
+            raise InputError("backend_info must be a dict such as Backend.describe() returns")
+        info = {
+            k: str(backend_info.get(k) or "")
+            for k in ("backend", "model", "size", "device", "dtype")
+        }
+        threshold = optional_float(backend_info.get("threshold"), "threshold", 0.0, 1e6)
+        uid = uuid.uuid4().hex
+        wrote_files = False
+        try:
+            with self._write("save the session") as conn:
+                self._require_subject(conn, subject_id)
+                cur = conn.execute(
+                    "INSERT INTO sessions (uid, subject_id, kind, created_utc, backend, model, size, device, "
+                    "dtype, threshold, source_hash, notes, params_json, params_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (uid, subject_id, kind, _now(), info["backend"], info["model"], info["size"],
+                     info["device"], info["dtype"], threshold, str(source_hash or ""), notes, p_json, p_hash),
+                )  # fmt: skip
+                session_id = int(cur.lastrowid)
+                conn.executemany(
+                    "INSERT INTO measurements (session_id, frame, time_s, metric, side, value, unit) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(session_id, *row) for row in rows],
+                )
+                if blobs:
+                    wrote_files = True
+                    written = files.write_session_artifacts(self.artifacts_dir, uid, blobs)
+                    conn.executemany(
+                        "INSERT INTO artifacts (session_id, name, relpath, size_bytes, sha256) VALUES (?, ?, ?, ?, ?)",
+                        [(session_id, a.name, a.relpath, a.size_bytes, a.sha256) for a in written],
+                    )
+        except BaseException:
+            if wrote_files:
+                files.remove_tree(self.artifacts_dir / uid)
+            raise
+        return session_id
+
+    def _session_from_row(self, r: tuple) -> Session:
+        arts = self._read(
+            "SELECT name, relpath FROM artifacts WHERE session_id = ? ORDER BY relpath", (r[0],)
+        )
+        return Session(
+            *r[:13],
+            params=json.loads(r[13] or "{}"),
+            artifacts={name: self.artifacts_dir / rel for name, rel in arts},
+        )
+
+    def get_session(self, session_id: int) -> Session:
+        rows = self._read(f"SELECT {_SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            raise InputError(f"no session with id {session_id}")
+        return self._session_from_row(rows[0])
+
+    def list_sessions(self, subject_id: int | None = None) -> list[Session]:
+        """Sessions of one subject (or all), oldest first."""
+        where, args = (
+            ("WHERE subject_id = ?", (subject_id,)) if subject_id is not None else ("", ())
+        )
+        rows = self._read(
+            f"SELECT {_SESSION_COLS} FROM sessions {where} ORDER BY created_utc, id", args
+        )
+        return [self._session_from_row(r) for r in rows]
+
+    def load_measurements(self, session_id: int) -> pd.DataFrame:
+        """The session's rows in saved order: frame (Int64, <NA> for whole-image measures), time_s
+        (float, s), metric, side ('' when none), value (float, NaN when not measurable), unit."""
+        self.get_session(session_id)  # a clear error for an unknown id
+        rows = self._read(
+            "SELECT frame, time_s, metric, side, value, unit FROM measurements WHERE session_id = ? ORDER BY rowid",
+            (session_id,),
+        )
+        df = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
+        df["frame"] = df["frame"].astype("Int64")
+        df["time_s"] = df["time_s"].astype(float)
+        df["value"] = df["value"].astype(float)
+        return df
+
+    def load_artifact(self, session_id: int, name: str) -> bytes:
+        path = self.get_session(session_id).artifacts.get(name)
+        if path is None:
+            raise InputError(f"session {session_id} has no artifact named {name!r}")
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise storage_error(exc, f"read the artifact {name!r}") from exc
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove one session with its measurements and artifact files."""
+        with self._write("delete the session") as conn:
+            row = conn.execute("SELECT uid FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise InputError(f"no session with id {session_id}")
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        files.remove_tree(self.artifacts_dir / row[0])
+
+    def find_session_by_hash(
+        self, source_hash: str, params: dict | None = None, *, subject_id: int | None = None
+    ) -> int | None:
+        """The newest session made from the same source file with the same params, or None (result cache)."""
+        _, p_hash = params_json(params)
+        sql = "SELECT id FROM sessions WHERE source_hash = ? AND params_hash = ?"
+        args: tuple = (source_hash, p_hash)
+        if subject_id is not None:
+            sql, args = sql + " AND subject_id = ?", (*args, subject_id)
+        rows = self._read(sql + " ORDER BY created_utc DESC, id DESC LIMIT 1", args)
+        return int(rows[0][0]) if rows else None
+
+    # -- housekeeping -----------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        """True when the store holds no subject and no artifact file."""
+        has_rows = bool(self._read("SELECT 1 FROM subjects LIMIT 1"))
+        has_files = self.artifacts_dir.is_dir() and any(self.artifacts_dir.iterdir())
+        return not has_rows and not has_files
+
+    def sweep_orphans(self, *, min_age_s: float = 3600.0) -> int:
+        """Remove artifact folders no committed session owns (left by a killed process); returns how many.
+
+        Only entries older than ``min_age_s`` go, so a save in flight in another process is safe.
+        """
+        if not self.artifacts_dir.is_dir():
+            return 0
+        known = {r[0] for r in self._read("SELECT uid FROM sessions")}
+        removed = 0
+        for entry in self.artifacts_dir.iterdir():
+            try:
+                age = time.time() - entry.stat().st_mtime
+            except OSError:
+                continue
+            if entry.name not in known and age >= min_age_s:
+                if entry.is_dir():
+                    files.remove_tree(entry)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+__all__ = ["Store", "StorageError"]

@@ -1,0 +1,68 @@
+"""``subject``, ``export``, ``backup`` and ``restore`` commands, and ``python -m core --help``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+from core.store import Store
+from tests.cli.conftest import run_json, write_image
+from tests.conftest import ROOT
+
+
+def test_subject_add_list_consent_delete(cli):
+    assert cli("subject", "add", "P1")[0] == 0
+    code, _, err = cli("subject", "add", "a/b")
+    assert code == 1 and "'/'" in err
+    assert run_json(cli, "subject", "list", "--json")["subjects"][0]["consent"] is False
+    assert cli("subject", "consent", "P1")[0] == 0
+    assert run_json(cli, "subject", "list", "--json")["subjects"][0]["consent"] is True
+    code, _, err = cli("subject", "delete", "P1")
+    assert code == 1 and "--yes" in err
+    assert cli("subject", "delete", "P1", "--yes")[0] == 0
+    assert run_json(cli, "subject", "list", "--json")["subjects"] == []
+
+
+def test_export_writes_csvs(cli, fake_backend, tmp_path):
+    cli("subject", "add", "=P1", "--consent")
+    sid = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--save", "=P1")[
+        "session_id"
+    ]
+    out = run_json(cli, "export", "=P1", "--out", tmp_path / "csv", "--json")
+    names = sorted(os.path.basename(p) for p in out["files"])
+    assert names == [f"session_{sid}_long.csv", f"session_{sid}_wide.csv", "subject.csv"]
+    long = pd.read_csv(tmp_path / "csv" / f"session_{sid}_long.csv")
+    assert set(long["subject_label"]) == {"'=P1"}
+    assert long.set_index("metric").loc["trunk_lean_deg", "value"] == -3.2
+    code, _, err = cli("export", "NOBODY", "--out", tmp_path / "csv")
+    assert code == 1 and "no subject labelled 'NOBODY'" in err
+
+
+def test_backup_and_restore_commands(cli, monkeypatch, tmp_path):
+    cli("subject", "add", "P1")
+    assert cli("backup", tmp_path / "b.zip")[0] == 0
+    monkeypatch.setenv("SAPIENS_MEASURE_DATA_DIR", str(tmp_path / "other"))
+    code, out, _ = cli("restore", tmp_path / "b.zip")
+    assert code == 0 and "restored 1 subjects" in out
+    with Store() as s:
+        assert [x.label for x in s.list_subjects()] == ["P1"]
+    code, _, err = cli("restore", tmp_path / "b.zip")
+    assert code == 1 and "--force" in err
+    code, _, err = cli("restore", tmp_path / "missing.zip")
+    assert code == 1 and "does not exist" in err
+
+
+def test_python_m_core_help_in_a_subprocess():
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0
+    for command in ("posture", "gait", "export", "watch", "backup", "restore", "subject"):
+        assert command in proc.stdout
