@@ -1,0 +1,204 @@
+"""Overlays for display and export: skeletons, body-part colours, normal maps.
+
+Each function returns a new RGB uint8 image and never changes its input. A skeleton is drawn in
+its source's own topology (Sapiens2's 308 points or MediaPipe's 33), so what the user sees is what
+the model produced, not the canonical subset the measurements read.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from core.backends.base import NormalMap, Segmentation
+from core.errors import InputError
+from core.imaging._arrays import check_class_map, check_mask, check_rgb
+from core.keypoints import CANONICAL_NAMES, INDEX, Pose
+from core.sapiens2.classes import PALETTE_RGB
+from core.sapiens2.keypoints308 import KEYPOINT_COLOURS_RGB, NUM_KEYPOINTS, SKELETON_LINKS
+
+Colour = tuple[int, int, int]
+# The official Sapiens body colours: subject's left green, right orange, centre line blue.
+LEFT_RGB: Colour = (0, 255, 0)
+RIGHT_RGB: Colour = (255, 128, 0)
+CENTRE_RGB: Colour = (51, 153, 255)
+
+#: MediaPipe's BlazePose 33-landmark connections (``mediapipe ... POSE_CONNECTIONS``), written out
+#: because the Tasks API does not export them in a stable place.
+MEDIAPIPE_CONNECTIONS: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
+    (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19),
+    (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
+    (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
+    (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
+)  # fmt: skip
+
+#: Canonical links, for a pose without its source points.
+CANONICAL_LINKS: tuple[tuple[str, str], ...] = (
+    ("left_ankle", "left_knee"), ("left_knee", "left_hip"), ("right_ankle", "right_knee"),
+    ("right_knee", "right_hip"), ("left_hip", "right_hip"), ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"), ("left_shoulder", "right_shoulder"),
+    ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"), ("left_elbow", "left_wrist"),
+    ("right_elbow", "right_wrist"), ("left_eye", "right_eye"), ("nose", "left_eye"),
+    ("nose", "right_eye"), ("left_eye", "left_ear"), ("right_eye", "right_ear"),
+    ("left_ankle", "left_heel"), ("right_ankle", "right_heel"), ("left_ankle", "left_big_toe"),
+    ("right_ankle", "right_big_toe"), ("left_big_toe", "left_small_toe"),
+    ("right_big_toe", "right_small_toe"), ("neck", "mid_shoulder"),
+)  # fmt: skip
+
+
+def _side_colour(*names: str) -> Colour:
+    if all(n.startswith("left") for n in names):
+        return LEFT_RGB
+    if all(n.startswith("right") for n in names):
+        return RIGHT_RGB
+    return CENTRE_RGB
+
+
+def _mediapipe_style() -> tuple[list[tuple[tuple[int, int], Colour]], list[Colour]]:
+    from core.keypoints import MEDIAPIPE_NAMES
+
+    links = [
+        ((a, b), _side_colour(MEDIAPIPE_NAMES[a], MEDIAPIPE_NAMES[b]))
+        for a, b in MEDIAPIPE_CONNECTIONS
+    ]
+    return links, [_side_colour(n) for n in MEDIAPIPE_NAMES]
+
+
+def _canonical_style() -> tuple[list[tuple[tuple[int, int], Colour]], list[Colour]]:
+    links = [((INDEX[a], INDEX[b]), _side_colour(a, b)) for a, b in CANONICAL_LINKS]
+    return links, [_side_colour(n) for n in CANONICAL_NAMES]
+
+
+def _points_and_style(pose: Pose, threshold: float):
+    """(N, 2) points, (N,) bool drawable, links, colours for the best topology this pose offers."""
+    src = None if pose.source_xy is None else np.asarray(pose.source_xy, dtype=np.float64)
+    if src is not None and pose.backend == "sapiens2" and src.shape == (NUM_KEYPOINTS, 2):
+        links, colours = list(SKELETON_LINKS), list(KEYPOINT_COLOURS_RGB)
+    elif src is not None and pose.backend == "lite" and src.shape == (33, 2):
+        links, colours = _mediapipe_style()
+    else:
+        xy = np.asarray(pose.xy, dtype=np.float64)
+        links, colours = _canonical_style()
+        return xy, np.all(np.isfinite(xy), axis=1), links, colours
+    scores = pose.source_scores
+    ok = np.all(np.isfinite(src), axis=1)
+    if scores is not None:
+        ok &= np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf) >= threshold
+    return src, ok, links, colours
+
+
+def draw_pose(
+    image: np.ndarray,
+    pose: Pose,
+    *,
+    threshold: float | None = None,
+    radius: int | None = None,
+    thickness: int | None = None,
+) -> np.ndarray:
+    """Draw one person's skeleton on a copy of ``image``.
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 RGB
+    pose : Pose
+        Drawn in Sapiens2's 308-point skeleton when ``pose.backend == "sapiens2"``, MediaPipe's 33
+        when ``"lite"`` (both need ``pose.source_xy``), else in the canonical points.
+    threshold : float, optional
+        Points (and their links) scoring below this are not drawn. Default: ``pose.threshold``.
+    radius, thickness : int, optional, pixels
+        Default: scaled with the image (about 0.4 % and 0.25 % of its longer side).
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB.
+    """
+    out = check_rgb(image).copy()
+    h, w = out.shape[:2]
+    thr = pose.threshold if threshold is None else float(threshold)
+    xy, ok, links, colours = _points_and_style(pose, thr)
+    ok = (
+        ok & (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+    )  # official: inside only
+    r = radius if radius is not None else max(2, round(0.004 * max(h, w)))
+    t = thickness if thickness is not None else max(1, round(0.0025 * max(h, w)))
+    # cv2 draws with sub-pixel precision through a fixed-point shift.
+    shift = 4
+    pts = np.where(ok[:, None], np.rint(np.nan_to_num(xy) * (1 << shift)), 0).astype(np.int64)
+    for (a, b), colour in links:
+        if ok[a] and ok[b]:
+            cv2.line(
+                out, tuple(map(int, pts[a])), tuple(map(int, pts[b])), colour, t, cv2.LINE_AA, shift
+            )
+    for k in np.flatnonzero(ok):
+        cv2.circle(out, tuple(map(int, pts[k])), r << shift, colours[k], -1, cv2.LINE_AA, shift)
+    return out
+
+
+def overlay_segmentation(
+    image: np.ndarray,
+    seg: Segmentation | np.ndarray,
+    *,
+    alpha: float = 0.5,
+    palette: tuple[Colour, ...] = PALETTE_RGB,
+    include_background: bool = False,
+) -> np.ndarray:
+    """Blend each class's palette colour over the image.
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 RGB
+    seg : Segmentation or (H, W) int class map
+    alpha : float in [0, 1]
+        Weight of the palette colour (0.5 is the official 50/50 blend).
+    palette : sequence of (R, G, B)
+        Colour of class id i; default the Sapiens2 palette.
+    include_background : bool
+        Also tint class 0 (the official visualiser does); by default the background is left as is.
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB.
+    """
+    rgb = check_rgb(image)
+    class_map = check_class_map(seg.class_map if isinstance(seg, Segmentation) else seg, rgb.shape)
+    if not 0.0 <= alpha <= 1.0:
+        raise InputError(f"alpha must be within [0, 1], got {alpha}")
+    if class_map.size and (class_map.min() < 0 or class_map.max() >= len(palette)):
+        raise InputError(
+            f"class ids must lie in [0, {len(palette) - 1}] for this palette, got {class_map.max()}"
+        )
+    colours = np.asarray(palette, dtype=np.float64)[class_map]
+    blended = np.rint((1.0 - alpha) * rgb + alpha * colours).astype(np.uint8)
+    if include_background:
+        return blended
+    return np.where((class_map > 0)[..., None], blended, rgb)
+
+
+def normals_to_rgb(normals: np.ndarray | NormalMap, mask: np.ndarray | None = None) -> np.ndarray:
+    """Visualise surface normals the official way: ((n + 1) / 2 * 255), x to R, y to G, z to B.
+
+    Parameters
+    ----------
+    normals : (H, W, 3) float or NormalMap
+        Camera-frame normals (components in [-1, 1]).
+    mask : (H, W) bool, optional
+        Foreground; pixels outside it (and non-finite normals) are black, because normals on the
+        background are meaningless. Default: the NormalMap's own mask, else every pixel.
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB.
+    """
+    if isinstance(normals, NormalMap):
+        mask = normals.mask if mask is None else mask
+        normals = normals.normals
+    n = np.asarray(normals, dtype=np.float64)
+    if n.ndim != 3 or n.shape[2] != 3:
+        raise InputError(f"normals must have shape (H, W, 3), got {n.shape}")
+    keep = np.all(np.isfinite(n), axis=2)
+    if mask is not None:
+        keep &= check_mask(mask, n.shape, name="normal mask")
+    # The official script sets the background to -1 (which maps to 0) and truncates to uint8.
+    n = np.where(keep[..., None], np.clip(np.nan_to_num(n), -1.0, 1.0), -1.0)
+    return ((n + 1.0) / 2.0 * 255.0).astype(np.uint8)

@@ -1,0 +1,176 @@
+"""Open a video defensively and describe it: size, frame rate, frame count, rotation, codec.
+
+Every way a file can fail to be a usable video becomes one ``InputError`` a user can act on:
+missing, empty, not a video, no video stream, zero frames, too long or too large.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from core.errors import InputError
+from core.imaging.decode import pixels_text
+
+# FourCC tags as OpenCV reports them -> the codec name people know.
+_CODEC_NAMES = {
+    "avc1": "h264",
+    "h264": "h264",
+    "x264": "h264",
+    "hev1": "hevc",
+    "hvc1": "hevc",
+    "hevc": "hevc",
+    "vp90": "vp9",
+    "vp09": "vp9",
+    "vp80": "vp8",
+    "av01": "av1",
+    "mp4v": "mpeg4",
+    "mjpg": "mjpeg",
+}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video holds, as displayed (rotation applied to width/height).
+
+    width, height: pixels; fps: frames per second (nominal, from the container); n_frames: count
+    from the container header; duration_s: n_frames / fps, seconds; rotation_deg: the rotation
+    metadata (0, 90, 180, 270) that decoding applies; codec: e.g. "h264", "vp9".
+    """
+
+    width: int
+    height: int
+    fps: float
+    n_frames: int
+    duration_s: float
+    rotation_deg: int
+    codec: str
+
+
+def _diagnose(path: Path) -> str:
+    """Why OpenCV could not open ``path``, from ffmpeg's own reading of the container."""
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        # ffmpeg with only an input lists the streams on stderr and exits; it decodes nothing.
+        text = subprocess.run(
+            [exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=30
+        ).stderr
+    except (ImportError, OSError, RuntimeError, subprocess.SubprocessError):
+        return "is not a video file OpenCV can read"
+    if re.search(r"Stream #\S+.*: Video:", text):
+        return "has a video stream but zero decodable frames"
+    if re.search(r"Stream #\S+.*: (Audio|Subtitle|Data):", text):
+        return "has no video stream"
+    if "Input #0" in text:  # ffmpeg understood the container, and it holds no stream at all
+        return "holds no streams (zero frames)"
+    return "is not a video file (the container is not recognised)"
+
+
+def open_capture(path: str | Path) -> cv2.VideoCapture:
+    """An opened ``cv2.VideoCapture`` with rotation metadata honoured, or ``InputError``."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not a video file")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p.name} is empty (0 bytes)")
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        cap.release()
+        raise InputError(f"{p.name} {_diagnose(p)}")
+    # Phones store portrait video as landscape + a rotation tag; decode it the way it is shown.
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    if cap.get(cv2.CAP_PROP_FRAME_WIDTH) <= 0 or cap.get(cv2.CAP_PROP_FRAME_HEIGHT) <= 0:
+        cap.release()
+        raise InputError(f"{p.name} has no video stream")
+    return cap
+
+
+def _codec(cap: cv2.VideoCapture) -> str:
+    tag = int(cap.get(cv2.CAP_PROP_FOURCC)) & 0xFFFFFFFF
+    text = tag.to_bytes(4, "little").decode("ascii", errors="replace").strip("\x00 ").lower()
+    return _CODEC_NAMES.get(text, text or "unknown")
+
+
+def info_from_capture(cap: cv2.VideoCapture, name: str) -> VideoInfo:
+    """Read a :class:`VideoInfo` from an opened capture (does not move its position)."""
+    fps = float(cap.get(cv2.CAP_PROP_FPS))
+    n = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    if not fps > 0:
+        raise InputError(
+            f"{name} does not state a frame rate; re-encode it (e.g. to MP4) and try again"
+        )
+    if n <= 0:
+        raise InputError(f"{name} has zero frames")
+    return VideoInfo(
+        width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        fps=fps,
+        n_frames=n,
+        duration_s=n / fps,
+        rotation_deg=int(round(cap.get(cv2.CAP_PROP_ORIENTATION_META))) % 360,
+        codec=_codec(cap),
+    )
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Describe a video file without decoding its frames.
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, not a video, no video stream, no frame rate, zero frames.
+
+    Examples
+    --------
+    >>> info = probe_video("walking.mp4")  # doctest: +SKIP
+    >>> info.width, info.height, info.fps
+    (1768, 994, 30.0)
+    """
+    cap = open_capture(path)
+    try:
+        return info_from_capture(cap, Path(path).name)
+    finally:
+        cap.release()
+
+
+def check_video_limits(
+    info: VideoInfo,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    max_frames: int | None = None,
+    max_pixels: int | None = None,
+    name: str = "the video",
+) -> None:
+    """Raise ``InputError`` when the part [start_s, end_s] of a video is longer or larger than the app processes.
+
+    Defaults: ``max_video_frames`` and ``max_image_pixels`` (per frame) from ``core.config``.
+    """
+    if max_frames is None or max_pixels is None:
+        from core.config import load_settings
+
+        settings = load_settings()
+        max_frames = settings.max_video_frames if max_frames is None else max_frames
+        max_pixels = settings.max_image_pixels if max_pixels is None else max_pixels
+    t0 = 0.0 if start_s is None else max(0.0, start_s)
+    t1 = info.duration_s if end_s is None else min(info.duration_s, end_s)
+    n = min(info.n_frames, int(round(max(0.0, t1 - t0) * info.fps)))
+    if n > max_frames:
+        raise InputError(
+            f"{name} has {n} frames to decode ({n / info.fps:.0f} s at {info.fps:g} fps), over the "
+            f"limit of {max_frames} frames ({max_frames / info.fps:.0f} s); trim it or analyse a part "
+            "with start/end times"
+        )
+    if info.width * info.height > max_pixels:
+        raise InputError(
+            f"{name} frames are {info.width}x{info.height} = {pixels_text(info.width * info.height)}, "
+            f"over the {pixels_text(max_pixels)} limit"
+        )
