@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.errors import InputError
+
 SIDES = ("left", "right")
 
 #: Canonical points, in a fixed order (the K axis of ``Pose.xy``).
@@ -116,27 +118,50 @@ MEDIAPIPE_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _canonical_from_source(
-    xy: np.ndarray, scores: np.ndarray, ids: dict[str, int], threshold: float
+def _check_points(
+    xy: np.ndarray, scores: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
     xy = np.asarray(xy, dtype=np.float64)
     scores = np.asarray(scores, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2 or scores.shape != xy.shape[:1]:
-        raise ValueError(f"expected xy (K, 2) and scores (K,), got {xy.shape} and {scores.shape}")
+        raise InputError(f"expected xy (K, 2) and scores (K,), got {xy.shape} and {scores.shape}")
+    if not np.isfinite(threshold) or threshold < 0:
+        raise InputError(f"score threshold must be a finite number >= 0, got {threshold}")
+    return xy, scores
+
+
+def _add_derived(out_xy: np.ndarray, out_scores: np.ndarray) -> None:
+    for name, (a, b) in DERIVED.items():
+        k, ia, ib = INDEX[name], INDEX[a], INDEX[b]
+        out_xy[k] = (out_xy[ia] + out_xy[ib]) / 2  # NaN when either side is missing
+        out_scores[k] = np.minimum(out_scores[ia], out_scores[ib])  # NaN when either is unknown
+
+
+def _canonical_from_source(
+    xy: np.ndarray, scores: np.ndarray, ids: dict[str, int], threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    xy, scores = _check_points(xy, scores, threshold)
     out_xy = np.full((len(CANONICAL_NAMES), 2), np.nan)
     out_scores = np.full(len(CANONICAL_NAMES), np.nan)
     for name, src in ids.items():
         if src >= len(xy):
-            raise ValueError(f"source has {len(xy)} points, mapping needs id {src} for {name}")
+            raise InputError(f"source has {len(xy)} points, mapping needs id {src} for {name}")
         k = INDEX[name]
         out_scores[k] = scores[src]
         if scores[src] >= threshold and np.all(np.isfinite(xy[src])):
             out_xy[k] = xy[src]
-    for name, (a, b) in DERIVED.items():
-        k, ia, ib = INDEX[name], INDEX[a], INDEX[b]
-        out_xy[k] = (out_xy[ia] + out_xy[ib]) / 2  # NaN when either side is missing
-        out_scores[k] = min(out_scores[ia], out_scores[ib])
+    _add_derived(out_xy, out_scores)
     return out_xy, out_scores
+
+
+def extent_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Box (x1, y1, x2, y2) in pixels around the finite rows of ``xy`` (N, 2); None when none is finite."""
+    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if len(pts) == 0:
+        return None
+    (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
+    return float(x1), float(y1), float(x2), float(y2)
 
 
 @dataclass(frozen=True)
@@ -163,9 +188,23 @@ class Pose:
         return self.xy[INDEX[name]]
 
     def has(self, name: str) -> bool:
+        """True when the canonical point is present (above the threshold)."""
         return bool(np.all(np.isfinite(self.point(name))))
 
+    @property
+    def box(self) -> tuple[float, float, float, float] | None:
+        """``box_xyxy`` when the backend gave one, else the extent of the present points (pixels)."""
+        if self.box_xyxy is not None:
+            return self.box_xyxy
+        return extent_box(self.xy if self.source_xy is None else self.source_xy)
+
+    @property
+    def n_present(self) -> int:
+        """How many canonical points are present."""
+        return int(np.all(np.isfinite(self.xy), axis=1).sum())
+
     def as_dict(self) -> dict[str, tuple[float, float] | None]:
+        """Canonical name -> (x, y) pixels, None where missing (JSON friendly)."""
         return {
             n: (None if not np.all(np.isfinite(p)) else (float(p[0]), float(p[1])))
             for n, p in zip(CANONICAL_NAMES, self.xy)
@@ -217,6 +256,31 @@ class Pose:
             np.asarray(visibility),
         )
 
+    @classmethod
+    def from_canonical(
+        cls,
+        xy: np.ndarray,
+        scores: np.ndarray,
+        *,
+        backend: str,
+        model: str,
+        threshold: float = 0.5,
+        box_xyxy: tuple[float, float, float, float] | None = None,
+    ) -> Pose:
+        """From points already in canonical order: xy (K, 2) pixels, scores (K,).
+
+        The derived midpoints (``mid_shoulder``, ``mid_hip``) are recomputed from their sides, so
+        whatever the caller put there is ignored. Used by test doubles and re-loaded sessions.
+        """
+        xy, scores = _check_points(xy, scores, threshold)
+        if len(xy) != len(CANONICAL_NAMES):
+            raise InputError(f"expected {len(CANONICAL_NAMES)} canonical points, got {len(xy)}")
+        keep = (scores >= threshold) & np.all(np.isfinite(xy), axis=1)
+        out_xy = np.where(keep[:, None], xy, np.nan)
+        out_scores = scores.copy()
+        _add_derived(out_xy, out_scores)
+        return cls(out_xy, out_scores, backend, model, threshold, box_xyxy)
+
 
 @dataclass(frozen=True)
 class PoseSeries:
@@ -241,7 +305,7 @@ class PoseSeries:
             t,
             len(CANONICAL_NAMES),
         ):
-            raise ValueError(
+            raise InputError(
                 f"PoseSeries: xy {self.xy.shape} / scores {self.scores.shape} do not match "
                 f"{t} frames of {len(CANONICAL_NAMES)} points"
             )

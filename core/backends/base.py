@@ -12,8 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import UnsupportedCapability
+from core.errors import InputError, UnsupportedCapability
 from core.keypoints import Pose
+
+#: Images with a longer side are downscaled for inference; results are mapped back to the original
+#: pixels. 4096 keeps every model's input within memory while far above what any model resolves.
+MAX_INFERENCE_SIDE = 4096
 
 
 class Capability(str, enum.Enum):
@@ -28,6 +32,9 @@ class Capability(str, enum.Enum):
 
 #: Who to suggest when a capability is missing.
 _PROVIDER = {
+    Capability.PEOPLE: "the lite or sapiens2 backend",
+    Capability.POSE: "the lite or sapiens2 backend",
+    Capability.PERSON_MASK: "the lite or sapiens2 backend",
     Capability.BODY_PARTS: "the sapiens2 backend (needs the Sapiens2 seg weights: `python -m core fetch sapiens2 --task seg`)",
     Capability.NORMALS: "the sapiens2 backend (needs the Sapiens2 normal weights: `python -m core fetch sapiens2 --task normal`)",
     Capability.FACES: "the lite backend",
@@ -46,6 +53,22 @@ class PersonBox:
     def area(self) -> float:
         x1, y1, x2, y2 = self.xyxy
         return max(0.0, x2 - x1) * max(0.0, y2 - y1)
+
+
+@dataclass(frozen=True)
+class Hand:
+    """One detected hand.
+
+    handedness: "Left" or "Right" as MediaPipe labels it (it assumes a mirrored, selfie-style
+    image, so on an ordinary photo the label names the other hand); landmarks: (21, 2) float
+    pixels in MediaPipe's hand order (0 = wrist, 4 = thumb tip, 8 = index tip ...); box: xyxy
+    pixels around the landmarks; score: the handedness confidence.
+    """
+
+    handedness: str
+    landmarks: np.ndarray
+    box: PersonBox
+    score: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,55 @@ class NormalMap:
     mask: np.ndarray | None = None
 
 
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """The image as a contiguous RGB uint8 array (H, W, 3).
+
+    Grayscale (H, W) or (H, W, 1) is replicated to three channels and RGBA drops its alpha.
+    Raises ``InputError`` for anything else (empty, 0-size, not uint8, odd channel counts).
+    """
+    if image is None:
+        raise InputError("no image given")
+    arr = np.asarray(image)
+    if arr.size == 0 or arr.ndim not in (2, 3) or min(arr.shape[:2]) == 0:
+        raise InputError(
+            f"the image is empty or not an image (array shape {arr.shape}); decode a picture first"
+        )
+    if arr.dtype != np.uint8:
+        raise InputError(
+            f"expected an 8-bit image (uint8), got {arr.dtype}; convert it with decode_image first"
+        )
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    channels = arr.shape[2]
+    if channels == 1:
+        arr = np.repeat(arr, 3, axis=2)
+    elif channels == 4:
+        arr = arr[:, :, :3]
+    elif channels != 3:
+        raise InputError(f"expected 1, 3 or 4 colour channels, got {channels}")
+    return np.ascontiguousarray(arr)
+
+
+def fit_for_inference(
+    rgb: np.ndarray, *, max_side: int = MAX_INFERENCE_SIDE
+) -> tuple[np.ndarray, float]:
+    """Downscale ``rgb`` so its longer side is at most ``max_side`` pixels.
+
+    Returns the (possibly) smaller image and the factor ``s`` (>= 1) with original = small * s,
+    so a point (x, y) found in the small image is (x * s, y * s) in the original.
+    """
+    h, w = rgb.shape[:2]
+    longest = max(h, w)
+    if longest <= max_side:
+        return rgb, 1.0
+    import cv2  # lazily: only huge images need it
+
+    scale = longest / max_side
+    size = (max(1, round(w / scale)), max(1, round(h / scale)))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)  # area: no aliasing on big shrinks
+    return small, scale
+
+
 class Backend(ABC):
     """Interface of a vision backend. Subclasses set the class attributes and override what they support."""
 
@@ -96,6 +168,7 @@ class Backend(ABC):
         )
 
     def supports(self, cap: Capability) -> bool:
+        """True when this backend declares ``cap``."""
         return cap in self.capabilities
 
     def detect_people(self, image: np.ndarray) -> list[PersonBox]:
@@ -113,10 +186,15 @@ class Backend(ABC):
         raise self._unsupported(Capability.POSE)
 
     def segment(self, image: np.ndarray) -> Segmentation:
-        raise self._unsupported(Capability.BODY_PARTS)
+        """Class map at the image's size: person mask (lite) or Sapiens2's 29 body-part classes."""
+        raise self._unsupported(Capability.PERSON_MASK)
 
     def estimate_normals(self, image: np.ndarray) -> NormalMap:
+        """Per-pixel surface normals (Sapiens2 only)."""
         raise self._unsupported(Capability.NORMALS)
+
+    def close(self) -> None:  # noqa: B027 (an optional hook: most backends hold nothing to release)
+        """Release model resources; the backend may be used again (models are re-created lazily)."""
 
     def describe(self) -> dict[str, object]:
         """What produced a result: stored with every session."""

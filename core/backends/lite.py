@@ -1,0 +1,339 @@
+"""The lite backend: MediaPipe Tasks pose, person mask, faces and hands, offline and fast on a CPU.
+
+Models are created on first use and reused. A video's frames go through a separate VIDEO-mode pose
+landmarker (it tracks between frames and needs strictly increasing timestamps); when timestamps
+restart or go backwards a fresh one is made, and :meth:`LiteBackend.video_session` makes one per video.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from core.backends.base import (
+    MAX_INFERENCE_SIDE,
+    Backend,
+    Capability,
+    Hand,
+    PersonBox,
+    Segmentation,
+    as_rgb,
+    fit_for_inference,
+)
+from core.backends.models import resolve_lite_model
+from core.config import Settings, load_settings
+from core.errors import InputError
+from core.keypoints import Pose, extent_box
+
+POSE_MODELS = ("lite", "full", "heavy")
+#: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
+MIN_SIDE = 16
+#: Two poses whose boxes overlap more than this are one person found twice (VIDEO-mode re-detection).
+DUPLICATE_IOU = 0.6
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _box_area(pose: Pose) -> float:
+    box = pose.box
+    return 0.0 if box is None else PersonBox(box).area
+
+
+class LiteBackend(Backend):
+    """MediaPipe Tasks backend (``mediapipe>=1.2``): 33-landmark pose, person mask, faces, hands.
+
+    Parameters
+    ----------
+    settings : where model files are looked up and the visibility threshold (default: environment).
+    model : pose landmarker variant, "lite", "full" or "heavy".
+    num_poses : most people found per image; keep >= 2 so a bystander cannot hide the subject.
+    threshold : visibility below which a keypoint is missing (default ``settings.lite_threshold``).
+    max_side : longer image side above which images are downscaled for inference (pixels).
+    """
+
+    name = "lite"
+    capabilities = frozenset(
+        {
+            Capability.PEOPLE,
+            Capability.POSE,
+            Capability.PERSON_MASK,
+            Capability.FACES,
+            Capability.HANDS,
+        }
+    )
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        model: str = "full",
+        num_poses: int = 2,
+        threshold: float | None = None,
+        max_side: int = MAX_INFERENCE_SIDE,
+    ) -> None:
+        if model not in POSE_MODELS:
+            raise InputError(f"lite pose model {model!r}: choose one of {', '.join(POSE_MODELS)}")
+        if num_poses < 1:
+            raise InputError(f"num_poses must be at least 1, got {num_poses}")
+        self.settings = settings or load_settings()
+        self.model = f"pose_landmarker_{model}"
+        self.size = model
+        self.num_poses = num_poses
+        self.threshold = self.settings.lite_threshold if threshold is None else float(threshold)
+        self.max_side = max_side
+        # Fail early with the fetch hint rather than on the first frame.
+        self._pose_path = resolve_lite_model(self.model, self.settings)
+        self._tasks: dict[str, Any] = {}
+        self._last_timestamp_ms: int | None = None
+
+    # -- model handling -------------------------------------------------------------------------
+    def _task(self, kind: str) -> Any:
+        if kind in self._tasks:
+            return self._tasks[kind]
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        def base(key: str) -> BaseOptions:
+            return BaseOptions(model_asset_path=str(resolve_lite_model(key, self.settings)))
+
+        if kind in ("pose_image", "pose_video"):
+            mode = vision.RunningMode.VIDEO if kind == "pose_video" else vision.RunningMode.IMAGE
+            task = vision.PoseLandmarker.create_from_options(
+                vision.PoseLandmarkerOptions(
+                    base_options=base(self.model),
+                    running_mode=mode,
+                    num_poses=self.num_poses,
+                    output_segmentation_masks=True,  # used for tight person boxes
+                )
+            )
+        elif kind == "segmenter":
+            task = vision.ImageSegmenter.create_from_options(
+                vision.ImageSegmenterOptions(
+                    base_options=base("selfie_segmenter"), output_confidence_masks=True
+                )
+            )
+        elif kind == "faces":
+            task = vision.FaceDetector.create_from_options(
+                vision.FaceDetectorOptions(base_options=base("blaze_face_short_range"))
+            )
+        else:
+            task = vision.HandLandmarker.create_from_options(
+                vision.HandLandmarkerOptions(base_options=base("hand_landmarker"), num_hands=2)
+            )
+        self._tasks[kind] = task
+        return task
+
+    def _drop(self, kind: str) -> None:
+        task = self._tasks.pop(kind, None)
+        if task is not None:
+            task.close()
+
+    def close(self) -> None:
+        """Close every MediaPipe task (they hold native threads); later calls re-create them."""
+        for kind in list(self._tasks):
+            self._drop(kind)
+        self._last_timestamp_ms = None
+
+    def __enter__(self) -> LiteBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def video_session(self) -> Iterator[LiteBackend]:
+        """Frames of one video in order: ``with backend.video_session(): backend.estimate_pose(f, timestamp_ms=t)``."""
+        self._drop("pose_video")
+        self._last_timestamp_ms = None
+        try:
+            yield self
+        finally:
+            self._drop("pose_video")
+            self._last_timestamp_ms = None
+
+    # -- helpers --------------------------------------------------------------------------------
+    @staticmethod
+    def _mp_image(rgb: np.ndarray) -> Any:
+        import mediapipe as mp
+
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+    def _prepare(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+        rgb = as_rgb(image)
+        if min(rgb.shape[:2]) < MIN_SIDE:
+            return None
+        small, scale = fit_for_inference(rgb, max_side=self.max_side)
+        return rgb, small, scale
+
+    def _poses_from_result(self, result: Any, width: int, height: int, scale: float) -> list[Pose]:
+        poses: list[Pose] = []
+        masks = result.segmentation_masks or []
+        for i, landmarks in enumerate(result.pose_landmarks):
+            # Normalised coordinates do not depend on the inference resolution: scale by the original size.
+            xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
+            vis = np.array([np.nan if lm.visibility is None else lm.visibility for lm in landmarks])
+            pts = [xy]
+            if i < len(masks):
+                ys, xs = np.nonzero(masks[i].numpy_view()[..., 0] > 0.5)
+                if len(xs):
+                    pts.append(
+                        np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1]]) * scale
+                    )
+            x1, y1, x2, y2 = extent_box(np.concatenate(pts))  # type: ignore[misc]
+            box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            poses.append(
+                Pose.from_mediapipe(
+                    xy, vis, model=self.model, threshold=self.threshold, box_xyxy=box
+                )
+            )
+        return _largest_first_unique(poses)
+
+    # -- Backend interface ----------------------------------------------------------------------
+    def estimate_pose(
+        self,
+        image: np.ndarray,
+        boxes: list[PersonBox] | None = None,
+        *,
+        timestamp_ms: int | None = None,
+    ) -> list[Pose]:
+        """One ``Pose`` per person, largest first (keypoints in original-image pixels).
+
+        ``boxes``: look for one person inside each box (padded by 25%) instead of the whole image.
+        ``timestamp_ms``: frames of one video in increasing order use MediaPipe's VIDEO mode, which
+        follows people between frames; a timestamp that is not larger than the last one starts over.
+        """
+        prepared = self._prepare(image)
+        if prepared is None:
+            return []
+        rgb, small, scale = prepared
+        height, width = rgb.shape[:2]
+        if boxes is not None:
+            return self._pose_in_boxes(rgb, boxes)
+        if timestamp_ms is None:
+            result = self._task("pose_image").detect(self._mp_image(small))
+        else:
+            timestamp_ms = int(timestamp_ms)
+            if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
+                self._drop("pose_video")  # a new video (or a seek back): VIDEO mode cannot go back
+            self._last_timestamp_ms = timestamp_ms
+            result = self._task("pose_video").detect_for_video(self._mp_image(small), timestamp_ms)
+        return self._poses_from_result(result, width, height, scale)
+
+    def _pose_in_boxes(self, rgb: np.ndarray, boxes: list[PersonBox]) -> list[Pose]:
+        height, width = rgb.shape[:2]
+        poses = []
+        for box in boxes:
+            x1, y1, x2, y2 = box.xyxy
+            pad_x, pad_y = 0.25 * (x2 - x1), 0.25 * (y2 - y1)
+            cx1, cy1 = int(max(0, x1 - pad_x)), int(max(0, y1 - pad_y))
+            cx2, cy2 = int(min(width, x2 + pad_x)), int(min(height, y2 + pad_y))
+            if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
+                continue
+            found = self.estimate_pose(rgb[cy1:cy2, cx1:cx2])
+            if found:
+                poses.append(_shifted(found[0], cx1, cy1))
+        return sorted(poses, key=_box_area, reverse=True)
+
+    def detect_people(self, image: np.ndarray) -> list[PersonBox]:
+        """Person boxes (xyxy pixels, largest first) from the pose landmarks and person masks."""
+        return [
+            PersonBox(p.box, float(np.nanmean(p.scores)))
+            for p in self.estimate_pose(image)
+            if p.box
+        ]
+
+    def segment(self, image: np.ndarray) -> Segmentation:
+        """Person mask from the selfie segmenter, as classes ("Background", "Person") at the image's size."""
+        rgb = as_rgb(image)
+        height, width = rgb.shape[:2]
+        if min(height, width) < MIN_SIDE:
+            return Segmentation(np.zeros((height, width), np.uint8), ("Background", "Person"))
+        small, _ = fit_for_inference(rgb, max_side=self.max_side)
+        result = self._task("segmenter").segment(self._mp_image(small))
+        confidence = result.confidence_masks[-1].numpy_view()[
+            ..., 0
+        ]  # the model's one "person" channel
+        if confidence.shape != (height, width):
+            import cv2
+
+            confidence = cv2.resize(confidence, (width, height), interpolation=cv2.INTER_LINEAR)
+        return Segmentation((confidence > 0.5).astype(np.uint8), ("Background", "Person"))
+
+    def detect_faces(self, image: np.ndarray) -> list[PersonBox]:
+        """Face boxes (xyxy pixels, largest first) from BlazeFace short range (faces within ~2 m)."""
+        prepared = self._prepare(image)
+        if prepared is None:
+            return []
+        rgb, small, scale = prepared
+        height, width = rgb.shape[:2]
+        faces = []
+        for det in self._task("faces").detect(self._mp_image(small)).detections:
+            bb = det.bounding_box
+            x1, y1 = bb.origin_x * scale, bb.origin_y * scale
+            x2, y2 = x1 + bb.width * scale, y1 + bb.height * scale
+            box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            faces.append(PersonBox(box, float(det.categories[0].score) if det.categories else 1.0))
+        return sorted(faces, key=lambda b: b.area, reverse=True)
+
+    def detect_hands(self, image: np.ndarray) -> list[Hand]:
+        """Up to two hands: 21 landmarks each in original pixels, largest first."""
+        prepared = self._prepare(image)
+        if prepared is None:
+            return []
+        rgb, small, _ = prepared
+        height, width = rgb.shape[:2]
+        result = self._task("hands").detect(self._mp_image(small))
+        hands = []
+        for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
+            xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
+            x1, y1, x2, y2 = extent_box(xy)  # type: ignore[misc]
+            box = PersonBox(
+                (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            )
+            best = handedness[0] if handedness else None
+            label = (best.category_name or best.display_name or "") if best else ""
+            hands.append(Hand(label, xy, box, float(best.score) if best else float("nan")))
+        return sorted(hands, key=lambda h: h.box.area, reverse=True)
+
+    def describe(self) -> dict[str, object]:
+        """What produced a result, plus the pose model file used."""
+        return {
+            **super().describe(),
+            "model_file": self._pose_path.name,
+            "num_poses": self.num_poses,
+        }
+
+
+def _shifted(pose: Pose, dx: float, dy: float) -> Pose:
+    """The same pose in a frame whose origin is (-dx, -dy): crop coordinates back to the image."""
+    offset = np.array([dx, dy], dtype=np.float64)
+    box = pose.box_xyxy
+    return Pose(
+        pose.xy + offset,
+        pose.scores,
+        pose.backend,
+        pose.model,
+        pose.threshold,
+        None if box is None else (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy),
+        None if pose.source_xy is None else pose.source_xy + offset,
+        pose.source_scores,
+    )
+
+
+def _largest_first_unique(poses: list[Pose]) -> list[Pose]:
+    kept: list[Pose] = []
+    for pose in sorted(poses, key=_box_area, reverse=True):
+        if pose.box is None or all(
+            k.box is None or _iou(pose.box, k.box) <= DUPLICATE_IOU for k in kept
+        ):
+            kept.append(pose)
+    return kept

@@ -1,0 +1,217 @@
+"""Lite (MediaPipe Tasks) model files: their names, where they are looked up, and the explicit download.
+
+Files are found in ``Settings.lite_model_dirs`` (``SAPIENS_MEASURE_MODEL_DIR`` first, then the cache
+that ``python -m core fetch lite`` fills). The download is the only network call of the lite
+backend; it writes to a temporary file, checks that MediaPipe loads it, then renames it into place
+and records its SHA-256 in ``SHA256SUMS`` next to it, so a failed or partial download leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from core.config import Settings, load_settings
+from core.errors import ModelNotAvailable
+
+_BASE_URL = "https://storage.googleapis.com/mediapipe-models"
+_CHUNK = 1 << 20
+
+#: progress(file name, bytes done, total bytes or None when the server does not say)
+Progress = Callable[[str, int, "int | None"], None]
+#: download(url, open binary file, progress for this file) -> None; raises on failure
+Downloader = Callable[[str, BinaryIO, Callable[[int, "int | None"], None]], None]
+
+
+@dataclass(frozen=True)
+class LiteModel:
+    """One MediaPipe model file: ``filename`` as published, the Tasks class that loads it, its URL."""
+
+    filename: str
+    task: str  # "pose" | "segmenter" | "face" | "hands" | "face_landmarks"
+    url: str
+
+
+def _model(task_dir: str, stem: str, ext: str, task: str) -> LiteModel:
+    # MediaPipe's model cards publish <base>/<task>/<model>/float16/<version>/<file>; version 1 is
+    # pinned so the recorded hash stays meaningful.
+    return LiteModel(f"{stem}.{ext}", task, f"{_BASE_URL}/{task_dir}/{stem}/float16/1/{stem}.{ext}")
+
+
+#: Model key -> file. The keys are the file names without their extension.
+LITE_MODELS: dict[str, LiteModel] = {
+    "pose_landmarker_lite": _model("pose_landmarker", "pose_landmarker_lite", "task", "pose"),
+    "pose_landmarker_full": _model("pose_landmarker", "pose_landmarker_full", "task", "pose"),
+    "pose_landmarker_heavy": _model("pose_landmarker", "pose_landmarker_heavy", "task", "pose"),
+    "selfie_segmenter": _model("image_segmenter", "selfie_segmenter", "tflite", "segmenter"),
+    "blaze_face_short_range": _model("face_detector", "blaze_face_short_range", "tflite", "face"),
+    "hand_landmarker": _model("hand_landmarker", "hand_landmarker", "task", "hands"),
+    "face_landmarker": _model("face_landmarker", "face_landmarker", "task", "face_landmarks"),
+}
+#: What ``fetch lite`` gets by default: everything the lite backend uses (not the heavy pose model).
+DEFAULT_FETCH = (
+    "pose_landmarker_full",
+    "pose_landmarker_lite",
+    "selfie_segmenter",
+    "blaze_face_short_range",
+    "hand_landmarker",
+)
+
+
+def _lookup(key: str) -> LiteModel:
+    if key not in LITE_MODELS:
+        raise ModelNotAvailable(f"unknown lite model {key!r}; known: {', '.join(LITE_MODELS)}")
+    return LITE_MODELS[key]
+
+
+def find_lite_model(key: str, settings: Settings | None = None) -> Path | None:
+    """The first existing file for model ``key`` in ``settings.lite_model_dirs``, or None."""
+    model = _lookup(key)
+    settings = settings or load_settings()
+    for folder in settings.lite_model_dirs:
+        path = folder / model.filename
+        if path.is_file():
+            return path
+    return None
+
+
+def resolve_lite_model(key: str, settings: Settings | None = None) -> Path:
+    """Like :func:`find_lite_model`, but raises ``ModelNotAvailable`` saying where it looked and what to run."""
+    settings = settings or load_settings()
+    path = find_lite_model(key, settings)
+    if path is None:
+        where = ", ".join(str(d) for d in settings.lite_model_dirs)
+        raise ModelNotAvailable(
+            f"lite model file {LITE_MODELS[key].filename} not found (looked in: {where}); "
+            "run `python -m core fetch lite` or point SAPIENS_MEASURE_MODEL_DIR at a folder that has it"
+        )
+    return path
+
+
+def check_loads(path: Path, model: LiteModel) -> None:
+    """Create (and close) the MediaPipe task for ``path``; raises if MediaPipe cannot load it."""
+    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+
+    kinds = {
+        "pose": (vision.PoseLandmarker, vision.PoseLandmarkerOptions),
+        "segmenter": (vision.ImageSegmenter, vision.ImageSegmenterOptions),
+        "face": (vision.FaceDetector, vision.FaceDetectorOptions),
+        "hands": (vision.HandLandmarker, vision.HandLandmarkerOptions),
+        "face_landmarks": (vision.FaceLandmarker, vision.FaceLandmarkerOptions),
+    }
+    task_cls, options_cls = kinds[model.task]
+    task = task_cls.create_from_options(
+        options_cls(base_options=BaseOptions(model_asset_path=str(path)))
+    )
+    task.close()
+
+
+def _urllib_download(url: str, out: BinaryIO, progress: Callable[[int, int | None], None]) -> None:
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (fixed https URLs)
+        total = response.headers.get("Content-Length")
+        total_bytes = int(total) if total and total.isdigit() else None
+        done = 0
+        while chunk := response.read(_CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            progress(done, total_bytes)
+        if total_bytes is not None and done != total_bytes:
+            raise OSError(f"download of {url} stopped at {done} of {total_bytes} bytes")
+
+
+def _record_hash(folder: Path, filename: str, digest: str) -> None:
+    sums = folder / "SHA256SUMS"
+    lines = [
+        ln
+        for ln in (sums.read_text().splitlines() if sums.is_file() else [])
+        if not ln.endswith(f"  {filename}")
+    ]
+    lines.append(f"{digest}  {filename}")  # `sha256sum -c SHA256SUMS` format
+    tmp = sums.with_name(f".{sums.name}.tmp")
+    tmp.write_text("\n".join(sorted(lines, key=lambda ln: ln.split("  ", 1)[-1])) + "\n")
+    os.replace(tmp, sums)
+
+
+def fetch_lite_model(
+    key: str,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    download: Downloader | None = None,
+    check: Callable[[Path, LiteModel], None] = check_loads,
+) -> tuple[Path, str]:
+    """Download one model into ``<cache_dir>/lite``; returns (path, sha256 hex).
+
+    The bytes go to a temporary file in the same folder; only after ``check`` loads it is it renamed
+    over the final name (atomic on one file system). On any failure the temporary file is removed
+    and the exception propagates, so no half-written model is ever found by the lookup.
+    """
+    model = _lookup(key)
+    settings = settings or load_settings()
+    folder = settings.cache_dir / "lite"
+    folder.mkdir(parents=True, exist_ok=True)
+    download = download or _urllib_download
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{model.filename}.", suffix=".part", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            download(
+                model.url,
+                out,
+                lambda done, total: progress and progress(model.filename, done, total),
+            )
+        # The Tasks loaders pick the format by extension, so check a same-suffix name.
+        staged = tmp.with_name(f".{model.filename}.check{Path(model.filename).suffix}")
+        os.replace(tmp, staged)
+        tmp = staged
+        try:
+            check(tmp, model)
+        except Exception as exc:
+            raise ModelNotAvailable(
+                f"the downloaded {model.filename} does not load in MediaPipe ({exc}); try again"
+            ) from exc
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        final = folder / model.filename
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _record_hash(folder, model.filename, digest)
+    return final, digest
+
+
+def fetch_lite_models(
+    progress: Progress | None = None,
+    *,
+    settings: Settings | None = None,
+    keys: tuple[str, ...] = DEFAULT_FETCH,
+    force: bool = False,
+    download: Downloader | None = None,
+    check: Callable[[Path, LiteModel], None] = check_loads,
+) -> dict[str, Path]:
+    """Download the lite models that are not found locally (all of ``keys`` when ``force``).
+
+    Returns model key -> local path for every key. Network errors propagate as ``ModelNotAvailable``
+    naming the URL, so the CLI prints one actionable line.
+    """
+    settings = settings or load_settings()
+    paths: dict[str, Path] = {}
+    for key in keys:
+        existing = None if force else find_lite_model(key, settings)
+        if existing is not None:
+            paths[key] = existing
+            continue
+        try:
+            paths[key], _ = fetch_lite_model(
+                key, settings=settings, progress=progress, download=download, check=check
+            )
+        except OSError as exc:
+            raise ModelNotAvailable(f"could not download {LITE_MODELS[key].url}: {exc}") from exc
+    return paths
