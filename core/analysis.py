@@ -8,6 +8,7 @@ the functions so importing this module stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pandas as pd
 
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
+from core.video import Frame, iter_frames, probe_video
 
 
 @dataclass(frozen=True)
@@ -87,60 +89,10 @@ def analyze_posture(
     return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
 
 
-@dataclass(frozen=True)
-class _Frame:
-    index: int
-    time_s: float
-    image: np.ndarray
-
-
-def _frames_from(path: Path, every: int) -> tuple[Iterator[_Frame], int | None]:
-    """Frames as (index, time_s, RGB image) plus the expected count (or None when unknown)."""
-    try:
-        from core.video import iter_frames, probe_video
-    except ImportError:
-        return _cv2_frames(path, every)
-    try:
-        total = math.ceil(int(probe_video(path).n_frames) / every)
-    except (AttributeError, TypeError, ValueError):
-        total = None
-
-    def gen() -> Iterator[_Frame]:
-        for f in iter_frames(path, every=every):
-            image = getattr(f, "image", None)
-            if image is None:
-                image = f.rgb
-            yield _Frame(int(f.index), float(f.time_s), image)
-
-    return gen(), total
-
-
-def _cv2_frames(path: Path, every: int) -> tuple[Iterator[_Frame], int | None]:
-    # Stand-in until core.video exists: real timestamps from the container, RGB order.
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise InputError(f"{path} is not a readable video")
-    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-
-    def gen() -> Iterator[_Frame]:
-        try:
-            index = 0
-            while True:
-                ok, bgr = cap.read()
-                if not ok:
-                    break
-                if index % every == 0:
-                    ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-                    t = index / fps if fps > 0 else ms / 1000.0
-                    yield _Frame(index, float(t), cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-                index += 1
-        finally:
-            cap.release()
-
-    return gen(), (math.ceil(count / every) if count > 0 else None)
+def _frames_from(path: Path, every: int) -> tuple[Iterator[Frame], int]:
+    """The sampled frames of the video and how many there will be."""
+    info = probe_video(path)
+    return iter_frames(path, every=every), math.ceil(info.n_frames / every)
 
 
 def analyze_gait_video(
@@ -169,19 +121,23 @@ def analyze_gait_video(
         raise InputError(f"{path} does not exist or is empty")
     frames, total = _frames_from(path, every)
     tracker = PersonTracker()
-    poses: list[Pose | None] = []
     times: list[float] = []
     indices: list[int] = []
     size = (0, 0)
-    for frame in frames:
-        image = _check_image(frame.image)
-        size = (int(image.shape[1]), int(image.shape[0]))
-        found = backend.estimate_pose(image, timestamp_ms=int(round(frame.time_s * 1000)))
-        poses.append(tracker.update(found))
-        times.append(frame.time_s)
-        indices.append(frame.index)
-        if progress is not None:
-            progress(len(poses), total)
+    # A fresh video session per file: MediaPipe's VIDEO mode needs increasing timestamps.
+    session = getattr(backend, "video_session", None)
+    with session() if session is not None else contextlib.nullcontext():
+        for frame in frames:
+            image = _check_image(frame.rgb)
+            size = (int(image.shape[1]), int(image.shape[0]))
+            found = backend.estimate_pose(image, timestamp_ms=int(round(frame.time_s * 1000)))
+            tracker.update(found)
+            times.append(frame.time_s)
+            indices.append(frame.index)
+            if progress is not None:
+                progress(len(times), total)
+    # The whole-video choice of subject: early frames may hold only a bystander (see tracking).
+    poses: list[Pose | None] = tracker.subject_poses()
     if not poses:
         raise InputError(f"{path} holds no video frames")
     if all(p is None for p in poses):

@@ -71,8 +71,15 @@ def _select_person(poses, point=None):
 
 
 class _Tracker:
+    def __init__(self):
+        self.seen = []
+
     def update(self, poses):
-        return poses[0] if poses else None
+        self.seen.append(poses[0] if poses else None)
+        return self.seen[-1]
+
+    def subject_poses(self):
+        return list(self.seen)
 
 
 def _posture_measures(pose, *, view="front"):
