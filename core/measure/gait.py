@@ -1,0 +1,327 @@
+"""Gait analysis of one tracked person: cleaned per-frame signals, events and step parameters.
+
+Pipeline: outlier rejection → gap interpolation → zero-phase Butterworth low-pass (raw kept) →
+walking direction → heel strikes / toe-offs (Zeni et al. 2008) → cadence, step and stride times,
+stance share, symmetry, step length. Definitions in ``docs/MEASURES.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.keypoints import INDEX, PoseSeries
+from core.measure.angles import signed_from_vertical_deg
+from core.measure.filtering import finite_runs, lowpass
+from core.measure.gait_events import GaitEvent, find_extrema, summarize_steps, symmetry_index
+from core.measure.gait_signals import (
+    body_height_px,
+    clean_keypoints,
+    first_of,
+    inside_frame,
+    main_segment,
+    mean_of,
+    track_segments,
+)
+
+#: Events need the signal sampled well above the step rate and the 6 Hz filter band.
+MIN_EVENT_FPS = 10.0
+#: Pelvis travel below this many body heights (or 10 % of the frame width) is "not walking across".
+MIN_TRAVEL_BODY_HEIGHTS = 0.5
+#: Minimum heel/toe excursion that makes an event, in body heights.
+MIN_PROMINENCE_BODY_HEIGHTS = 0.04
+MIN_STEPS = 4
+DIRECTIONS = {1.0: "left_to_right", -1.0: "right_to_left"}
+
+
+def _signals(
+    xy: np.ndarray, frame_size: tuple[int, int], direction: float
+) -> dict[str, np.ndarray]:
+    """The per-frame signals of one (T, K, 2) array (raw or filtered)."""
+    pelvis = mean_of(xy, ("left_hip", "right_hip"))
+    shoulder = mean_of(xy, ("left_shoulder", "right_shoulder"))
+    lean = np.asarray(signed_from_vertical_deg(shoulder - pelvis))
+    width, height = frame_size
+    out = {
+        "pelvis_x_px": pelvis[:, 0],
+        "trunk_lean_deg": lean,
+        # Walking toward the image's left (-x) makes the camera's left "forward": same sign as lean.
+        "forward_trunk_lean_deg": -direction * lean if direction else np.full(len(xy), np.nan),
+        "head_lateral_deviation": (xy[:, INDEX["nose"], 0] - pelvis[:, 0]) / width,
+        "ankle_height_asymmetry": (xy[:, INDEX["right_ankle"], 1] - xy[:, INDEX["left_ankle"], 1])
+        / height,
+    }
+    for side in ("left", "right"):
+        heel = first_of(xy, (f"{side}_heel", f"{side}_ankle"))
+        toe = first_of(xy, (f"{side}_big_toe", f"{side}_ankle"))
+        out[f"heel_rel_{side}_px"] = (direction or math.nan) * (heel[:, 0] - pelvis[:, 0])
+        out[f"toe_rel_{side}_px"] = (direction or math.nan) * (toe[:, 0] - pelvis[:, 0])
+        out[f"heel_x_{side}_px"] = heel[:, 0]
+    return out
+
+
+def _direction(xy: np.ndarray, t: np.ndarray, frame_width: int, h_px: float) -> tuple[float, str]:
+    """(+1 / -1 / 0, warning) from the pelvis travel, else from where the face points."""
+    px = mean_of(xy, ("left_hip", "right_hip"))[:, 0]
+    ok = np.isfinite(px)
+    need = MIN_TRAVEL_BODY_HEIGHTS * h_px if math.isfinite(h_px) else 0.1 * frame_width
+    if ok.sum() >= 2:
+        slope = np.polyfit(t[ok], px[ok], 1)[0]
+        travel = slope * (t[ok][-1] - t[ok][0])
+        if abs(travel) >= need:
+            return float(np.sign(travel)), ""
+    # Treadmill or a camera that follows the subject: the nose is ahead of the ears in a side view.
+    face = xy[:, INDEX["nose"], 0] - mean_of(xy, ("left_ear", "right_ear"))[:, 0]
+    face = face[np.isfinite(face)]
+    if face.size and math.isfinite(h_px) and abs(np.median(face)) >= 0.02 * h_px:
+        return float(np.sign(np.median(face))), (
+            "the pelvis hardly moves across the image (treadmill or following camera?): "
+            "walking direction taken from where the face points"
+        )
+    return 0.0, (
+        "no walking direction: the subject does not cross the image and the face does not point "
+        "sideways; events need a side view"
+    )
+
+
+@dataclass
+class GaitResult:
+    """Everything :func:`analyze_gait` found. Times in seconds, NaN where not measured.
+
+    ``series`` is a DataFrame with one row per analysed frame: ``frame``, ``time_s`` and each signal
+    twice, ``<name>_raw`` (as detected, gaps and points outside the image NaN) and ``<name>`` (cleaned and low-pass filtered).
+    """
+
+    backend: str
+    model: str
+    n_frames_used: int
+    analysed_fps: float
+    cutoff_hz: float | None
+    walking_direction: str | None
+    body_height_px: float
+    height_m: float | None
+    heel_strikes: list[GaitEvent]
+    toe_offs: list[GaitEvent]
+    params: dict[str, float]
+    warnings: list[str]
+    series: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_steps(self) -> int:
+        """Foot contacts (heel strikes) detected."""
+        return len(self.heel_strikes)
+
+    @property
+    def cadence_spm(self) -> float:
+        return self.params.get("cadence_spm", math.nan)
+
+    def to_dict(self) -> dict[str, object]:
+        """The CLI's JSON: plain types, None instead of NaN."""
+
+        def num(v: float | None) -> float | None:
+            return None if v is None or not math.isfinite(v) else round(float(v), 4)
+
+        out: dict[str, object] = {
+            "backend": self.backend,
+            "model": self.model,
+            "n_frames_used": int(self.n_frames_used),
+            "n_steps": self.n_steps,
+            "cadence_spm": num(self.cadence_spm),
+            "step_time_left_s": num(self.params.get("step_time_left_s")),
+            "step_time_right_s": num(self.params.get("step_time_right_s")),
+            "symmetry_index_step_time_pct": num(self.params.get("symmetry_index_step_time_pct")),
+            "walking_direction": self.walking_direction,
+            "heel_strikes": [e.as_dict() for e in self.heel_strikes],
+            "warnings": list(self.warnings),
+        }
+        extra = (
+            "stride_time_{}_s",
+            "stance_share_{}_pct",
+            "swing_share_{}_pct",
+            "step_length_{}_bh",
+            "step_length_{}_m",
+        )
+        for key in extra:
+            for side in ("left", "right"):
+                out[key.format(side)] = num(self.params.get(key.format(side)))
+        out["symmetry_index_step_length_pct"] = num(
+            self.params.get("symmetry_index_step_length_pct")
+        )
+        out["toe_offs"] = [e.as_dict() for e in self.toe_offs]
+        out["analysed_fps"] = num(self.analysed_fps)
+        out["cutoff_hz"] = num(self.cutoff_hz)
+        out["body_height_px"] = num(self.body_height_px)
+        return out
+
+
+def _events(
+    sig: dict[str, np.ndarray], t: np.ndarray, frames: np.ndarray, h_px: float, use: np.ndarray
+) -> tuple[list[GaitEvent], list[GaitEvent]]:
+    """Heel strikes and toe-offs, each list in time order, from the frames where ``use`` is True."""
+    hs: list[GaitEvent] = []
+    to: list[GaitEvent] = []
+    for side in ("left", "right"):
+        for kind, name, sign, out in (
+            ("heel_strike", "heel", 1.0, hs),
+            ("toe_off", "toe", -1.0, to),
+        ):
+            rel = np.where(use, sign * sig[f"{name}_rel_{side}_px"], np.nan)
+            finite = rel[np.isfinite(rel)]
+            if finite.size < 3:
+                continue
+            spread = np.percentile(finite, 95) - np.percentile(finite, 5)
+            floor = MIN_PROMINENCE_BODY_HEIGHTS * h_px if math.isfinite(h_px) else 0.0
+            for time, i in find_extrema(rel, t, prominence=max(0.25 * spread, floor)):
+                out.append(GaitEvent(time, side, int(frames[i]), kind))
+    return sorted(hs, key=lambda e: e.time_s), sorted(to, key=lambda e: e.time_s)
+
+
+def _step_lengths(
+    heel_strikes: list[GaitEvent],
+    sig: dict[str, np.ndarray],
+    pos: dict[int, int],
+    h_px: float,
+    height_m: float | None,
+) -> dict[str, float]:
+    """Median step length per side: at each heel strike, how far that heel is ahead of the other."""
+    lengths: dict[str, list[float]] = {"left": [], "right": []}
+    for e in heel_strikes:
+        other = "right" if e.side == "left" else "left"
+        i = pos[e.frame]
+        d = float(sig[f"heel_rel_{e.side}_px"][i] - sig[f"heel_rel_{other}_px"][i])
+        if math.isfinite(d):
+            lengths[e.side].append(d)
+    out: dict[str, float] = {}
+    for side, vals in lengths.items():
+        bh = float(np.median(vals)) / h_px if vals and math.isfinite(h_px) else math.nan
+        out[f"step_length_{side}_bh"] = bh
+        out[f"step_length_{side}_m"] = bh * height_m if height_m else math.nan
+    out["symmetry_index_step_length_pct"] = symmetry_index(
+        out["step_length_right_bh"], out["step_length_left_bh"]
+    )
+    return out
+
+
+def analyze_gait(
+    series: PoseSeries,
+    *,
+    height_m: float | None = None,
+    cutoff_hz: float = 6.0,
+    max_gap_frames: int = 5,
+) -> GaitResult:
+    """Analyse a walk seen from the side.
+
+    Parameters
+    ----------
+    series : PoseSeries, (T, K, 2) pixels with real ``time_s``.
+    height_m : float, optional, the subject's height; step lengths are then also given in metres.
+    cutoff_hz : float, Butterworth low-pass cutoff (4th order, zero phase); lowered to 0.8 × Nyquist
+        with a warning when the frame rate is too low for it.
+    max_gap_frames : int, longest run of missing frames that is interpolated.
+
+    Returns
+    -------
+    GaitResult. Below MIN_EVENT_FPS analysed frames per second, or without a walking direction,
+    only the per-frame series are given and ``warnings`` says why; fewer than 4 heel strikes give
+    the values that can be computed and a warning. Never raises for a hard-to-analyse walk.
+    """
+    if not isinstance(series, PoseSeries):
+        raise InputError(
+            f"analyze_gait needs a core.keypoints.PoseSeries, got {type(series).__name__}"
+        )
+    if height_m is not None and not (0.3 <= height_m <= 3.0):
+        raise InputError(f"height_m={height_m}: give the subject's height in metres (0.3 to 3.0)")
+    t = np.asarray(series.time_s, dtype=np.float64)
+    if len(t) < 2 or not np.all(np.diff(t) > 0):
+        raise InputError("a gait series needs at least 2 frames with strictly increasing time_s")
+    notes: list[str] = []
+    if series.n_frames_used == 0:
+        notes.append("no person was found in any analysed frame")
+    fs = 1.0 / float(np.median(np.diff(t)))
+    seen = inside_frame(series.xy, series.frame_size)
+    h_px = body_height_px(seen)
+    parts = track_segments(seen, t, h_px)
+    if len(parts) > 1:
+        notes.append(
+            f"the tracked position jumped {len(parts) - 1} time(s) (another person?): "
+            "events come from the longest stretch between jumps only"
+        )
+    # At low rates neighbouring frames are too far apart to call a sample an outlier.
+    clean = np.concatenate(
+        [
+            clean_keypoints(
+                seen[a:b], t[a:b], h_px, max_gap_frames=max_gap_frames, reject=fs >= MIN_EVENT_FPS
+            )
+            for a, b in parts
+        ]
+    )
+    used_cutoff: float | None = None
+    if fs < MIN_EVENT_FPS:
+        filtered = clean
+        notes.append(
+            f"analysed frame rate is {fs:.1f} fps, below {MIN_EVENT_FPS:.0f}: heel strikes, toe-offs and "
+            "cadence need a faster rate (analyse every frame), so only the per-frame series are given, unfiltered"
+        )
+    else:
+        used_cutoff = cutoff_hz if cutoff_hz < 0.45 * fs else 0.4 * fs
+        if used_cutoff != cutoff_hz:
+            notes.append(
+                f"low-pass cutoff lowered from {cutoff_hz} to {used_cutoff:.2f} Hz for {fs:.1f} fps"
+            )
+        filtered = np.concatenate(
+            [lowpass(clean[a:b], fs, cutoff_hz=used_cutoff) for a, b in parts]
+        )
+
+    # With a jump, the walk is the longest stretch; the other person's steps must not mix in.
+    in_main = main_segment(clean, parts)
+    direction, why = _direction(clean[in_main], t[in_main], series.frame_size[0], h_px)
+    if why:
+        notes.append(why)
+    raw_sig = _signals(seen, series.frame_size, direction)
+    sig = _signals(filtered, series.frame_size, direction)
+    frames = np.asarray(series.frame_index)
+    heel_strikes: list[GaitEvent] = []
+    toe_offs: list[GaitEvent] = []
+    params: dict[str, float] = {}
+    if direction and fs >= MIN_EVENT_FPS:
+        heel_strikes, toe_offs = _events(sig, t, frames, h_px, in_main)
+        # Steps pair only events in one stretch that is both gap-free and jump-free.
+        run_id = np.full(len(t), -1)
+        ok = np.isfinite(sig["pelvis_x_px"])
+        for a, _ in parts[1:]:
+            ok[a - 1] = False  # the cut splits a finite run in two
+        for k, (a, b) in enumerate(finite_runs(ok)):
+            run_id[a:b] = k
+        run_of = {int(f): int(r) for f, r in zip(frames, run_id)}
+        pos = {int(f): i for i, f in enumerate(frames)}
+        params = summarize_steps(heel_strikes, toe_offs, run_of)
+        params.update(_step_lengths(heel_strikes, sig, pos, h_px, height_m))
+        if len(heel_strikes) < MIN_STEPS:
+            notes.append(
+                f"only {len(heel_strikes)} heel strikes found (fewer than {MIN_STEPS}): "
+                "step values are rough or missing; record a longer walk"
+            )
+
+    data = {"frame": frames, "time_s": t}
+    for name in sig:
+        data[f"{name}_raw"] = raw_sig[name]
+        data[name] = sig[name]
+    return GaitResult(
+        backend=series.backend,
+        model=series.model,
+        n_frames_used=series.n_frames_used,
+        analysed_fps=fs,
+        cutoff_hz=used_cutoff,
+        walking_direction=DIRECTIONS.get(direction),
+        body_height_px=h_px,
+        height_m=height_m,
+        heel_strikes=heel_strikes,
+        toe_offs=toe_offs,
+        params=params,
+        warnings=notes,
+        series=pd.DataFrame(data),
+    )

@@ -1,0 +1,160 @@
+"""Tidy long tables of measurements: one row per (frame, metric, side), as the store and CSV export want.
+
+Columns: ``frame`` (nullable int; <NA> for whole-session values such as cadence), ``time_s`` (float,
+NaN where not tied to a time), ``metric`` (the measure's name without its side), ``side`` ("left",
+"right" or ""), ``value`` (float, NaN when not measured), ``unit``. The session's backend, model,
+size, dtype and thresholds belong to the session record, not to these rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.measure.gait import GaitResult
+from core.measure.posture import MEASURE_INFO
+
+COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
+
+#: Per-frame gait signals reported as rows: name -> unit.
+GAIT_SERIES_UNITS: dict[str, str] = {
+    "trunk_lean_deg": "deg",
+    "forward_trunk_lean_deg": "deg",
+    "head_lateral_deviation": "frame_width",
+    "ankle_height_asymmetry": "frame_height",
+}
+
+#: Whole-walk gait values: key pattern ("{side}" for per-side values) -> unit.
+GAIT_PARAM_UNITS: dict[str, str] = {
+    "cadence_spm": "steps/min",
+    "step_time_{side}_s": "s",
+    "stride_time_{side}_s": "s",
+    "stance_share_{side}_pct": "%",
+    "swing_share_{side}_pct": "%",
+    "step_length_{side}_bh": "body_height",
+    "step_length_{side}_m": "m",
+    "symmetry_index_step_time_pct": "%",
+    "symmetry_index_step_length_pct": "%",
+}
+
+
+def split_side(key: str) -> tuple[str, str]:
+    """("knee_angle_deg", "left") from "left_knee_angle_deg"; ("step_time_s", "right") from
+    "step_time_right_s"; (key, "") when the key names no side."""
+    parts = key.split("_")
+    for side in ("left", "right"):
+        if side in parts:
+            parts.remove(side)
+            return "_".join(parts), side
+    return key, ""
+
+
+def _frame(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(COLUMNS)) if isinstance(rows, list) else rows
+    df["frame"] = df["frame"].astype("Int64")
+    df["time_s"] = df["time_s"].astype(float)
+    df["value"] = df["value"].astype(float)
+    return df
+
+
+def posture_rows(
+    measures: dict[str, float], *, frame: int = 0, time_s: float = math.nan
+) -> pd.DataFrame:
+    """Rows for one posture snapshot.
+
+    Parameters
+    ----------
+    measures : dict from ``posture_measures`` (degrees; NaN kept as NaN rows, so "not visible" is
+        recorded rather than silently missing).
+    frame : int, the frame the pose came from (0 for a photo).
+    time_s : float, its time in the video; NaN for a photo.
+    """
+    rows = []
+    for key, value in measures.items():
+        info = MEASURE_INFO.get(key)
+        if info is None:
+            raise InputError(f"{key!r} is not a posture measure; known: {', '.join(MEASURE_INFO)}")
+        metric, side = split_side(key)
+        rows.append(
+            {
+                "frame": frame,
+                "time_s": time_s,
+                "metric": metric,
+                "side": side,
+                "value": value,
+                "unit": info.unit,
+            }
+        )
+    return _frame(rows)
+
+
+def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
+    """Rows for a gait session: per-frame signals, events and whole-walk values.
+
+    Per-frame signals (filtered; with ``include_raw`` also ``<metric>_raw``) have their frame and
+    time. Heel strikes and toe-offs are rows with metric "heel_strike" / "toe_off", the foot as
+    side, the nearest frame, and the event time (s, sub-frame) as value. Whole-walk values
+    (cadence, step times, ..., and "n_steps") have frame <NA> and time_s NaN.
+    """
+    if not isinstance(result, GaitResult):
+        raise InputError(
+            f"gait_rows needs a GaitResult from analyze_gait, got {type(result).__name__}"
+        )
+    s = result.series
+    parts = []
+    for name, unit in GAIT_SERIES_UNITS.items():
+        for col in (name, f"{name}_raw") if include_raw else (name,):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "frame": s["frame"],
+                        "time_s": s["time_s"],
+                        "metric": col,
+                        "side": "",
+                        "value": s[col],
+                        "unit": unit,
+                    }
+                )
+            )
+    rows: list[dict[str, object]] = []
+    for kind, events in (("heel_strike", result.heel_strikes), ("toe_off", result.toe_offs)):
+        for e in events:
+            rows.append(
+                {
+                    "frame": e.frame,
+                    "time_s": e.time_s,
+                    "metric": kind,
+                    "side": e.side,
+                    "value": e.time_s,
+                    "unit": "s",
+                }
+            )
+    for pattern, unit in GAIT_PARAM_UNITS.items():
+        for side in ("left", "right") if "{side}" in pattern else ("",):
+            key = pattern.format(side=side)
+            value = result.params.get(key, math.nan)
+            rows.append(
+                {
+                    "frame": None,
+                    "time_s": np.nan,
+                    "metric": split_side(key)[0],
+                    "side": side,
+                    "value": value,
+                    "unit": unit,
+                }
+            )
+    rows.append(
+        {
+            "frame": None,
+            "time_s": np.nan,
+            "metric": "n_steps",
+            "side": "",
+            "value": float(result.n_steps),
+            "unit": "count",
+        }
+    )
+    parts.append(_frame(rows))
+    return _frame(pd.concat(parts, ignore_index=True))
