@@ -1,7 +1,31 @@
-"""Sapiens Measure: the Streamlit entry point."""
+"""Sapiens Measure: the Streamlit entry point (``streamlit run Home.py``).
+
+It sets up the page and the navigation over ``pages/``; each page draws its own header, the
+"measurements, not diagnoses" notice and the shared sidebar (``core.app.layout.page``).
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="Sapiens Measure", layout="wide")
-st.title("Sapiens Measure")
-st.caption("Measurements, not diagnoses. Not a medical device.")
+st.set_page_config(
+    page_title="Sapiens Measure", page_icon=":material/accessibility:", layout="wide"
+)
+
+navigation = st.navigation(
+    {
+        "Sapiens Measure": [
+            st.Page("pages/start.py", title="Start", icon=":material/home:", default=True),
+        ],
+        "Measure": [
+            st.Page(
+                "pages/posture.py", title="Posture snapshot", icon=":material/accessibility_new:"
+            ),
+            st.Page("pages/gait.py", title="Gait session", icon=":material/directions_walk:"),
+            st.Page("pages/skin_roi.py", title="Skin ROI", icon=":material/crop:"),
+            st.Page("pages/relight.py", title="Relight", icon=":material/light_mode:"),
+        ],
+        "Review": [
+            st.Page("pages/sessions.py", title="Sessions review", icon=":material/table_chart:"),
+        ],
+    }
+)
+navigation.run()

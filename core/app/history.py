@@ -1,0 +1,88 @@
+"""A subject's saved sessions as tables: the session list with key numbers, one measure over time,
+and two sessions side by side. Plain pandas over ``Store`` reads; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from core.store import Session, Store
+
+#: Session-level numbers shown in the session list, per kind: (metric, side, column title).
+KEY_NUMBERS = {
+    "posture": (("knee_angle_deg", "left", "knee L (°)"), ("knee_angle_deg", "right", "knee R (°)"),
+                ("trunk_lean_deg", "", "trunk lean (°)"), ("neck_flexion_deg", "", "neck (°)")),
+    "gait": (("cadence_spm", "", "cadence (steps/min)"), ("step_time_s", "left", "step L (s)"),
+             ("step_time_s", "right", "step R (s)"), ("symmetry_index_step_time_pct", "", "SI step time (%)")),
+}  # fmt: skip
+
+
+def measure_name(metric: str, side: str) -> str:
+    return f"{metric} ({side})" if side else metric
+
+
+def summary_values(rows: pd.DataFrame) -> pd.DataFrame:
+    """The session-level values of a session's rows: those not tied to a time (a photo's measures,
+    a walk's cadence and step times), as ``measure, metric, side, value, unit``."""
+    out = rows[rows["time_s"].isna()].copy()
+    out.insert(0, "measure", [measure_name(m, s) for m, s in zip(out["metric"], out["side"])])
+    return out[["measure", "metric", "side", "value", "unit"]].reset_index(drop=True)
+
+
+def session_label(session: Session) -> str:
+    return f"#{session.id} {session.created_utc[:16].replace('T', ' ')} {session.kind} ({session.backend})"
+
+
+def sessions_table(store: Store, sessions: list[Session]) -> pd.DataFrame:
+    """One row per session: id, date, kind, backend, model and the kind's key numbers."""
+    rows = []
+    for s in sessions:
+        values = summary_values(store.load_measurements(s.id))
+        row: dict[str, object] = {
+            "session": s.id,
+            "date (UTC)": s.created_utc[:16].replace("T", " "),
+            "kind": s.kind,
+            "backend": s.backend,
+            "model": s.model,
+        }
+        for metric, side, title in KEY_NUMBERS.get(s.kind, ()):
+            hit = values[(values["metric"] == metric) & (values["side"] == side)]["value"]
+            row[title] = (
+                round(float(hit.iloc[0]), 2) if len(hit) and math.isfinite(hit.iloc[0]) else None
+            )
+        row["notes"] = s.notes
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def history(store: Store, sessions: list[Session]) -> pd.DataFrame:
+    """Every session-level value of every session: ``session, created, kind, measure, metric, side, value, unit``."""
+    parts = []
+    for s in sessions:
+        values = summary_values(store.load_measurements(s.id))
+        values.insert(0, "kind", s.kind)
+        values.insert(0, "created", pd.Timestamp(s.created_utc))
+        values.insert(0, "session", s.id)
+        parts.append(values)
+    if not parts:
+        return pd.DataFrame(
+            columns=["session", "created", "kind", "measure", "metric", "side", "value", "unit"]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def compare(store: Store, a: Session, b: Session) -> pd.DataFrame:
+    """Two sessions' session-level values side by side, with the difference b - a."""
+    va = summary_values(store.load_measurements(a.id)).set_index("measure")
+    vb = summary_values(store.load_measurements(b.id)).set_index("measure")
+    names = list(dict.fromkeys([*va.index, *vb.index]))
+    out = pd.DataFrame({"measure": names})
+    out["unit"] = [va["unit"].get(n, vb["unit"].get(n, "")) for n in names]
+    out[f"#{a.id}"] = [va["value"].get(n, math.nan) for n in names]
+    out[f"#{b.id}"] = [vb["value"].get(n, math.nan) for n in names]
+    out["difference"] = out[f"#{b.id}"] - out[f"#{a.id}"]
+    return out

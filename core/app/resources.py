@@ -1,0 +1,87 @@
+"""Long-lived objects shared by every session of the app: settings, the store, loaded backends.
+
+``st.cache_resource`` keeps one instance per key for the whole server process, so a model is
+loaded once and shared by all browser tabs; the keys are the settings that change what gets
+loaded, so changing an environment variable and restarting gives fresh objects. Inference on one
+backend is serialised with a lock: two tabs running the same model at once would only
+oversubscribe the CPU threads and could break MediaPipe's per-stream timestamps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from core.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from core.backends.base import Backend
+    from core.store import Store
+
+BACKEND_CHOICES = ("auto", "lite", "sapiens2")
+SIZE_CHOICES = ("0.4b", "0.8b", "1b", "5b")
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh on every run: it is cheap and follows the environment."""
+    return load_settings()
+
+
+def settings_key(settings: Settings) -> str:
+    # Settings is a frozen dataclass of plain values, so its repr is a faithful cache key.
+    return repr(settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(key: str, _settings: Settings) -> Store:
+    from core.store import Store
+
+    return Store(_settings)
+
+
+def get_store(settings: Settings | None = None) -> Store:
+    """The session store of the configured data directory (one per directory and settings)."""
+    settings = settings or get_settings()
+    return _store(settings_key(settings), settings)
+
+
+@st.cache_resource(show_spinner="Loading the model ...")
+def _backend(name: str, size: str, key: str, _settings: Settings) -> Backend:
+    from core.backends.selection import get_backend as select
+
+    return select(name, size=size, settings=_settings)
+
+
+def get_backend(name: str, size: str = "0.4b", settings: Settings | None = None) -> Backend:
+    """A loaded backend, shared across sessions. Raises ``ModelNotAvailable`` when its files are missing."""
+    settings = settings or get_settings()
+    return _backend(name, size, settings_key(settings), settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _lock(backend_id: int) -> threading.Lock:
+    return threading.Lock()
+
+
+@contextmanager
+def inference_lock(backend: Backend) -> Iterator[None]:
+    """Hold the backend's lock while it runs, so one model serves one request at a time."""
+    with _lock(id(backend)):
+        yield
+
+
+def backend_key(backend: Backend) -> str:
+    """What identifies a backend's results: name, model, size, device, dtype and threshold."""
+    d = backend.describe()
+    return "|".join(
+        f"{k}={d.get(k)}" for k in ("backend", "model", "size", "device", "dtype", "threshold")
+    )
+
+
+def clear_backends() -> None:
+    """Forget loaded backends (after a model download, so ``auto`` can pick the new weights)."""
+    _backend.clear()

@@ -1,0 +1,170 @@
+"""Sessions review building blocks: the selectable session list, one session reopened from the store,
+the trend and comparison views, CSV and report downloads, and deletion with confirmation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from core.app import history
+from core.app.charts import compare_chart, trend_chart
+from core.app.errors import succeeded, user_errors
+from core.app.report import build_report
+from core.app.tables import format_value
+
+if TYPE_CHECKING:
+    from core.store import Session, Store, Subject
+
+OPEN_KEY = "sessions_open"
+
+
+def pick_session(store: Store, sessions: list[Session]) -> Session:
+    """The session list (click a row to open it) and a select box that names the opened one."""
+    table = history.sessions_table(store, sessions)
+    event = st.dataframe(
+        table, hide_index=True, key="sessions_table", on_select="rerun", selection_mode="single-row"
+    )
+    by_id = {s.id: s for s in sessions}
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if rows:
+        st.session_state[OPEN_KEY] = int(table.iloc[rows[0]]["session"])
+    if st.session_state.get(OPEN_KEY) not in by_id:
+        st.session_state[OPEN_KEY] = sessions[-1].id
+    chosen = st.selectbox(
+        "Open session",
+        list(by_id),
+        format_func=lambda i: history.session_label(by_id[i]),
+        key=OPEN_KEY,
+    )
+    return by_id[chosen]
+
+
+def render_session(store: Store, session: Session) -> None:
+    """A saved session as it was stored: its values and its overlay (nothing recomputed)."""
+    from core.store.export import session_long_csv, session_wide_csv
+
+    rows = store.load_measurements(session.id)
+    values = history.summary_values(rows)
+    shown = values.assign(value=[format_value(v, "", 2) for v in values["value"]])
+    left, right = st.columns([3, 2])
+    left.dataframe(shown[["measure", "value", "unit"]], hide_index=True, key="sessions_values")
+    left.caption(
+        f"{session.backend} / {session.model} {session.size} on {session.device} ({session.dtype}), "
+        f"threshold {session.threshold}. {session.notes}"
+    )
+    for name, path in session.artifacts.items():
+        if name.endswith(".png"):
+            right.image(str(path), caption=name)
+        elif name.endswith(".mp4"):
+            right.video(str(path))
+    c1, c2 = st.columns(2)
+    with user_errors():
+        c1.download_button(
+            "Session CSV (long)",
+            session_long_csv(session.id, store=store),
+            file_name=f"session_{session.id}_long.csv",
+            mime="text/csv",
+            key="sessions_csv_long",
+        )
+        c2.download_button(
+            "Session CSV (wide, per frame)",
+            session_wide_csv(session.id, store=store),
+            file_name=f"session_{session.id}_wide.csv",
+            mime="text/csv",
+            key="sessions_csv_wide",
+        )
+
+
+def render_trend(hist: pd.DataFrame) -> str | None:
+    counts = (
+        hist.dropna(subset=["value"])
+        .groupby("measure")["session"]
+        .nunique()
+        .sort_values(ascending=False)
+    )
+    if counts.empty:
+        st.caption("No values to chart yet.")
+        return None
+    measure = st.selectbox("Measure", counts.index.tolist(), key="sessions_trend_measure")
+    sub = hist[hist["measure"] == measure]
+    st.altair_chart(
+        trend_chart(sub, title=f"{measure} ({sub['unit'].iloc[0]})"), key="sessions_trend_chart"
+    )
+    return measure
+
+
+def render_compare(store: Store, sessions: list[Session]) -> None:
+    if len(sessions) < 2:
+        st.caption("Two or more sessions are needed to compare.")
+        return
+    by_id = {s.id: s for s in sessions}
+    ids = list(by_id)
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(
+        "Session A",
+        ids,
+        index=len(ids) - 2,
+        format_func=lambda i: history.session_label(by_id[i]),
+        key="sessions_compare_a",
+    )
+    b = c2.selectbox(
+        "Session B",
+        ids,
+        index=len(ids) - 1,
+        format_func=lambda i: history.session_label(by_id[i]),
+        key="sessions_compare_b",
+    )
+    table = history.compare(store, by_id[a], by_id[b])
+    st.dataframe(table, hide_index=True, key="sessions_compare_table")
+    long = table.melt(
+        id_vars=["measure"], value_vars=[f"#{a}", f"#{b}"], var_name="session", value_name="value"
+    )
+    st.altair_chart(compare_chart(long), key="sessions_compare_chart")
+
+
+def render_exports(
+    store: Store, subject: Subject, sessions: list[Session], hist: pd.DataFrame
+) -> None:
+    from core.store.export import subject_csv
+
+    c1, c2 = st.columns(2)
+    with user_errors():
+        c1.download_button(
+            "Subject CSV (all sessions)",
+            subject_csv(subject.id, store=store),
+            file_name=f"subject_{subject.id}.csv",
+            mime="text/csv",
+            key="sessions_csv_subject",
+        )
+    report = build_report(subject.label, history.sessions_table(store, sessions), hist)
+    c2.download_button(
+        "Printable report (HTML; print it to PDF)",
+        report,
+        file_name=f"report_subject_{subject.id}.html",
+        mime="text/html",
+        key="sessions_report",
+    )
+
+
+def render_delete(store: Store, subject: Subject, session: Session | None) -> None:
+    """Delete the opened session, or the whole subject; each needs an explicit confirmation."""
+    if session is not None:
+        sure = st.checkbox(
+            f"Yes, delete session #{session.id} with its measurements and files",
+            key="sessions_delete_confirm",
+        )
+        pressed = st.button("Delete this session", key="sessions_delete", disabled=not sure)
+        if pressed and succeeded(store.delete_session, session.id):
+            st.session_state.pop(OPEN_KEY, None)
+            st.rerun()
+    typed = st.text_input(
+        f"Type the label {subject.label!r} to delete this subject and everything of it",
+        key="sessions_delete_subject_confirm",
+    )
+    pressed = st.button(
+        "Delete the subject", key="sessions_delete_subject", disabled=typed != subject.label
+    )
+    if pressed and succeeded(store.delete_subject, subject.id):
+        st.rerun()

@@ -1,0 +1,140 @@
+"""The backend and model status panel: what would run, on which device and dtype, where the weights
+were found (or why not), and buttons that download missing weights with a progress bar.
+
+Downloads are the app's only network access and happen only when the user presses a button.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.app.errors import attempt, user_errors
+from core.app.resources import clear_backends
+from core.app.sidebar import chosen_backend
+from core.config import Settings
+
+#: The Sapiens2 tasks the pages use: pose (posture, gait), seg (skin ROI, hair), normal (relight).
+TASKS = ("pose", "seg", "normal")
+NOT_FOUND = "not found"
+
+
+def device_and_dtype(settings: Settings) -> tuple[str, str]:
+    """The device and dtype Sapiens2 would run with under these settings."""
+    from core.sapiens2.device import dtype_name, pick_device, pick_dtype
+
+    device = pick_device(settings.device)
+    return device, dtype_name(pick_dtype(device, settings.dtype))
+
+
+def checkpoint_table(settings: Settings, size: str) -> pd.DataFrame:
+    """One row per task: where its Sapiens2 checkpoint was found, or 'not found'."""
+    from core.sapiens2.checkpoints import find_checkpoint, search_roots
+
+    where = ", ".join(str(r) for r in search_roots(settings)) + ", Hugging Face cache"
+    rows = []
+    for task in TASKS:
+        path = find_checkpoint(task, size, settings)
+        rows.append(
+            {
+                "task": task,
+                "file": f"sapiens2_{size}_{task}.safetensors",
+                "found at": str(path) if path else f"{NOT_FOUND} (looked in {where})",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def lite_table(settings: Settings) -> pd.DataFrame:
+    """One row per lite model file the app uses: where it was found, or 'not found'."""
+    from core.backends.models import DEFAULT_FETCH, LITE_MODELS, find_lite_model
+
+    where = ", ".join(str(d) for d in settings.lite_model_dirs)
+    rows = []
+    for key in DEFAULT_FETCH:
+        path = find_lite_model(key, settings)
+        rows.append(
+            {
+                "file": LITE_MODELS[key].filename,
+                "found at": str(path) if path else f"{NOT_FOUND} (looked in {where})",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _download_sapiens2(task: str, size: str) -> Path | None:
+    from core.sapiens2.hub import download_checkpoint
+
+    bar = st.progress(0.0, text=f"Downloading Sapiens2 {task} {size} ...")
+
+    def report(done: int, total: int | None) -> None:
+        if total:
+            bar.progress(
+                min(1.0, done / total),
+                text=f"{task} {size}: {done / 1e6:.0f} of {total / 1e6:.0f} MB",
+            )
+
+    path = attempt(download_checkpoint, task, size, progress=report)
+    if path is not None:
+        bar.progress(1.0, text=f"Saved to {path}")
+        clear_backends()
+    return path
+
+
+def _download_lite(settings: Settings) -> None:
+    from core.backends.models import fetch_lite_models
+
+    bar = st.progress(0.0, text="Downloading the lite (MediaPipe) model files ...")
+
+    def report(name: str, done: int, total: int | None) -> None:
+        if total:
+            bar.progress(
+                min(1.0, done / total), text=f"{name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+            )
+
+    if attempt(fetch_lite_models, report, settings=settings) is not None:
+        bar.progress(1.0, text="Lite model files ready.")
+        clear_backends()
+
+
+def render_panel(settings: Settings) -> None:
+    """The status panel of the Start page."""
+    name, size = chosen_backend()
+    with user_errors():
+        from core.backends.selection import available_backends
+
+        device, dtype = device_and_dtype(settings)
+        st.markdown(
+            f"Chosen backend **{name}**; Sapiens2 size **{size}** would run on **{device}** in **{dtype}** "
+            "(backend and size in the sidebar; device and dtype from `SAPIENS_MEASURE_DEVICE` and "
+            "`SAPIENS_MEASURE_DTYPE`)."
+        )
+        backends = available_backends(settings)
+        st.dataframe(
+            pd.DataFrame({"backend": list(backends), "status": list(backends.values())}),
+            hide_index=True,
+            key="status_backends",
+        )
+    st.markdown("**Sapiens2 weights**")
+    with user_errors():
+        table = checkpoint_table(settings, size)
+        st.dataframe(table, hide_index=True, key="status_checkpoints")
+        missing = table.loc[table["found at"].str.startswith(NOT_FOUND), "task"].tolist()
+        if missing:
+            st.caption(
+                "Missing weights can be downloaded from Hugging Face (facebook/sapiens2-<task>-<size>) into its "
+                "local cache; the Sapiens2 License applies to them. Same as `python -m core fetch sapiens2`."
+            )
+            task = st.selectbox("Weights to download", missing, key="status_download_task")
+            if st.button(f"Download Sapiens2 {task} {size}", key="status_download_sapiens2"):
+                _download_sapiens2(task, size)
+    st.markdown("**Lite (MediaPipe) model files**")
+    with user_errors():
+        lite = lite_table(settings)
+        st.dataframe(lite, hide_index=True, key="status_lite")
+        if lite["found at"].str.startswith(NOT_FOUND).any() and st.button(
+            "Download the missing lite model files", key="status_download_lite"
+        ):
+            _download_lite(settings)

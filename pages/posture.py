@@ -1,0 +1,50 @@
+"""Posture snapshot: joint angles, tilts, trunk lean and neck flexion from one photo (or several)."""
+
+import streamlit as st
+
+from core.app import posture_ui as ui
+from core.app import subjects, uploads
+from core.app.errors import attempt
+from core.app.layout import page
+from core.app.resources import get_backend, get_settings, get_store
+from core.app.sidebar import chosen_backend
+
+page("Posture snapshot", "Upload a photo or take one; the largest person is measured.")
+settings = get_settings()
+store = get_store(settings)
+subject = subjects.require_subject(store)
+
+st.info(ui.CAPTURE_HINT, icon=":material/photo_camera:")
+view = st.radio(
+    "View",
+    list(ui.VIEW_LABELS),
+    format_func=ui.VIEW_LABELS.get,
+    key="posture_view",
+    horizontal=True,
+)
+repeat = st.toggle(
+    "Repeatability mode: several photos of the same pose give mean and SD per measure",
+    key="posture_repeat",
+)
+photos = uploads.image_input("posture", multiple=repeat)
+if not photos:
+    st.stop()
+
+backend = attempt(get_backend, *chosen_backend(), settings)
+if backend is None:
+    st.stop()
+with st.spinner(f"Measuring with {backend.name} ..."):
+    snaps = [s for s in (ui.analyse(p, backend, view, settings) for p in photos) if s is not None]
+if not snaps:
+    st.stop()
+
+ui.render_result(snaps[0], view)
+if repeat:
+    st.subheader("Repeatability")
+    ui.render_repeatability(snaps)
+st.subheader("Desk check (RULA bands)")
+ui.render_desk_check(snaps[0].result.measures, view)
+st.subheader("Exercise target")
+ui.render_target(snaps[0].result.measures)
+st.subheader("Save")
+ui.render_save(store, subject, backend, snaps[0], view)

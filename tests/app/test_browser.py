@@ -1,0 +1,179 @@
+"""Real-browser smoke test: the app served by ``streamlit run``, driven by headless Debian Chromium.
+
+Loads every page, runs one posture flow by uploading a real photo, saves a screenshot per page to
+``test-artifacts/`` and ``docs/screenshots/``, and fails on any Streamlit exception box.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app.helpers import ROOT, make_subject
+from tests.conftest import shared_path
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.shared]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+#: (url path, screenshot name, text the page shows once drawn)
+PAGES = (
+    ("", "start", "Lite (MediaPipe) model files"),
+    ("posture", "posture", "Posture snapshot"),
+    ("gait", "gait", "Gait session"),
+    ("skin_roi", "skin_roi", "Skin ROI"),
+    ("relight", "relight", "Relight"),
+    ("sessions", "sessions", "Sessions review"),
+)
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def _need_browser() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"CI must run the browser test but {', '.join(missing)} is missing (.ci/run installs it)"
+            )
+        pytest.skip(
+            f"needs Debian chromium and chromium-driver ({', '.join(missing)} absent; apt-get install chromium chromium-driver)"
+        )
+    pytest.importorskip("selenium", reason="needs selenium (the dev extra)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"the app did not answer on {url} within {timeout_s:.0f} s")
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    _need_browser()
+    make_subject("P001")  # in the test's data directory, which the server inherits
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+         "--server.address", "localhost", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        _wait_healthy(f"http://localhost:{port}", proc)
+        yield f"http://localhost:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def driver():  # noqa: ANN201
+    _need_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    # An explicit driver path: Selenium Manager never downloads anything.
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+def _wait_for_text(drv, text: str, timeout_s: float = 120.0) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(drv, timeout_s).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+
+
+def _wait_idle(drv, timeout_s: float = 180.0) -> None:  # noqa: ANN001
+    """Until the script has finished (Streamlit shows a status widget while it runs)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    time.sleep(1.0)  # give a rerun time to start before asking whether it has ended
+    WebDriverWait(drv, timeout_s).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
+    )
+
+
+def _check_and_shoot(drv, name: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    drv.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
+    boxes = drv.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    assert not boxes, f"{name}: Streamlit exception: {boxes[0].text[:500]}"
+
+
+def test_every_page_and_a_posture_flow(app_url: str, driver) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for path, name, marker in PAGES:
+        driver.get(f"{app_url}/{path}")
+        _wait_for_text(driver, marker)
+        _wait_for_text(driver, "Measurements, not diagnoses")
+        _wait_idle(driver)
+        _check_and_shoot(driver, name)
+
+    photo = shared_path("data", "cameraman_standing.png")
+    driver.get(f"{app_url}/posture")
+    _wait_for_text(driver, "Posture snapshot")
+    _wait_idle(driver)
+    WebDriverWait(driver, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type="file"]')
+    )
+    driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(photo))
+    WebDriverWait(driver, 180).until(
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')
+            or d.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+        )
+    )
+    _wait_for_text(driver, "Desk check")
+    _wait_idle(driver)
+    _check_and_shoot(driver, "posture_result")

@@ -1,0 +1,110 @@
+"""Sessions review on sessions saved straight into the store: table, trend, compare, exports, delete."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from core.measure.summary import posture_rows
+from core.store import Store
+from tests.app.helpers import make_subject, open_page, problems, table_with, texts
+
+LITE = {
+    "backend": "lite",
+    "model": "mediapipe-pose-full",
+    "size": "",
+    "device": "cpu",
+    "dtype": "float32",
+    "threshold": 0.5,
+}
+
+
+def _measures(knee: float) -> dict[str, float]:
+    return {
+        "left_knee_angle_deg": knee,
+        "right_knee_angle_deg": math.nan,
+        "trunk_lean_deg": 2.0,
+        "neck_flexion_deg": 10.0,
+    }
+
+
+@pytest.fixture
+def two_sessions() -> tuple[int, list[int]]:
+    subject_id = make_subject()
+    with Store() as store:
+        ids = [
+            store.save_session(
+                subject_id,
+                kind="posture",
+                backend_info=LITE,
+                source_hash=f"h{i}",
+                measurements=posture_rows(_measures(knee)),
+                notes=f"visit {i}",
+            )
+            for i, knee in enumerate((150.0, 170.0))
+        ]
+    return subject_id, ids
+
+
+def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
+    _, (a, b) = two_sessions
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    listing = table_with(at, "kind")
+    assert list(listing["session"]) == [a, b]
+    assert list(listing["knee L (°)"]) == [150.0, 170.0]
+    assert listing["knee R (°)"].isna().all()  # not visible stays empty, never 0
+    assert len(at.get("vega_lite_chart")) >= 2  # trend and comparison
+    diff = table_with(at, "difference")
+    knee = diff[diff["measure"] == "knee_angle_deg (left)"]
+    assert knee["difference"].iloc[0] == pytest.approx(20.0)
+    # The last session is open; its values and CSV buttons are shown.
+    values = table_with(at, "measure")
+    assert values[values["measure"] == "knee_angle_deg (left)"]["value"].iloc[0] == "170.00"
+    assert values[values["measure"] == "knee_angle_deg (right)"]["value"].iloc[0] == "not visible"
+    # Session long and wide, subject CSV, printable report.
+    assert {d.key for d in at.download_button} == {
+        "sessions_csv_long",
+        "sessions_csv_wide",
+        "sessions_csv_subject",
+        "sessions_report",
+    }
+
+
+def test_open_another_session(two_sessions: tuple[int, list[int]]) -> None:
+    _, (a, _) = two_sessions
+    at = open_page("pages/sessions.py")
+    at.selectbox(key="sessions_open").set_value(a).run()
+    values = table_with(at, "measure")
+    assert values[values["measure"] == "knee_angle_deg (left)"]["value"].iloc[0] == "150.00"
+
+
+def test_delete_session_needs_confirmation(two_sessions: tuple[int, list[int]]) -> None:
+    subject_id, (a, b) = two_sessions
+    at = open_page("pages/sessions.py")
+    assert at.button(key="sessions_delete").disabled
+    at.checkbox(key="sessions_delete_confirm").check().run()
+    at.button(key="sessions_delete").click().run()
+    assert problems(at) == []
+    assert [s.id for s in Store().list_sessions(subject_id)] == [a]
+
+
+def test_delete_subject_needs_the_label_typed(two_sessions: tuple[int, list[int]]) -> None:
+    subject_id, _ = two_sessions
+    at = open_page("pages/sessions.py")
+    at.text_input(key="sessions_delete_subject_confirm").input("P00").run()
+    assert at.button(key="sessions_delete_subject").disabled
+    at.text_input(key="sessions_delete_subject_confirm").input("P001").run()
+    at.button(key="sessions_delete_subject").click().run()
+    assert problems(at) == []
+    store = Store()
+    assert store.list_subjects() == [] and store.list_sessions() == []
+    assert "No subject yet" in texts(at)
+
+
+def test_no_sessions_says_so() -> None:
+    make_subject()
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    assert "No saved sessions for P001" in texts(at)
