@@ -73,11 +73,11 @@ def analyze_posture(
     Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
     """
     from core.backends.tracking import select_person
-    from core.measure.posture import posture_measures
+    from core.measure.posture import VIEWS, posture_measures
     from core.measure.summary import posture_rows
 
-    if view not in ("front", "side"):
-        raise InputError(f"view must be 'front' or 'side', got {view!r}")
+    if view not in VIEWS:
+        raise InputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
     poses = backend.estimate_pose(_check_image(image))
     pose = select_person(poses, point) if poses else None
     if pose is None:

@@ -8,9 +8,13 @@ printed as one line on stderr with exit status 1; no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
+import os
 import pkgutil
 import sys
+from collections.abc import Iterator
 
 from core import __version__
 from core.errors import SapiensMeasureError
@@ -33,12 +37,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _native_logs_silenced() -> Iterator[None]:
+    """Send what native libraries (MediaPipe's LiteRT, glog) write to file descriptor 2 to /dev/null,
+    while Python's own ``sys.stderr`` (errors, progress) keeps going to the real stderr.
+
+    Their INFO/WARNING chatter would otherwise bury the one error line the CLI promises.
+    ``SAPIENS_MEASURE_NATIVE_LOGS=1`` keeps them.
+    """
+    if os.environ.get("SAPIENS_MEASURE_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real fd 2 (embedded, captured): leave as is
+        yield
+        return
+    old_stderr = sys.stderr
+    sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(saved), "wb", buffering=0), write_through=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.stderr.close()
+        sys.stderr = old_stderr
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    with _native_logs_silenced():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except SapiensMeasureError as exc:
@@ -47,3 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stops the flush at exit failing again
+        return 0

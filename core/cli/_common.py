@@ -5,6 +5,7 @@ Not a command itself (the leading underscore keeps ``core.cli`` from registering
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
@@ -36,7 +37,10 @@ def load_backend(name: str, size: str) -> Any:
         from core.backends.selection import get_backend
     except ImportError as exc:
         raise ModelNotAvailable(f"no backends are installed in this build ({exc})") from None
-    return get_backend(name, size=size)
+    backend = get_backend(name, size=size)
+    # Close native model handles before interpreter teardown (MediaPipe complains otherwise).
+    atexit.register(backend.close)
+    return backend
 
 
 def read_input_file(path: str | Path) -> bytes:

@@ -106,7 +106,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--point", metavar="X,Y", help="measure the person at this pixel instead of the largest"
     )
     p.add_argument(
-        "--view", choices=("front", "side"), default="front", help="camera view (default front)"
+        "--view",
+        choices=("front", "left", "right", "side"),
+        default="front",
+        help="camera view: front, left or right side (the subject's side facing the camera), or side (either)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(

@@ -116,7 +116,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_backend_options(p)
     p.add_argument(
-        "--view", choices=("front", "side"), default="side", help="camera view (default side)"
+        "--view",
+        choices=("front", "left", "right", "side"),
+        default="side",
+        help="camera view (default side: the desk check reads neck and trunk best from the side)",
     )
     p.add_argument(
         "--max-checks", type=int, default=0, help="stop after N checks (default: run until Ctrl-C)"
