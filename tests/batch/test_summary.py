@@ -1,0 +1,77 @@
+"""Summary CSV, progress line, settings fingerprint and failure ledger (no models)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from core.batch.fingerprint import settings_fingerprint
+from core.batch.ledger import FailureLedger
+from core.batch.progress import Progress, format_duration
+from core.batch.summary import COLUMNS, SummaryWriter
+
+INFO = {"backend": "lite", "model": "full", "size": "", "device": "cpu", "dtype": "float32",
+        "threshold": 0.5}  # fmt: skip
+
+
+def test_summary_guards_formulas_and_keeps_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    with SummaryWriter(path) as out:
+        out.write(file="=HYPERLINK(1).png", subject="@P1", status="processed", session_id=4,
+                  measures={"trunk_lean_deg": -3.5, "hip_tilt_deg": float("nan")},
+                  error="line1\nline2")  # fmt: skip
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows[0]["file"] == "'=HYPERLINK(1).png"
+    assert rows[0]["subject"] == "'@P1"
+    assert rows[0]["trunk_lean_deg"] == "-3.5"  # a number stays a number, sign and all
+    assert rows[0]["hip_tilt_deg"] == ""
+    assert rows[0]["session_id"] == "4"
+    assert rows[0]["error"] == "line1 line2"
+
+
+def test_summary_refuses_unknown_status(tmp_path: Path) -> None:
+    with SummaryWriter(tmp_path / "s.csv") as out, pytest.raises(ValueError, match="status"):
+        out.write(file="a.png", status="done")
+
+
+def test_progress_rate_and_time_left_count_analysed_files_only() -> None:
+    now = [0.0]
+    stream = io.StringIO()
+    bar = Progress(10, stream=stream, clock=lambda: now[0])
+    bar.advance("unchanged", analysed=False)
+    now[0] = 60.0
+    bar.advance("processed")
+    bar.advance("processed")
+    # 2 analysed files in 60 s = 2 files/min; 7 files left -> 3.5 min = 3:30.
+    assert bar.rate_per_min() == pytest.approx(2.0)
+    assert bar.seconds_left() == pytest.approx(210.0)
+    assert "3/10" in bar.line() and "3:30 left" in bar.line()
+    assert stream.getvalue().count("\n") >= 1  # not a terminal: whole lines
+
+
+def test_format_duration() -> None:
+    assert format_duration(59.6) == "1:00"
+    assert format_duration(3600) == "1:00:00"
+    assert format_duration(float("inf")) == "?"
+
+
+def test_fingerprint_follows_model_and_options_not_device() -> None:
+    base = settings_fingerprint("posture", INFO, {"view": "front"})
+    assert base == settings_fingerprint("posture", {**INFO, "device": "cuda"}, {"view": "front"})
+    assert base != settings_fingerprint("posture", {**INFO, "dtype": "bfloat16"}, {"view": "front"})
+    assert base != settings_fingerprint("posture", INFO, {"view": "side"})
+    assert base != settings_fingerprint("gait", INFO, {"view": "front"})
+
+
+def test_ledger_remembers_and_forgets_failures(tmp_path: Path) -> None:
+    with FailureLedger(tmp_path) as ledger:
+        assert ledger.failed_at("h", "f") is None
+        ledger.record_failure("h", "f")
+        assert ledger.failed_at("h", "f") is not None
+        assert ledger.failed_at("h", "other") is None
+        ledger.clear("h", "f")
+        assert ledger.failed_at("h", "f") is None
