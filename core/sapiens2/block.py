@@ -26,14 +26,33 @@ class SwiGLU(nn.Module):
 class TransformerBlock(nn.Module):
     """``x + attn(ln1(x))`` (layer scale inside ``attn``) then ``x + ffn(ln2(x))`` (no layer scale)."""
 
-    def __init__(self, dim: int, *, num_heads: int, num_kv_heads: int, head_dim: int, ffn_dim: int) -> None:
+    def __init__(
+        self,
+        dim: int,
+        *,
+        num_heads: int,
+        num_kv_heads: int,
+        head_dim: int,
+        ffn_dim: int,
+        qk_norm: bool = True,
+        layer_scale: bool = True,
+    ) -> None:
         super().__init__()
         self.ln1 = RMSNorm(dim)
-        self.attn = GroupedQueryAttention(dim, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim)
+        self.attn = GroupedQueryAttention(
+            dim,
+            num_heads=num_heads,
+            num_kv_heads=num_kv_heads,
+            head_dim=head_dim,
+            qk_norm=qk_norm,
+            layer_scale=layer_scale,
+        )
         self.ln2 = RMSNorm(dim)
         self.ffn = SwiGLU(dim, ffn_dim)
 
-    def forward(self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """x: (B, N, C); rope: (sin, cos) tables for the N - prefix patch tokens."""
+    def forward(
+        self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> torch.Tensor:
+        """x: (B, N, C); rope: (sin, cos) tables for the N - prefix patch tokens, or None."""
         x = x + self.attn(self.ln1(x), rope)
         return x + self.ffn(self.ln2(x))

@@ -6,7 +6,7 @@ golden-fixture models (embed 32, 18 layers) so CI can run real forwards in milli
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 TASKS = ("pose", "seg", "normal", "pointmap")
 SIZES = ("0.4b", "0.8b", "1b", "5b")
@@ -18,7 +18,9 @@ NUM_SEG_CLASSES = 29
 
 def gqa_kv_heads(num_layers: int, num_heads: int) -> tuple[int, ...]:
     """Per-layer kv head count: full MHSA in the first and last 8 layers, h/2 in between (SPEC 2.4)."""
-    return tuple(num_heads if i < 8 or i >= num_layers - 8 else num_heads // 2 for i in range(num_layers))
+    return tuple(
+        num_heads if i < 8 or i >= num_layers - 8 else num_heads // 2 for i in range(num_layers)
+    )
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class BackboneConfig:
     in_channels: int = 3
     n_storage_tokens: int = 8
     rope_base: float = 100.0
+    #: 4K window tokenizer (only the ``pretrain-1b-4k`` backbone; SPEC 2.7).
+    num_tokenizer_layers: int = 0
+    window_size: int = 4
 
     @property
     def num_prefix_tokens(self) -> int:
@@ -73,7 +78,13 @@ class ModelConfig:
 
 
 # (C, L, h, d) per size (SPEC 2.1); F = 4C.
-_ARCH = {"0.4b": (1024, 24, 16, 64), "0.8b": (1280, 32, 16, 80), "1b": (1536, 40, 24, 64), "5b": (2432, 56, 32, 76)}
+_ARCH = {
+    "0.1b": (768, 12, 12, 64),
+    "0.4b": (1024, 24, 16, 64),
+    "0.8b": (1280, 32, 16, 80),
+    "1b": (1536, 40, 24, 64),
+    "5b": (2432, 56, 32, 76),
+}
 
 
 def _backbone(size: str) -> BackboneConfig:
@@ -83,15 +94,35 @@ def _backbone(size: str) -> BackboneConfig:
 
 def _head(task: str, size: str, c: int) -> HeadConfig:
     if task == "pose":
-        deconv, conv = ((1536, 1024), (768, 512, 256)) if size == "1b" else ((1024, 768), (512, 512, 256))
-        return HeadConfig("pose", c, NUM_KEYPOINTS, deconv, (4,) * len(deconv), conv_out_channels=conv, conv_kernel_sizes=(1,) * 3)
+        deconv, conv = (
+            ((1536, 1024), (768, 512, 256)) if size == "1b" else ((1024, 768), (512, 512, 256))
+        )
+        return HeadConfig(
+            "pose",
+            c,
+            NUM_KEYPOINTS,
+            deconv,
+            (4,) * len(deconv),
+            conv_out_channels=conv,
+            conv_kernel_sizes=(1,) * 3,
+        )
     if task == "seg":
-        return HeadConfig("seg", c, NUM_SEG_CLASSES, (512, 256, 128, 64), (4,) * 4, conv_out_channels=(64, 64), conv_kernel_sizes=(1, 1))
+        return HeadConfig(
+            "seg",
+            c,
+            NUM_SEG_CLASSES,
+            (512, 256, 128, 64),
+            (4,) * 4,
+            conv_out_channels=(64, 64),
+            conv_kernel_sizes=(1, 1),
+        )
     big = size == "5b"
     conv = (128, 64, 32) if big else (64, 32, 16)
     if task == "normal":
         up = (1536, 768, 512, 256) if big else (768, 512, 256, 128)
-        return HeadConfig("normal", c, 3, upsample_channels=up, conv_out_channels=conv, conv_kernel_sizes=(3,) * 3)
+        return HeadConfig(
+            "normal", c, 3, upsample_channels=up, conv_out_channels=conv, conv_kernel_sizes=(3,) * 3
+        )
     up = (1536, 768, 768, 768) if big else (1536, 768, 512, 256)
     return HeadConfig(
         "pointmap", c, 3, upsample_channels=up, conv_out_channels=conv, conv_kernel_sizes=(3,) * 3,
@@ -116,8 +147,19 @@ def _tiny(task: str) -> ModelConfig:
 
 
 PRESETS: dict[str, ModelConfig] = {
-    **{f"{t}-{s}": ModelConfig(t, s, _backbone(s), _head(t, s, _ARCH[s][0])) for t in TASKS for s in SIZES},
+    **{
+        f"{t}-{s}": ModelConfig(t, s, _backbone(s), _head(t, s, _ARCH[s][0]))
+        for t in TASKS
+        for s in SIZES
+    },
     **{f"{t}-tiny": _tiny(t) for t in TASKS},
+}
+
+
+#: Backbone-only (pretrain) checkpoints: bare keys, loaded into ``Sapiens2Backbone``.
+PRETRAIN_BACKBONES: dict[str, BackboneConfig] = {
+    **{s: _backbone(s) for s in _ARCH},
+    "1b-4k": replace(_backbone("1b"), num_tokenizer_layers=4),
 }
 
 
@@ -126,4 +168,6 @@ def get_preset(name: str) -> ModelConfig:
     try:
         return PRESETS[name]
     except KeyError:
-        raise ValueError(f"unknown Sapiens2 preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+        raise ValueError(
+            f"unknown Sapiens2 preset {name!r}; choose one of {', '.join(PRESETS)}"
+        ) from None

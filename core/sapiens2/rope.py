@@ -14,7 +14,9 @@ from torch import nn
 ROPE_DTYPE = torch.bfloat16
 
 
-def rope_periods(head_dim: int, base: float = 100.0, *, device: torch.device | str | None = None) -> torch.Tensor:
+def rope_periods(
+    head_dim: int, base: float = 100.0, *, device: torch.device | str | None = None
+) -> torch.Tensor:
     """(head_dim/4,) bf16 periods ``base ** (2 i / (head_dim / 2))``, each intermediate rounded to bf16."""
     if head_dim % 4:
         raise ValueError(f"RoPE needs head_dim divisible by 4, got {head_dim}")
@@ -39,7 +41,9 @@ class RopePositionEmbedding(nn.Module):
         cx = torch.arange(0.5, w, dtype=ROPE_DTYPE, device=dev) / w
         coords = torch.stack(torch.meshgrid(cy, cx, indexing="ij"), dim=-1).flatten(0, 1)  # HW 2
         coords = 2.0 * coords - 1.0
-        angles = 2 * math.pi * coords[:, :, None] / self.periods.to(ROPE_DTYPE)[None, None, :]  # HW 2 d/4
+        angles = (
+            2 * math.pi * coords[:, :, None] / self.periods.to(ROPE_DTYPE)[None, None, :]
+        )  # HW 2 d/4
         angles = angles.flatten(1, 2).tile(2)  # HW d: [y, x, y, x] blocks of d/4
         return torch.sin(angles), torch.cos(angles)
 

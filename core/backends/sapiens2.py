@@ -1,0 +1,188 @@
+"""The Sapiens2 backend: 308-keypoint pose, 29-class body parts and surface normals.
+
+Models are loaded on first use (one per task). Pose is top-down: person boxes come from the caller,
+else from the lite (MediaPipe) detector when it is installed with its model files, else from the
+bounding box of the Sapiens2 seg foreground, else the whole image is taken as one centred subject.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.backends.base import Backend, Capability, NormalMap, PersonBox, Segmentation
+from core.config import Settings, load_settings
+from core.errors import InputError, ModelNotAvailable, SapiensMeasureError
+from core.keypoints import Pose
+from core.sapiens2.classes import CLASS_NAMES
+from core.sapiens2.device import dtype_name, pick_device, pick_dtype
+from core.sapiens2.presets import SIZES
+
+#: ``detector="auto"``: try the lite backend; None: no detector (seg foreground, then full image).
+AUTO = "auto"
+
+
+class Sapiens2Backend(Backend):
+    """Sapiens2 of one size on one device.
+
+    Parameters
+    ----------
+    size : "0.4b", "0.8b", "1b" or "5b".
+    settings : checkpoint roots, device/dtype defaults and the keypoint threshold (default: environment).
+    device, dtype : override ``settings.device`` / ``settings.dtype`` ("auto", "cpu", "cuda", "mps";
+        "auto", "float32", "bfloat16").
+    flip_test : average pose heatmaps with the mirrored image's (official default; 2x the cost).
+    predictors : task -> ready predictor, used instead of loading checkpoints (tests, custom models).
+    detector : a backend whose ``detect_people`` gives person boxes, ``"auto"`` for the lite backend
+        when available, or None for none.
+    """
+
+    name = "sapiens2"
+    capabilities = frozenset(
+        {
+            Capability.PEOPLE,
+            Capability.POSE,
+            Capability.PERSON_MASK,
+            Capability.BODY_PARTS,
+            Capability.NORMALS,
+        }
+    )
+
+    def __init__(
+        self,
+        size: str = "0.4b",
+        *,
+        settings: Settings | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        flip_test: bool = True,
+        predictors: dict[str, Any] | None = None,
+        detector: Backend | str | None = AUTO,
+    ) -> None:
+        if size not in SIZES and not predictors:
+            raise InputError(f"Sapiens2 size {size!r}: choose one of {', '.join(SIZES)}")
+        self.settings = settings or load_settings()
+        self.size = size
+        self.model = f"sapiens2-{size}"
+        self.threshold = self.settings.sapiens2_threshold
+        self.flip_test = flip_test
+        self._predictors: dict[str, Any] = dict(predictors or {})
+        if self._predictors:
+            first = next(iter(self._predictors.values()))
+            self.device, self.dtype = first.device, dtype_name(first.dtype)
+        else:
+            self.device = pick_device(device or self.settings.device)
+            self.dtype = dtype_name(pick_dtype(self.device, dtype or self.settings.dtype))
+        self._detector: Backend | str | None = detector
+        self._owns_detector = False
+        self._missing: set[str] = set()
+
+    # -- models ----------------------------------------------------------------------------------
+    def _predictor(self, task: str) -> Any:
+        """The task's predictor, loaded on first use; ``ModelNotAvailable`` when its weights are absent."""
+        if task not in self._predictors:
+            from core.sapiens2.predictor import load_predictor
+
+            kwargs = {"flip_test": self.flip_test} if task == "pose" else {}
+            self._predictors[task] = load_predictor(
+                task,
+                self.size,
+                settings=self.settings,
+                device=self.device,
+                dtype=self.dtype,
+                **kwargs,
+            )
+        return self._predictors[task]
+
+    def _optional_predictor(self, task: str) -> Any | None:
+        if task in self._missing:
+            return None
+        try:
+            return self._predictor(task)
+        except ModelNotAvailable:
+            self._missing.add(task)
+            return None
+
+    def _lite_detector(self) -> Backend | None:
+        if self._detector == AUTO:
+            try:
+                from core.backends.lite import LiteBackend
+
+                self._detector = LiteBackend(self.settings)
+                self._owns_detector = True
+            except (ImportError, SapiensMeasureError):
+                self._detector = None  # not installed or no model files: fall back quietly
+        return self._detector if isinstance(self._detector, Backend) else None
+
+    def close(self) -> None:
+        """Drop the loaded models (and the lite detector this backend created); reloaded on next use."""
+        self._predictors.clear()
+        self._missing.clear()
+        if self._owns_detector and isinstance(self._detector, Backend):
+            self._detector.close()
+            self._detector, self._owns_detector = AUTO, False
+
+    # -- capabilities ----------------------------------------------------------------------------
+    def detect_people(self, image: np.ndarray) -> list[PersonBox]:
+        """Person boxes, largest first: the lite detector's, else the seg foreground's extent, else []."""
+        detector = self._lite_detector()
+        if detector is not None:
+            return sorted(detector.detect_people(image), key=lambda b: b.area, reverse=True)
+        seg = self._optional_predictor("seg")
+        if seg is None:
+            return []
+        mask = seg.predict(image).class_map > 0
+        if not mask.any():
+            return []
+        ys, xs = np.nonzero(mask)
+        return [
+            PersonBox((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())), 1.0)
+        ]
+
+    def estimate_pose(
+        self,
+        image: np.ndarray,
+        boxes: list[PersonBox] | None = None,
+        *,
+        timestamp_ms: int | None = None,
+    ) -> list[Pose]:
+        """One ``Pose`` per box (largest first); without boxes, detected ones or the whole image.
+
+        ``timestamp_ms`` is accepted for interface compatibility; Sapiens2 treats frames independently.
+        """
+        predictor = self._predictor("pose")
+        if boxes is None:
+            boxes = self.detect_people(image)
+        boxes = sorted(boxes, key=lambda b: b.area, reverse=True)
+        xyxy = np.array([b.xyxy for b in boxes], np.float32).reshape(-1, 4) if boxes else None
+        result = predictor.predict(image, xyxy)
+        return [
+            Pose.from_sapiens2(
+                kp,
+                sc,
+                model=self.model,
+                threshold=self.threshold,
+                box_xyxy=tuple(float(v) for v in box),
+            )
+            for kp, sc, box in zip(result.keypoints, result.scores, result.boxes_xyxy)
+        ]
+
+    def segment(self, image: np.ndarray) -> Segmentation:
+        """The 29 body-part classes at the image's size (names in ``core.sapiens2.classes``)."""
+        return Segmentation(self._predictor("seg").predict(image).class_map, CLASS_NAMES)
+
+    def estimate_normals(self, image: np.ndarray) -> NormalMap:
+        """Unit normals at the image's size; ``mask`` is the seg foreground when seg weights exist."""
+        normals = self._predictor("normal").predict(image).normals
+        seg = self._optional_predictor("seg")
+        mask = seg.predict(image).class_map > 0 if seg is not None else None
+        return NormalMap(normals, mask)
+
+    def describe(self) -> dict[str, object]:
+        """Backend, model, size, device, dtype, threshold, plus which task models are loaded."""
+        return {
+            **super().describe(),
+            "flip_test": self.flip_test,
+            "loaded_tasks": sorted(self._predictors),
+        }

@@ -1,0 +1,68 @@
+"""Building blocks shared by the heads: conv / deconv / pixel-shuffle stages, each -> IN -> SiLU.
+
+IN is ``InstanceNorm2d`` without affine parameters or running stats (nothing in the state dict).
+Sequential indices therefore advance by 3 per stage (keys ``0, 3, 6, ...``), as in the checkpoints.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+# ConvTranspose2d (padding, output_padding) per kernel size so each stage exactly doubles H and W.
+_DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
+
+
+def _norm_act(channels: int) -> list[nn.Module]:
+    return [
+        nn.InstanceNorm2d(channels, eps=1e-5, affine=False, track_running_stats=False),
+        nn.SiLU(),
+    ]
+
+
+def deconv_stages(
+    in_channels: int, channels: tuple[int, ...], kernels: tuple[int, ...]
+) -> nn.Sequential:
+    """ConvTranspose2d(k, stride 2, no bias) -> IN -> SiLU per entry; each doubles H and W."""
+    layers: list[nn.Module] = []
+    for out, k in zip(channels, kernels, strict=True):
+        if k not in _DECONV_PADDING:
+            raise ValueError(f"deconv kernel size {k} is not supported (use 2, 3 or 4)")
+        pad, out_pad = _DECONV_PADDING[k]
+        layers += [
+            nn.ConvTranspose2d(
+                in_channels, out, k, stride=2, padding=pad, output_padding=out_pad, bias=False
+            )
+        ]
+        layers += _norm_act(out)
+        in_channels = out
+    return nn.Sequential(*layers)
+
+
+def conv_stages(
+    in_channels: int, channels: tuple[int, ...], kernels: tuple[int, ...], *, stride: int = 1
+) -> nn.Sequential:
+    """Conv2d(k, 'same' padding for stride 1, none for stride 2) -> IN -> SiLU per entry."""
+    layers: list[nn.Module] = []
+    for out, k in zip(channels, kernels, strict=True):
+        pad = (k - 1) // 2 if stride == 1 else 0
+        layers += [nn.Conv2d(in_channels, out, k, stride=stride, padding=pad), *_norm_act(out)]
+        in_channels = out
+    return nn.Sequential(*layers)
+
+
+def input_conv(channels: int) -> nn.Sequential:
+    """The 3x3 conv -> IN -> SiLU that opens the normal and pointmap heads (key ``input_conv.0``)."""
+    return conv_stages(channels, (channels,), (3,))
+
+
+def upsample_blocks(in_channels: int, channels: tuple[int, ...]) -> nn.ModuleList:
+    """Per entry u: Conv2d(3x3 -> 4u) -> PixelShuffle(2) -> IN(u) -> SiLU (key ``upsample_blocks.j.0``)."""
+    blocks = nn.ModuleList()
+    for u in channels:
+        blocks.append(
+            nn.Sequential(
+                nn.Conv2d(in_channels, 4 * u, 3, padding=1), nn.PixelShuffle(2), *_norm_act(u)
+            )
+        )
+        in_channels = u
+    return blocks

@@ -1,0 +1,107 @@
+"""Hugging Face Hub access for Sapiens2 checkpoints: a cache-only lookup and the explicit download.
+
+``download_checkpoint`` is the only network call of the package; everything at inference time uses
+``cached_checkpoint`` (``local_files_only=True``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from core.errors import ModelNotAvailable
+
+
+def repo_id(task: str, size: str) -> str:
+    return f"facebook/sapiens2-{task}-{size}"
+
+
+def checkpoint_filename(task: str, size: str) -> str:
+    return f"sapiens2_{size}_{task}.safetensors"
+
+
+def _hf_hub_download(**kwargs: object) -> str:
+    # Imported on use: huggingface_hub is slow to import and only needed here.
+    from huggingface_hub import hf_hub_download
+
+    return hf_hub_download(**kwargs)
+
+
+def _cache_dir(cache_dir: Path | str | None) -> str | None:
+    # Read at call time (huggingface_hub reads HF_HUB_CACHE once, at its import).
+    if cache_dir is not None:
+        return str(cache_dir)
+    return os.environ.get("HF_HUB_CACHE") or None
+
+
+def cached_checkpoint(task: str, size: str, *, cache_dir: Path | str | None = None) -> Path | None:
+    """The checkpoint from the local Hugging Face cache, or None; never goes online."""
+    try:
+        path = _hf_hub_download(
+            repo_id=repo_id(task, size),
+            filename=checkpoint_filename(task, size),
+            cache_dir=_cache_dir(cache_dir),
+            local_files_only=True,
+        )
+    except Exception:  # huggingface_hub raises several kinds for "not cached"; all mean None here
+        return None
+    return Path(path)
+
+
+def _progress_class(progress: Callable[[int, int | None], None]) -> type:
+    """A tqdm subclass that also reports ``progress(bytes_done, bytes_total)`` on every update."""
+    from tqdm.auto import tqdm  # a huggingface_hub dependency
+
+    class _Progress(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            # Own count: a disabled bar (HF_HUB_DISABLE_PROGRESS_BARS) does not advance ``n``.
+            self._done = int(kwargs.get("initial") or 0)  # type: ignore[call-overload]
+
+        def update(self, n: float | None = 1) -> bool | None:
+            shown = super().update(n)
+            self._done += int(n or 0)
+            total = getattr(self, "total", None)
+            progress(self._done, int(total) if total else None)
+            return shown
+
+    return _Progress
+
+
+def download_checkpoint(
+    task: str,
+    size: str,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+    cache_dir: Path | str | None = None,
+) -> Path:
+    """Download ``sapiens2_<size>_<task>.safetensors`` from ``facebook/sapiens2-<task>-<size>``.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called as ``progress(bytes_done, bytes_total_or_None)`` while downloading.
+    cache_dir : path, optional
+        Hugging Face cache folder (default: the standard one, or ``HF_HUB_CACHE``).
+
+    Returns
+    -------
+    Path
+        The file inside the Hugging Face cache. Raises ``ModelNotAvailable`` when the download fails.
+    """
+    kwargs: dict[str, object] = {
+        "repo_id": repo_id(task, size),
+        "filename": checkpoint_filename(task, size),
+        "cache_dir": _cache_dir(cache_dir),
+    }
+    if progress is not None:
+        kwargs["tqdm_class"] = _progress_class(progress)
+    try:
+        return Path(_hf_hub_download(**kwargs))
+    except Exception as exc:
+        raise ModelNotAvailable(
+            f"could not download {kwargs['filename']} from https://huggingface.co/{kwargs['repo_id']}: {exc}. "
+            "Check the network and that you accepted the Sapiens2 licence on the model page "
+            "(`huggingface-cli login` if the repository is gated)."
+        ) from exc

@@ -1,0 +1,197 @@
+"""Predictors: numpy RGB uint8 (H, W, 3) in, numpy results at the original size out, torch inside.
+
+One class per task wraps a loaded :class:`~core.sapiens2.model.Sapiens2Model` with the official pre-
+and post-processing (SPEC.md 4-5). ``load_predictor`` finds the checkpoint and picks device/dtype.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from core.config import Settings, load_settings
+from core.errors import InputError
+from core.sapiens2 import preprocess as pre
+from core.sapiens2.checkpoints import load_checkpoint, resolve_checkpoint
+from core.sapiens2.device import dtype_name, pick_device, pick_dtype
+from core.sapiens2.keypoints308 import FLIP_INDICES
+from core.sapiens2.model import Sapiens2Model, build_model
+from core.sapiens2.pose_decode import flip_average, to_image_space, udp_decode
+from core.sapiens2.postprocess import metric_pointmap, seg_class_map, unit_normals
+from core.sapiens2.presets import TASKS
+from core.sapiens2.results import NormalResult, PointmapResult, PoseResult, SegResult
+
+
+class Predictor:
+    """Base: holds the model, its device and dtype, and runs forwards under the right precision.
+
+    bfloat16 runs under ``torch.autocast`` (weights stay float32; matmuls and convs go bf16); RoPE
+    keeps its own bf16 semantics either way.
+    """
+
+    task = ""
+
+    def __init__(
+        self,
+        model: Sapiens2Model,
+        *,
+        device: str = "cpu",
+        dtype: torch.dtype = torch.float32,
+        name: str = "",
+    ) -> None:
+        if getattr(model, "task", self.task) != self.task:
+            raise InputError(f"a {model.task} model cannot be used by {type(self).__name__}")
+        self.model = model.to(device).eval()
+        self.device = device
+        self.dtype = dtype
+        self.input_hw: tuple[int, int] = tuple(model.cfg.input_size_hw)  # type: ignore[assignment]
+        self.name = name or f"sapiens2-{self.task}-{model.cfg.size}"
+
+    @contextlib.contextmanager
+    def _precision(self) -> Iterator[None]:
+        device_type = torch.device(self.device).type
+        with (
+            torch.inference_mode(),
+            torch.autocast(device_type, dtype=self.dtype, enabled=self.dtype != torch.float32),
+        ):
+            yield
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Raw model output for a normalised batch (B, 3, H, W), as float32 on the CPU."""
+        with self._precision():
+            out = self.model(x.to(self.device))
+        if isinstance(out, tuple):
+            return tuple(o.float().cpu() for o in out)  # type: ignore[return-value]
+        return out.float().cpu()
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "model": self.name,
+            "task": self.task,
+            "size": self.model.cfg.size,
+            "device": self.device,
+            "dtype": dtype_name(self.dtype),
+        }
+
+    def _meta(self) -> dict[str, str]:
+        return {"model": self.name, "device": self.device, "dtype": dtype_name(self.dtype)}
+
+
+class PosePredictor(Predictor):
+    """Top-down 308-keypoint pose: person boxes (or the whole image) -> keypoints in image pixels."""
+
+    task = "pose"
+
+    def __init__(self, model: Sapiens2Model, *, flip_test: bool = True, **kwargs: object) -> None:
+        super().__init__(model, **kwargs)  # type: ignore[arg-type]
+        self.flip_test = flip_test
+
+    def heatmaps(self, batch: torch.Tensor) -> np.ndarray:
+        """(B, 308, H/4, W/4) float32 heatmaps the decoder sees (flip-test average when enabled)."""
+        plain = self.forward(batch).numpy()
+        if not self.flip_test:
+            return plain
+        flipped = self.forward(batch.flip(-1)).numpy()
+        return flip_average(plain, flipped, FLIP_INDICES)
+
+    def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
+        """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image."""
+        image = pre.check_image(image)
+        h, w = image.shape[:2]
+        boxes = (
+            np.array([[0, 0, w - 1, h - 1]], np.float32)
+            if boxes_xyxy is None
+            else np.asarray(boxes_xyxy, np.float32).reshape(-1, 4)
+        )
+        if len(boxes) == 0:
+            empty = np.zeros((0, 308, 2), np.float32)
+            return PoseResult(empty, np.zeros((0, 308), np.float32), boxes, **self._meta())
+        centers, scales = pre.bbox_center_scale(boxes, input_hw=self.input_hw)
+        crops = np.stack(
+            [pre.crop_person(image, c, s, input_hw=self.input_hw) for c, s in zip(centers, scales)]
+        )
+        heatmaps = self.heatmaps(pre.normalize(crops))
+        in_wh = (self.input_hw[1], self.input_hw[0])
+        decoded = [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
+        kp_in = np.stack([d[0] for d in decoded])
+        scores = np.stack([d[1] for d in decoded]).astype(np.float32)
+        keypoints = to_image_space(kp_in, centers, scales, input_size_wh=in_wh).astype(np.float32)
+        return PoseResult(keypoints, scores, boxes, **self._meta())
+
+
+class SegPredictor(Predictor):
+    """29-class body-part segmentation at the original size (stretched input, no letterbox)."""
+
+    task = "seg"
+
+    def predict(self, image: np.ndarray) -> SegResult:
+        image = pre.check_image(image)
+        logits = self.forward(pre.normalize(pre.resize_stretch(image, input_hw=self.input_hw)))
+        class_map = seg_class_map(logits[0], out_hw=image.shape[:2]).numpy().astype(np.uint8)
+        return SegResult(class_map, **self._meta())
+
+
+class NormalPredictor(Predictor):
+    """Unit surface normals at the original size (letterboxed input, padding cropped)."""
+
+    task = "normal"
+
+    def predict(self, image: np.ndarray) -> NormalResult:
+        image = pre.check_image(image)
+        padded, padding = pre.letterbox(image, input_hw=self.input_hw)
+        raw = self.forward(pre.normalize(padded))
+        normals = unit_normals(raw[0], padding_ltrb=padding, out_hw=image.shape[:2]).numpy()
+        return NormalResult(normals, **self._meta())
+
+
+class PointmapPredictor(Predictor):
+    """Metric XYZ per pixel at the original size (pointmap divided by the predicted scale)."""
+
+    task = "pointmap"
+
+    def predict(self, image: np.ndarray) -> PointmapResult:
+        image = pre.check_image(image)
+        padded, padding = pre.letterbox(image, input_hw=self.input_hw)
+        pointmap, scale = self.forward(pre.normalize(padded))
+        xyz = metric_pointmap(
+            pointmap[0], scale[0], padding_ltrb=padding, out_hw=image.shape[:2]
+        ).numpy()
+        return PointmapResult(xyz, float(scale[0, 0]), **self._meta())
+
+
+PREDICTORS: dict[str, type[Predictor]] = {
+    "pose": PosePredictor,
+    "seg": SegPredictor,
+    "normal": NormalPredictor,
+    "pointmap": PointmapPredictor,
+}
+
+
+def load_predictor(
+    task: str,
+    size: str,
+    *,
+    settings: Settings | None = None,
+    device: str | None = None,
+    dtype: str | torch.dtype | None = None,
+    checkpoint: str | None = None,
+    **kwargs: object,
+) -> Predictor:
+    """Find (or take) the checkpoint, build the model without allocating twice, load it, pick device/dtype.
+
+    ``device``/``dtype`` default to the settings (``SAPIENS_MEASURE_DEVICE``/``_DTYPE``, ``auto``).
+    Raises ``ModelNotAvailable`` when no checkpoint is found and ``CheckpointError`` when it does not fit.
+    """
+    if task not in TASKS:
+        raise InputError(f"task {task!r}: choose one of {', '.join(TASKS)}")
+    settings = settings or load_settings()
+    path = checkpoint or resolve_checkpoint(task, size, settings)
+    dev = pick_device(device or settings.device)
+    dt = pick_dtype(dev, dtype or settings.dtype)
+    with torch.device("meta"):
+        model = build_model(f"{task}-{size}")
+    load_checkpoint(model, path)
+    return PREDICTORS[task](model, device=dev, dtype=dt, **kwargs)  # type: ignore[arg-type]
