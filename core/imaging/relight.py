@@ -7,8 +7,9 @@ two so no halo or hard seam appears. Deterministic: no randomness anywhere.
 Frame. Normals and light share the camera frame of SPEC 5.3 / ``NormalMap``: x to the image's right,
 y down, z forward (away from the camera, into the scene). In that frame a surface that faces the
 camera has a normal with *negative* z. The Sapiens2 code does not state its y/z signs (SPEC 5.3), so
-this assumption is one constant, :data:`CAMERA_FACING_Z`; :func:`camera_facing_z` measures it from
-a normal map (visible surfaces face the camera, so the median z over the foreground has its sign).
+``relight`` measures the z sign from the map itself by default (:func:`camera_facing_z`: visible
+surfaces face the camera, so the median z over the foreground has its sign); :data:`CAMERA_FACING_Z`
+is the fallback and can be forced per call.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def relight(
     ambient: float = 0.25,
     tint: tuple[float, float, float] = (1.0, 1.0, 1.0),
     feather_px: float = 3.0,
-    facing_z: float = CAMERA_FACING_Z,
+    facing_z: float | str = "auto",
 ) -> np.ndarray:
     """Relight the foreground of ``image`` under one directional light.
 
@@ -117,8 +118,10 @@ def relight(
         RGB multiplier of the light.
     feather_px : float, pixels
         Width of the blend ramp inside the mask edge.
-    facing_z : float
-        See :data:`CAMERA_FACING_Z`.
+    facing_z : -1.0, +1.0 or "auto"
+        z sign of camera-facing normals (:data:`CAMERA_FACING_Z`). "auto" (default) reads it from
+        this map with :func:`camera_facing_z`, so a light "from the camera" lights the subject
+        whichever z convention the model uses.
 
     Returns
     -------
@@ -144,6 +147,8 @@ def relight(
     norm = np.linalg.norm(n, axis=2)
     fg = check_mask(mask, rgb.shape) & np.isfinite(norm) & (norm > 1e-6)
     unit = np.where(fg[..., None], n / np.where(fg, norm, 1.0)[..., None], 0.0)
+    if facing_z == "auto":
+        facing_z = camera_facing_z(unit, fg) if fg.any() else CAMERA_FACING_Z
     lambert = np.maximum(0.0, unit @ light_direction(azimuth_deg, elevation_deg, facing_z=facing_z))
     shade = (ambient + (1.0 - ambient) * lambert)[..., None] * tint_arr  # H W 3
     relit = np.clip(rgb * shade, 0.0, 255.0)
@@ -159,7 +164,7 @@ def relight_preset(
     *,
     preset: str = "canonical",
     feather_px: float = 3.0,
-    facing_z: float = CAMERA_FACING_Z,
+    facing_z: float | str = "auto",
 ) -> np.ndarray:
     """:func:`relight` with a light from :data:`PRESETS` (raises ``InputError`` for an unknown name)."""
     if preset not in PRESETS:

@@ -134,3 +134,19 @@ def test_bad_inputs():
         relight_preset(img, normals, mask, preset="disco")
     with pytest.raises(InputError, match="empty"):
         camera_facing_z(normals, np.zeros_like(mask))
+
+
+def test_auto_facing_reads_the_convention_from_the_map():
+    # The same sphere written in both z conventions: with facing_z="auto" (the default) the light
+    # "from the camera side" lights it identically, because the sign is read from the map itself.
+    img = _image()
+    n_minus, mask = _sphere(-1.0)
+    n_plus, _ = _sphere(+1.0)
+    a = relight(img, n_minus, mask, azimuth_deg=30, elevation_deg=20)
+    b = relight(img, n_plus, mask, azimuth_deg=30, elevation_deg=20)
+    assert np.array_equal(a, b)
+    # ...whereas forcing the wrong convention lights the back of the sphere: the centre goes dark.
+    wrong = relight(img, n_plus, mask, azimuth_deg=0, elevation_deg=0, facing_z=-1.0)
+    right = relight(img, n_plus, mask, azimuth_deg=0, elevation_deg=0)
+    c = tuple(s // 2 for s in mask.shape)
+    assert wrong[c].sum() < right[c].sum()
