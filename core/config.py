@@ -122,3 +122,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_image_pixels=int(_float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", 100_000_000, 1, 1e10)),
         max_video_frames=int(_float(env, "SAPIENS_MEASURE_MAX_VIDEO_FRAMES", 18_000, 1, 1e7)),
     )
+
+
+def display_path(path: Path | str) -> str:
+    """A path as shown to the user: ``~`` for the home folder, relative inside the working folder.
+
+    Screens, reports and screenshots then show where a file is without spelling out this machine's
+    folder layout.
+    """
+    path = Path(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            rel = path.resolve().relative_to(base.resolve())
+        except (ValueError, OSError):
+            continue
+        return prefix + str(rel) if str(rel) != "." else (prefix.rstrip("/") or ".")
+    return str(path)

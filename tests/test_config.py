@@ -45,3 +45,15 @@ def test_environment_overrides(tmp_path):
 def test_bad_values_name_the_variable(env):
     with pytest.raises(InputError, match=next(iter(env))):
         load_settings(env)
+
+
+def test_display_path_hides_the_machine_layout(tmp_path, monkeypatch):
+    from core.config import display_path
+
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert display_path(tmp_path / "work" / "models" / "a.task") == "models/a.task"
+    assert display_path(tmp_path / "work") == "."
+    assert display_path(tmp_path / "home" / ".cache" / "x") == "~/.cache/x"
+    assert display_path("/elsewhere/file") == "/elsewhere/file"

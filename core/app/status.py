@@ -14,7 +14,7 @@ import streamlit as st
 from core.app.errors import attempt, user_errors
 from core.app.resources import clear_backends
 from core.app.sidebar import chosen_backend
-from core.config import Settings
+from core.config import Settings, display_path
 
 #: The Sapiens2 tasks the pages use: pose (posture, gait), seg (skin ROI, hair), normal (relight).
 TASKS = ("pose", "seg", "normal")
@@ -33,7 +33,7 @@ def checkpoint_table(settings: Settings, size: str) -> pd.DataFrame:
     """One row per task: where its Sapiens2 checkpoint was found, or 'not found'."""
     from core.sapiens2.checkpoints import find_checkpoint, search_roots
 
-    where = ", ".join(str(r) for r in search_roots(settings)) + ", Hugging Face cache"
+    where = ", ".join(display_path(r) for r in search_roots(settings)) + ", Hugging Face cache"
     rows = []
     for task in TASKS:
         path = find_checkpoint(task, size, settings)
@@ -41,7 +41,7 @@ def checkpoint_table(settings: Settings, size: str) -> pd.DataFrame:
             {
                 "task": task,
                 "file": f"sapiens2_{size}_{task}.safetensors",
-                "found at": str(path) if path else f"{NOT_FOUND} (looked in {where})",
+                "found at": display_path(path) if path else f"{NOT_FOUND} (looked in {where})",
             }
         )
     return pd.DataFrame(rows)
@@ -51,14 +51,14 @@ def lite_table(settings: Settings) -> pd.DataFrame:
     """One row per lite model file the app uses: where it was found, or 'not found'."""
     from core.backends.models import DEFAULT_FETCH, LITE_MODELS, find_lite_model
 
-    where = ", ".join(str(d) for d in settings.lite_model_dirs)
+    where = ", ".join(display_path(d) for d in settings.lite_model_dirs)
     rows = []
     for key in DEFAULT_FETCH:
         path = find_lite_model(key, settings)
         rows.append(
             {
                 "file": LITE_MODELS[key].filename,
-                "found at": str(path) if path else f"{NOT_FOUND} (looked in {where})",
+                "found at": display_path(path) if path else f"{NOT_FOUND} (looked in {where})",
             }
         )
     return pd.DataFrame(rows)

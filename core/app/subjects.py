@@ -73,21 +73,21 @@ def render_creator(store: Store) -> None:
         c1, c2 = st.columns(2)
         height_cm = c1.number_input(
             "Height (cm, optional)",
-            min_value=0.0,
+            min_value=40.0,
             max_value=250.0,
-            value=0.0,
+            value=None,
             step=1.0,
             key="new_subject_height_cm",
-            help="0 = not given. With a height, step lengths are also in metres.",
+            help="Leave empty if not given. With a height, step lengths are also in metres.",
         )
         birth_year = c2.number_input(
             "Year of birth (optional)",
-            min_value=0,
+            min_value=1900,
             max_value=2100,
-            value=0,
+            value=None,
             step=1,
             key="new_subject_birth_year",
-            help="0 = not given.",
+            help="Leave empty if not given.",
         )
         consent = st.checkbox(CONSENT_TEXT, key="new_subject_consent")
         submitted = st.form_submit_button("Create subject", key="new_subject_create")
@@ -96,8 +96,8 @@ def render_creator(store: Store) -> None:
     subject_id = attempt(
         store.create_subject,
         label,
-        height_m=height_cm / 100.0 if height_cm > 0 else None,
-        birth_year=int(birth_year) if birth_year > 0 else None,
+        height_m=height_cm / 100.0 if height_cm else None,
+        birth_year=int(birth_year) if birth_year else None,
         consent=bool(consent),
     )
     if subject_id is None:

@@ -109,7 +109,7 @@ def driver():  # noqa: ANN201
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
+        "--window-size=1400,1800",
     ):
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never downloads anything.
@@ -144,7 +144,9 @@ def _check_and_shoot(drv, name: str) -> None:  # noqa: ANN001
     ARTIFACTS.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     drv.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-    shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
+    # The README's screenshots are refreshed only on request, so a test run never edits the checkout.
+    if os.environ.get("SAPIENS_MEASURE_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
     boxes = drv.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     assert not boxes, f"{name}: Streamlit exception: {boxes[0].text[:500]}"
 
