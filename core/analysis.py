@@ -9,7 +9,10 @@ the functions so importing this module stays cheap.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ import pandas as pd
 
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
-from core.video import Frame, iter_frames, probe_video
+from core.video import Frame, iter_frames, prefetch, probe_video
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,24 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
+_LOCKS: weakref.WeakKeyDictionary[object, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def inference_lock(backend: object) -> Iterator[None]:
+    """Hold ``backend``'s own lock: one model serves one image (or one whole video) at a time.
+
+    Threads sharing a backend (several app sessions, a threaded batch) would otherwise run it
+    concurrently: that oversubscribes the CPU threads the model already uses, races on its lazily
+    created tasks and interleaves MediaPipe's per-video timestamps.
+    """
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(backend, threading.RLock())
+    with lock:
+        yield
+
+
 def analyze_posture(
     image: np.ndarray,
     backend: object,
@@ -78,7 +99,9 @@ def analyze_posture(
 
     if view not in VIEWS:
         raise InputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
-    poses = backend.estimate_pose(_check_image(image))
+    image = _check_image(image)
+    with inference_lock(backend):
+        poses = backend.estimate_pose(image)
     pose = select_person(poses, point) if poses else None
     if pose is None:
         where = f" at {point[0]:g},{point[1]:g}" if point is not None else ""
@@ -90,9 +113,22 @@ def analyze_posture(
 
 
 def _frames_from(path: Path, every: int) -> tuple[Iterator[Frame], int]:
-    """The sampled frames of the video and how many there will be."""
+    """The sampled frames of the video, decoded ahead on another thread, and how many there will be."""
     info = probe_video(path)
-    return iter_frames(path, every=every), math.ceil(info.n_frames / every)
+    return prefetch(iter_frames(path, every=every)), math.ceil(info.n_frames / every)
+
+
+def _import_in_background(*modules: str) -> None:
+    """Start importing ``modules`` on another thread so the import (scipy.signal alone takes about
+    a second) overlaps the frame loop; the real import later finds them loaded or waits for them,
+    and raises any import error itself."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            for name in modules:
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="import-measures", daemon=True).start()
 
 
 def analyze_gait_video(
@@ -111,8 +147,6 @@ def analyze_gait_video(
     carries nulls and a warning (``core.measure.gait``).
     """
     from core.backends.tracking import PersonTracker
-    from core.measure.gait import analyze_gait
-    from core.measure.summary import gait_rows
 
     if not isinstance(every, int) or every < 1:
         raise InputError(f"--every must be a whole number >= 1, got {every!r}")
@@ -120,13 +154,18 @@ def analyze_gait_video(
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"{path} does not exist or is empty")
     frames, total = _frames_from(path, every)
+    _import_in_background("core.measure.gait", "core.measure.summary")
     tracker = PersonTracker()
     times: list[float] = []
     indices: list[int] = []
     size = (0, 0)
     # A fresh video session per file: MediaPipe's VIDEO mode needs increasing timestamps.
     session = getattr(backend, "video_session", None)
-    with session() if session is not None else contextlib.nullcontext():
+    with (
+        contextlib.closing(frames),  # stops the decode-ahead thread even when a frame fails
+        inference_lock(backend),
+        session() if session is not None else contextlib.nullcontext(),
+    ):
         for frame in frames:
             image = _check_image(frame.rgb)
             size = (int(image.shape[1]), int(image.shape[0]))
@@ -136,6 +175,9 @@ def analyze_gait_video(
             indices.append(frame.index)
             if progress is not None:
                 progress(len(times), total)
+    from core.measure.gait import analyze_gait
+    from core.measure.summary import gait_rows
+
     # The whole-video choice of subject: early frames may hold only a bystander (see tracking).
     poses: list[Pose | None] = tracker.subject_poses()
     if not poses:

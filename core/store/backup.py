@@ -9,6 +9,7 @@ integrity-checked before it replaces anything.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -57,6 +58,9 @@ def backup(out_zip: Path | str, *, settings: Settings | None = None) -> Path:
                 "subjects": len(store.list_subjects()),
                 "sessions": n_sessions,
             }
+            # The archive holds every subject's data: owner-only, whatever the umask.
+            os.close(os.open(tmp_zip, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.chmod(tmp_zip, 0o600)
             with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr(MANIFEST_MEMBER, json.dumps(manifest, indent=2))
                 zf.write(copy, DB_MEMBER)
@@ -119,6 +123,8 @@ def validate_archive(
                 f"backup refused: member {i.filename!r} expands {i.file_size // max(i.compress_size, 1)}x (zip bomb?)"
             )
     manifest = json.loads(zf.read(MANIFEST_MEMBER)[:100_000] or b"{}")
+    if not isinstance(manifest, dict):
+        raise InputError("backup refused: its manifest.json is not a JSON object")
     if manifest.get("format") != FORMAT:
         raise InputError(f"backup refused: format {manifest.get('format')!r} is not {FORMAT!r}")
     return [i for i in infos if not i.filename.endswith("/")]
@@ -129,7 +135,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
     target = dest / info.filename
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = 0
-    with zf.open(info) as src, open(target, "wb") as dst:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only, as saved
+    with zf.open(info) as src, os.fdopen(fd, "wb") as dst:
         while chunk := src.read(1 << 20):
             written += len(chunk)
             if written > info.file_size:
@@ -192,12 +199,19 @@ def _check_database(path: Path) -> None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise InputError(f"backup refused: its database is not readable ({exc})") from None
     if result != "ok":
         raise InputError(f"backup refused: its database fails the integrity check ({result})")
+    # Checked before the swap: a newer file would replace the store and then fail to open.
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"backup refused: its database has schema version {version}, newer than this app's "
+            f"{SCHEMA_VERSION}; update sapiens-measure first"
+        )
 
 
 def _swap_in(staging: Path, settings: Settings) -> None:

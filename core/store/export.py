@@ -43,7 +43,11 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_text(df: pd.DataFrame) -> str:
     """UTF-8 CSV text with a header row; newline inside a cell is quoted, floats keep full precision."""
-    return neutralise_frame(df).to_csv(index=False, lineterminator="\n")
+    # Written with CRLF, then rows joined with LF: Python's csv (3.11) quotes a cell only when it
+    # holds a character of the line terminator, so with "\n" alone a cell "ok\r=1+1" went out
+    # unquoted and readers split it at the CR into a new row starting with a live "=1+1".
+    text = neutralise_frame(df).to_csv(index=False, lineterminator="\r\n")
+    return text.replace("\r\n", "\n")
 
 
 def _store(store: Store | None) -> Store:
