@@ -37,26 +37,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _writes_to_fd2(stream: object) -> bool:
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return False
+
+
 @contextlib.contextmanager
 def _native_logs_silenced() -> Iterator[None]:
-    """Send what native libraries (MediaPipe's LiteRT, glog) write to file descriptor 2 to /dev/null,
-    while Python's own ``sys.stderr`` (errors, progress) keeps going to the real stderr.
+    """Send what native libraries (MediaPipe's LiteRT, OpenCV, FFmpeg) write to file descriptor 2 to
+    /dev/null, while Python's ``sys.stderr`` (errors, progress) still reaches the real stderr.
 
     Their INFO/WARNING chatter would otherwise bury the one error line the CLI promises.
-    ``SAPIENS_MEASURE_NATIVE_LOGS=1`` keeps them.
+    ``SAPIENS_MEASURE_NATIVE_LOGS=1`` keeps them. When ``sys.stderr`` does not write to fd 2 (a test
+    runner's capture, an embedding host) it is left as it is.
     """
-    # Only for a real process stderr: under a test runner's capture (or when embedded) leave it.
-    if os.environ.get("SAPIENS_MEASURE_NATIVE_LOGS") == "1" or sys.stderr is not sys.__stderr__:
+    if os.environ.get("SAPIENS_MEASURE_NATIVE_LOGS") == "1":
         yield
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no real fd 2 (embedded, captured): leave as is
+    except (OSError, ValueError, AttributeError):  # no fd 2 at all: nothing to silence
         yield
         return
     old_stderr = sys.stderr
-    sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(saved), "wb", buffering=0), write_through=True)
+    if _writes_to_fd2(old_stderr):
+        sys.stderr = io.TextIOWrapper(
+            os.fdopen(os.dup(saved), "wb", buffering=0), write_through=True
+        )
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
@@ -66,8 +76,9 @@ def _native_logs_silenced() -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
-        sys.stderr.close()
-        sys.stderr = old_stderr
+        if sys.stderr is not old_stderr:
+            sys.stderr.close()
+            sys.stderr = old_stderr
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.cli._common import close_backends
+
     try:
         return int(args.func(args) or 0)
     except SapiensMeasureError as exc:
@@ -93,3 +106,5 @@ def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stops the flush at exit failing again
         return 0
+    finally:
+        close_backends()

@@ -5,7 +5,6 @@ Not a command itself (the leading underscore keeps ``core.cli`` from registering
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import math
@@ -17,9 +16,12 @@ import numpy as np
 
 from core.config import load_settings
 from core.errors import InputError, ModelNotAvailable
+from core.imaging.decode import decode_image
 from core.store import Store, Subject
 
 BACKENDS = ("auto", "lite", "sapiens2")
+#: What ``decode_image`` calls an image given as bytes.
+_UNNAMED_IMAGE = "the uploaded image"
 
 
 def add_backend_options(parser: Any) -> None:
@@ -31,6 +33,10 @@ def add_backend_options(parser: Any) -> None:
     )
 
 
+#: Backends opened by the running command; ``core.cli.main`` closes them when it returns.
+_OPEN_BACKENDS: list[Any] = []
+
+
 def load_backend(name: str, size: str) -> Any:
     """The backend the user asked for, via ``core.backends.selection.get_backend``."""
     try:
@@ -38,9 +44,15 @@ def load_backend(name: str, size: str) -> Any:
     except ImportError as exc:
         raise ModelNotAvailable(f"no backends are installed in this build ({exc})") from None
     backend = get_backend(name, size=size)
-    # Close native model handles before interpreter teardown (MediaPipe complains otherwise).
-    atexit.register(backend.close)
+    _OPEN_BACKENDS.append(backend)
     return backend
+
+
+def close_backends() -> None:
+    """Close what ``load_backend`` opened. Done when the command ends, not at exit: by then
+    MediaPipe's worker threads are gone and closing its tasks fails noisily."""
+    while _OPEN_BACKENDS:
+        _OPEN_BACKENDS.pop().close()
 
 
 def read_input_file(path: str | Path) -> bytes:
@@ -60,22 +72,12 @@ def read_input_file(path: str | Path) -> bytes:
 
 
 def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
-    """RGB uint8 (H, W, 3) from encoded bytes, via ``core.imaging.decode`` (cv2 while it is absent)."""
-    max_pixels = load_settings().max_image_pixels
+    """RGB uint8 (H, W, 3) from the encoded bytes of the file ``name``, via ``core.imaging.decode``."""
     try:
-        from core.imaging.decode import decode_image
-    except ImportError:
-        import cv2
-
-        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise InputError(
-                f"{name} is not an image this app can read (JPEG, PNG, WebP)"
-            ) from None
-        if bgr.shape[0] * bgr.shape[1] > max_pixels:
-            raise InputError(f"{name} has more than {max_pixels} pixels") from None
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    return decode_image(data, max_pixels=max_pixels)
+        return decode_image(data, max_pixels=load_settings().max_image_pixels)
+    except InputError as exc:
+        # decode_image cannot know a file name for bytes; the CLI user gave one, so name it.
+        raise InputError(str(exc).replace(_UNNAMED_IMAGE, name, 1)) from None
 
 
 def sha256_hex(data: bytes) -> str:

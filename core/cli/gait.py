@@ -17,7 +17,6 @@ from core.cli._common import (
     fmt_value,
     load_backend,
     print_json,
-    read_input_file,
 )
 from core.errors import InputError
 from core.store import Store
@@ -53,6 +52,7 @@ def _progress(done: int, total: int | None) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from core.analysis import analyze_gait_video
+    from core.video import probe_video
 
     if args.every < 1:
         raise InputError(f"--every must be >= 1 (got {args.every})")
@@ -60,7 +60,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         subject = consented_subject(store, args.save) if store else None
         path = Path(args.video)
-        read_input_file(path)  # one clear error for missing / empty / unreadable files
+        probe_video(
+            path
+        )  # one clear error for a missing, empty or non-video file, before the model loads
         height = (
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )

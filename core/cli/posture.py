@@ -31,12 +31,12 @@ REQUIRED_MEASURES = (
 
 
 def _overlay_png(image, pose) -> dict[str, bytes]:
-    # The overlay is a convenience: without the imaging module the session is saved without it.
-    try:
-        from core.imaging.decode import encode_png
-        from core.imaging.overlay import draw_pose
-    except ImportError:
-        return {}
+    """The artifacts saved with a posture session: the measured skeleton drawn on the photo."""
+    # Imported on use: the overlay module pulls in the Sapiens2 skeleton (and with it torch), which
+    # `python -m core --help` and unsaved runs do not need.
+    from core.imaging.decode import encode_png
+    from core.imaging.overlay import draw_pose
+
     return {"overlay.png": encode_png(draw_pose(image, pose))}
 
 

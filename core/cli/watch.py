@@ -10,11 +10,15 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.cli._common import add_backend_options, fmt_value, load_backend
 from core.errors import InputError, NoPersonFound
+
+if TYPE_CHECKING:
+    from core.measure.ergonomics import RulaItem
 
 
 def _open(source: str):
@@ -51,33 +55,16 @@ def sample_frames(source: str, every_s: float) -> Iterator[tuple[float, np.ndarr
         cap.release()
 
 
-def exceeded_items(items: list) -> list:
-    """RULA items above their body part's neutral band (RULA score 1 is neutral for neck, trunk,
-    upper and lower arm in McAtamney and Corlett 1993)."""
-    out = []
-    for item in items:
-        flag = getattr(item, "exceeded", None)
-        score = getattr(item, "score", None)
-        if flag is None:
-            flag = score is not None and score > 1
-        if flag:
-            out.append(item)
-    return out
-
-
-def describe_item(item: object) -> str:
-    region = (
-        getattr(item, "region", None) or getattr(item, "name", None) or getattr(item, "part", "?")
-    )
-    angle = getattr(item, "angle_deg", getattr(item, "angle", None))
-    band = getattr(item, "band", "")
-    score = getattr(item, "score", None)
-    return f"{region} {fmt_value(angle)} deg, band {band} (RULA score {score})"
+def describe_item(item: RulaItem) -> str:
+    """One alert line's text, e.g. "upper_arm (left) 45.0 deg, band 20-45° (RULA score 2)"."""
+    part = f"{item.part} ({item.side})" if item.side else item.part
+    return f"{part} {fmt_value(item.angle_deg)} deg, band {item.band} (RULA score {item.score})"
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every command's module is imported for `python -m core --help`.
     from core.analysis import analyze_posture
-    from core.measure.ergonomics import rula_scores
+    from core.measure.ergonomics import LOOK, desk_check
 
     if not args.every > 0:
         raise InputError(f"--every must be a positive number of seconds (got {args.every})")
@@ -91,7 +78,9 @@ def _run(args: argparse.Namespace) -> int:
             except NoPersonFound:
                 print(f"[{t:8.1f} s] no person in view", flush=True)
             else:
-                for item in exceeded_items(rula_scores(result.measures, view=args.view)):
+                check = desk_check(result.measures, view=args.view)
+                # An alert is a part outside its best RULA band; parts not measured stay quiet.
+                for item in (i for i in check.items if i.status == LOOK):
                     alerts += 1
                     print(f"[{t:8.1f} s] look at this: {describe_item(item)}", flush=True)
             if args.max_checks and checks >= args.max_checks:

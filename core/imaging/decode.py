@@ -66,13 +66,13 @@ def _open_header(buf: io.BytesIO, what: str) -> Image.Image:
     prefix = buf.getvalue()[:16]
     for fmt in Image.ID:
         factory, accept = Image.OPEN[fmt]
-        if accept is not None and not accept(prefix):
-            continue
         buf.seek(0)
         try:
+            if accept is not None and not accept(prefix):
+                continue
             return factory(buf, "")
-        except (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError):
-            continue  # not this format (or a corrupt header): try the next
+        except Exception:  # noqa: BLE001 - plugins raise anything (struct.error, bomb errors, ...)
+            continue  # not this format, or a corrupt header: try the next
     raise InputError(f"{what} is not an image Pillow can read (JPEG, PNG, WebP, HEIC, ...)")
 
 

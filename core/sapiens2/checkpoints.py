@@ -93,7 +93,7 @@ def read_header(path: Path | str) -> dict[str, tuple[tuple[int, ...], str]]:
         ) from exc
     try:
         meta = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested absurdly deep too
         raise CheckpointError(f"{path}: not a safetensors file (its header is not JSON)") from None
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path}: not a safetensors file (header is not a table of tensors)")
@@ -102,7 +102,9 @@ def read_header(path: Path | str) -> dict[str, tuple[tuple[int, ...], str]]:
     data_len = size - 8 - n
     for key, info in meta.items():
         try:
-            shape, dtype, (_, end) = tuple(info["shape"]), info["dtype"], info["data_offsets"]
+            shape, dtype, (start, end) = tuple(info["shape"]), info["dtype"], info["data_offsets"]
+            if not all(type(v) is int and v >= 0 for v in (*shape, start, end)) or start > end:
+                raise ValueError("shape and offsets must be non-negative integers")
         except (KeyError, TypeError, ValueError):
             raise CheckpointError(
                 f"{path}: not a safetensors file (entry {key!r} is malformed)"

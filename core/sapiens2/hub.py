@@ -36,17 +36,21 @@ def _cache_dir(cache_dir: Path | str | None) -> str | None:
 
 
 def cached_checkpoint(task: str, size: str, *, cache_dir: Path | str | None = None) -> Path | None:
-    """The checkpoint from the local Hugging Face cache, or None; never goes online."""
+    """The checkpoint from the local Hugging Face cache, or None; never goes online.
+
+    ``try_to_load_from_cache`` only reads the cache folder. ``hf_hub_download(local_files_only=True)``
+    is not used here: it still builds request headers, and huggingface_hub then contacts
+    huggingface.co (seen with huggingface_hub 2.4), which a lookup must never do.
+    """
+    from huggingface_hub import try_to_load_from_cache
+
     try:
-        path = _hf_hub_download(
-            repo_id=repo_id(task, size),
-            filename=checkpoint_filename(task, size),
-            cache_dir=_cache_dir(cache_dir),
-            local_files_only=True,
+        path = try_to_load_from_cache(
+            repo_id(task, size), checkpoint_filename(task, size), cache_dir=_cache_dir(cache_dir)
         )
-    except Exception:  # huggingface_hub raises several kinds for "not cached"; all mean None here
+    except Exception:  # a malformed cache folder is the same as no cached file here
         return None
-    return Path(path)
+    return Path(path) if isinstance(path, str) and Path(path).is_file() else None
 
 
 def _progress_class(progress: Callable[[int, int | None], None]) -> type:

@@ -1,46 +1,43 @@
-"""CLI test helpers: run ``core.cli.main`` in-process with the fakes installed; tiny media files."""
+"""CLI test fixtures: run ``core.cli.main`` in-process and capture what it prints."""
 
 from __future__ import annotations
 
 import json
 
-import cv2
-import numpy as np
 import pytest
 
+from core.backends.fake import FakeBackend
 from core.cli import main
-from tests.cli import fakes
+from tests.cli.fakes import use_backend
 
 
 @pytest.fixture
-def fake_backend(monkeypatch):
-    return fakes.install(monkeypatch)
+def cli(capfd):
+    """Run a command; returns (exit status, stdout, stderr).
 
+    ``capfd``, not ``capsys``: the CLI writes its stderr through a duplicate of file descriptor 2
+    (native library logs go to /dev/null meanwhile), which only descriptor-level capture sees.
+    """
 
-@pytest.fixture
-def cli(capsys):
     def run(*argv):
         code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
+        out, err = capfd.readouterr()
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def install(monkeypatch):
+    """``install(backend)``: the CLI gets ``backend``; returns the (name, size) requests it got."""
+
+    def _install(backend: FakeBackend) -> list[tuple[str, str]]:
+        return use_backend(monkeypatch, backend)
+
+    return _install
 
 
 def run_json(cli, *argv):
     code, out, err = cli(*argv)
     assert code == 0, err
     return json.loads(out)
-
-
-def write_image(path, value=128):
-    cv2.imwrite(str(path), np.full((100, 300, 3), value, np.uint8))
-    return path
-
-
-def write_video(path, n, *, value=200, fps=10.0):
-    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
-    for _ in range(n):
-        w.write(np.full((48, 64, 3), value, np.uint8))
-    w.release()
-    return path

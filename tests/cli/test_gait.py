@@ -1,69 +1,108 @@
-"""``python -m core gait``: JSON contract, too few steps, errors, saving."""
+"""``python -m core gait``: JSON contract on a synthetic walk, too few steps, errors, saving."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from numpy.testing import assert_allclose
+
+from core.backends.fake import FakeBackend
 from core.store import Store
-from tests.cli.conftest import run_json, write_video
+from tests.cli.conftest import run_json
+from tests.cli.scenes import WALK_TRUTH, walking_backend, write_video, write_walk_video
 
 KEYS = {
     "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s", "step_time_right_s",
     "symmetry_index_step_time_pct", "walking_direction", "heel_strikes", "warnings",
 }  # fmt: skip
+WALK_S = 6.0  # 180 frames at 30 fps
+SHORT_S = 1.5  # 45 frames
 
 
-def test_json_keys_and_values(cli, fake_backend, tmp_path):
-    out = run_json(cli, "gait", write_video(tmp_path / "w.avi", 12), "--json")
+@pytest.fixture(scope="module")
+def walk_video(tmp_path_factory):
+    return write_walk_video(tmp_path_factory.mktemp("walk") / "walk.avi", WALK_S)
+
+
+def test_json_keys_and_values_of_a_walk(cli, install, walk_video):
+    requests = install(backend := walking_backend(WALK_S))
+    out = run_json(cli, "gait", walk_video, "--json")
     assert set(out) >= KEYS
-    # 12 frames all with the person -> n_frames_used 12; the fake gait gives 2 steps at 120 spm.
-    assert out["n_frames_used"] == 12 and out["n_steps"] == 2 and out["cadence_spm"] == 120.0
-    assert out["heel_strikes"] == [
-        {"time_s": 0.0, "side": "left"},
-        {"time_s": 0.5, "side": "right"},
-    ]
-    assert out["walking_direction"] == "left_to_right" and out["warnings"] == []
+    assert (out["backend"], out["model"]) == ("fake (test double)", "fake")
+    assert requests == [("auto", "0.4b")] and backend.calls == 180
+    assert out["n_frames_used"] == 180 and out["warnings"] == []
+    assert out["walking_direction"] == "left_to_right"  # the synthetic pelvis moves toward +x
+    stride, left, right = WALK_TRUTH  # 1.0909 s stride at 110 steps/min, steps 0.5182 / 0.5727 s
+    assert abs(out["cadence_spm"] - 110.0) < 2.0
+    assert_allclose([out["step_time_left_s"], out["step_time_right_s"]], [left, right], atol=0.02)
+    # (R - L) / mean * 100 = 10 % by construction.
+    assert abs(out["symmetry_index_step_time_pct"] - 10.0) < 2.0
+    strikes = out["heel_strikes"]
+    # 6 s hold 5.5 strides; the strikes at the very edges of the signal cannot be confirmed.
+    assert out["n_steps"] == len(strikes) >= 9
+    assert all(set(e) == {"time_s", "side"} for e in strikes)
+    assert all(a["side"] != b["side"] for a, b in zip(strikes, strikes[1:]))
+    for e in strikes:
+        # Left strikes at 0.1 s + k stride, right ones a right step later (tests/measure/synthetic.py).
+        offset = 0.1 if e["side"] == "left" else 0.1 + right
+        k = round((e["time_s"] - offset) / stride)
+        assert abs(e["time_s"] - (offset + k * stride)) < 1 / 30, e
 
 
-def test_too_few_steps_is_exit_0_with_nulls_and_warning(cli, fake_backend, tmp_path):
-    code, out, err = cli("gait", write_video(tmp_path / "w.avi", 12), "--json", "--every", "3")
+def test_every_nth_frame(cli, install, walk_video):
+    install(backend := walking_backend(WALK_S))
+    out = run_json(cli, "gait", walk_video, "--json", "--every", "2")
+    # Every 2nd of 180 frames: 90 analysed at 15 fps, still fast enough for events.
+    assert out["n_frames_used"] == out["n_frames_analysed"] == backend.calls == 90
+    assert abs(out["cadence_spm"] - 110.0) < 2.0
+
+
+def test_too_few_steps_is_exit_0_with_nulls_and_warning(cli, install, tmp_path):
+    install(walking_backend(SHORT_S))
+    code, out, err = cli("gait", write_walk_video(tmp_path / "short.avi", SHORT_S), "--json")
     assert code == 0 and "NaN" not in out
-    import json
-
     data = json.loads(out)
-    # every 3rd of 12 frames -> 4 frames (< 10): nulls and the warning.
-    assert (
-        data["n_frames_used"] == 4
-        and data["cadence_spm"] is None
-        and data["warnings"] == ["too few steps for events"]
-    )
+    # Strikes by construction at 0.1 s (left, at the signal's edge: not found), 0.673 s (right) and
+    # 1.191 s (left): two found, one step of each kind at most, so no right step time nor symmetry.
+    assert [e["side"] for e in data["heel_strikes"]] == ["right", "left"]
+    assert data["n_steps"] == 2 and data["n_frames_used"] == 45
+    assert data["step_time_right_s"] is None and data["symmetry_index_step_time_pct"] is None
+    assert len(data["warnings"]) == 1 and "only 2 heel strikes found" in data["warnings"][0]
+    code, _, err = cli("gait", tmp_path / "short.avi")  # text mode: the warning goes to stderr
+    assert code == 0 and "warning: only 2 heel strikes found" in err
 
 
-def test_bad_inputs(cli, fake_backend, tmp_path):
+def test_bad_inputs(cli, install, tmp_path):
+    install(FakeBackend([]))  # nobody in any frame
     (tmp_path / "e.mp4").write_bytes(b"")
     (tmp_path / "t.mp4").write_bytes(b"text" * 100)
-    dark = write_video(tmp_path / "d.avi", 4, value=0)
+    dark = write_video(tmp_path / "d.avi", 4)
     for path, msg in (
         (tmp_path / "none.mp4", "no such file"),
         (tmp_path / "e.mp4", "is empty"),
         (tmp_path / "t.mp4", "video"),
-        (dark, "no person"),
+        (dark, "no person found in any of the 4 analysed frames"),
     ):
         code, out, err = cli("gait", path, "--json")
-        assert (
-            code == 1
-            and out == ""
-            and err.startswith("error: ")
-            and msg in err
-            and len(err.strip().splitlines()) == 1
-        )
+        assert code == 1 and out == "", path
+        assert err.startswith("error: ") and msg in err and len(err.strip().splitlines()) == 1, err
     code, _, err = cli("gait", dark, "--every", "0")
     assert code == 1 and "--every" in err
 
 
-def test_save_stores_gait_session(cli, fake_backend, tmp_path):
+def test_save_stores_gait_session(cli, install, walk_video):
+    install(walking_backend(WALK_S))
     with Store() as s:
         s.create_subject("P1", height_m=1.7, consent=True)
-    out = run_json(cli, "gait", write_video(tmp_path / "w.avi", 12), "--json", "--save", "P1")
+    out = run_json(cli, "gait", walk_video, "--json", "--save", "P1")
     with Store() as s:
         session = s.get_session(out["session_id"])
-        assert session.kind == "gait" and session.params["height_m"] == 1.7  # the subject's height
-        assert s.load_measurements(session.id)["metric"].tolist() == ["cadence_spm", "n_steps"]
+        rows = s.load_measurements(session.id)
+    assert session.kind == "gait" and session.params["height_m"] == 1.7  # the subject's height
+    value = rows.set_index(["metric", "side"])["value"]
+    assert_allclose(value[("cadence_spm", "")], out["cadence_spm"], atol=1e-4)  # JSON rounds to 4
+    assert value[("n_steps", "")] == out["n_steps"]
+    assert (rows.metric == "heel_strike").sum() == out["n_steps"]
+    # With a height, step lengths are also in metres: body heights x 1.7 m.
+    assert_allclose(value[("step_length_m", "left")], value[("step_length_bh", "left")] * 1.7)

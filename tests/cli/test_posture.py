@@ -1,17 +1,44 @@
-"""``python -m core posture``: JSON contract, exit codes, one-line errors, saving."""
+"""``python -m core posture``: JSON contract, person choice, exit codes, one-line errors, saving."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
+from numpy.testing import assert_allclose
 
+from core.backends.fake import FakeBackend
+from core.imaging.decode import decode_image
+from core.measure.posture import MEASURE_INFO
 from core.store import Store
-from tests.cli.conftest import run_json, write_image
-from tests.cli.fakes import POSTURE_KEYS
+from tests.cli.conftest import run_json
+from tests.cli.scenes import (
+    BIG,
+    BIG_MEASURES,
+    BIG_NOT_VISIBLE,
+    PHOTO_SIZE,
+    SMALL,
+    SMALL_POINT,
+    write_image,
+)
+
+#: The measures the JSON always carries (core/cli/posture.py promises them to outside tools).
+POSTURE_KEYS = (
+    "left_knee_angle_deg", "right_knee_angle_deg", "left_hip_angle_deg", "right_hip_angle_deg",
+    "left_elbow_angle_deg", "right_elbow_angle_deg", "neck_flexion_deg", "trunk_lean_deg",
+    "shoulder_tilt_deg", "hip_tilt_deg",
+)  # fmt: skip
 
 
-def test_json_keys_and_values(cli, fake_backend, tmp_path):
+@pytest.fixture
+def two_people(install) -> tuple[FakeBackend, list[tuple[str, str]]]:
+    backend = FakeBackend([SMALL, BIG])  # given smallest first: the largest must still win
+    return backend, install(backend)
+
+
+def test_json_keys_and_measures_of_the_largest_person(cli, two_people, tmp_path):
+    backend, requests = two_people
     out = run_json(
         cli,
         "posture",
@@ -23,26 +50,34 @@ def test_json_keys_and_values(cli, fake_backend, tmp_path):
         "1b",
     )
     assert {"backend", "model", "size", "dtype", "measures"} <= set(out)
-    assert (out["backend"], out["model"], out["size"]) == (
+    # FakeBackend.describe(): its own name and model, the Backend defaults for size and dtype.
+    assert (out["backend"], out["model"], out["size"], out["dtype"]) == (
         "fake (test double)",
-        "fake-pose",
-        "none",
+        "fake",
+        "",
+        "float32",
     )
     assert set(POSTURE_KEYS) <= set(out["measures"])
-    # Fake measures: left knee = largest person's knee x (200); neck NaN -> null; lean stays -3.2.
-    assert out["measures"]["left_knee_angle_deg"] == 200.0
-    assert out["measures"]["neck_flexion_deg"] is None and out["measures"]["trunk_lean_deg"] == -3.2
-    assert fake_backend.calls == [("lite", "1b")]
+    got = {k: out["measures"][k] for k in BIG_MEASURES}
+    assert_allclose(list(got.values()), list(BIG_MEASURES.values()), atol=1e-6)  # see scenes.BIG
+    assert out["measures"][BIG_NOT_VISIBLE] is None  # NaN (front view) becomes null
+    assert requests == [("lite", "1b")] and backend.calls == 1
 
 
-def test_point_selects_another_person(cli, fake_backend, tmp_path):
-    out = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--point", "20,50")
-    assert out["measures"]["left_knee_angle_deg"] == 20.0
+def test_point_selects_another_person(cli, two_people, tmp_path):
+    x, y = SMALL_POINT
+    out = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--point", f"{x},{y}")
+    # SMALL stands straight: hip, knee and ankle on one vertical line -> 180 deg at both knees.
+    assert_allclose(
+        [out["measures"]["left_knee_angle_deg"], out["measures"]["right_knee_angle_deg"]],
+        [180.0, 180.0],
+        atol=1e-6,
+    )
 
 
-def test_json_has_no_nan_literal(cli, fake_backend, tmp_path):
+def test_json_has_no_nan_literal(cli, two_people, tmp_path):
     code, out, _ = cli("posture", write_image(tmp_path / "a.png"), "--json")
-    assert code == 0 and "NaN" not in out and json.loads(out)
+    assert code == 0 and "NaN" not in out and json.loads(out)["measures"][BIG_NOT_VISIBLE] is None
 
 
 @pytest.mark.parametrize(
@@ -50,31 +85,31 @@ def test_json_has_no_nan_literal(cli, fake_backend, tmp_path):
     [
         (lambda p: None, "no such file"),
         (lambda p: p.write_bytes(b""), "is empty"),
-        (lambda p: p.write_bytes(b"this is text, not an image" * 4), "image"),
+        (lambda p: p.write_bytes(b"this is text, not an image" * 4), "x.png is not an image"),
         (lambda p: write_image(p, value=0), "no person found"),
     ],
 )
-def test_bad_input_one_line_on_stderr_nothing_stored(cli, fake_backend, tmp_path, setup, message):
+def test_bad_input_one_line_on_stderr_nothing_stored(cli, install, tmp_path, setup, message):
+    install(FakeBackend([]))  # an empty people list: nobody in any image
     with Store() as s:
         s.create_subject("P1", consent=True)
     path = tmp_path / "x.png"
     setup(path)
     code, out, err = cli("posture", path, "--json", "--save", "P1")
     assert code == 1 and out == ""
-    assert (
-        len(err.strip().splitlines()) == 1 and err.startswith("error: ") and message in err.lower()
-    )
-    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    assert message in err.lower() and "Traceback" not in err
     with Store() as s:
         assert s.list_sessions() == []
 
 
-def test_bad_point_is_a_clear_error(cli, fake_backend, tmp_path):
+def test_bad_point_is_a_clear_error(cli, two_people, tmp_path):
     code, _, err = cli("posture", write_image(tmp_path / "a.png"), "--point", "twenty")
     assert code == 1 and "--point must be X,Y" in err
 
 
-def test_save_requires_existing_subject_with_consent(cli, fake_backend, tmp_path):
+def test_save_requires_existing_subject_with_consent(cli, two_people, tmp_path):
+    backend, requests = two_people
     img = write_image(tmp_path / "a.png")
     code, _, err = cli("posture", img, "--save", "NOBODY")
     assert code == 1 and "python -m core subject add NOBODY --consent" in err
@@ -82,12 +117,10 @@ def test_save_requires_existing_subject_with_consent(cli, fake_backend, tmp_path
         s.create_subject("NOCONSENT")
     code, _, err = cli("posture", img, "--save", "NOCONSENT")
     assert code == 1 and "no consent recorded" in err
-    assert fake_backend.calls == []  # refused before any analysis
+    assert requests == [] and backend.calls == 0  # refused before any analysis
 
 
-def test_save_stores_session_with_rows_and_hash(cli, fake_backend, tmp_path):
-    import hashlib
-
+def test_save_stores_session_with_rows_overlay_and_hash(cli, two_people, tmp_path):
     with Store() as s:
         sid = s.create_subject("P1", consent=True)
     img = write_image(tmp_path / "a.png")
@@ -97,10 +130,16 @@ def test_save_stores_session_with_rows_and_hash(cli, fake_backend, tmp_path):
         assert (session.subject_id, session.kind, session.notes) == (sid, "posture", "=x")
         assert session.source_hash == hashlib.sha256(img.read_bytes()).hexdigest()
         rows = s.load_measurements(session.id)
-        assert len(rows) == len(POSTURE_KEYS)
-        assert rows.set_index("metric").loc["left_knee_angle_deg", "value"] == 200.0
+        overlay = decode_image(s.load_artifact(session.id, "overlay.png"))
+    assert len(rows) == len(MEASURE_INFO)  # every measure, NaN ones included
+    knee = rows[(rows.metric == "knee_angle_deg") & (rows.side == "left")]
+    assert_allclose(knee.value, [90.0], atol=1e-6)  # BIG's left knee (scenes.BIG)
+    # The photo is flat grey 128: anything else in the overlay is the drawn skeleton.
+    assert overlay.shape == (PHOTO_SIZE[1], PHOTO_SIZE[0], 3) and (overlay != 128).any()
 
 
-def test_text_output(cli, fake_backend, tmp_path):
+def test_text_output(cli, two_people, tmp_path):
     code, out, _ = cli("posture", write_image(tmp_path / "a.png"))
-    assert code == 0 and "left_knee_angle_deg" in out and "200.0" in out and "n/a" in out
+    knee = next(line for line in out.splitlines() if "left_knee_angle_deg" in line)
+    cva = next(line for line in out.splitlines() if BIG_NOT_VISIBLE in line)
+    assert code == 0 and knee.split()[-1] == "90.0" and cva.split()[-1] == "n/a"

@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
+from core.backends.fake import FakeBackend
 from core.store import Store
-from tests.cli.conftest import run_json, write_image
+from tests.cli.conftest import run_json
+from tests.cli.scenes import BIG, write_image
 from tests.conftest import ROOT
 
 
@@ -26,7 +29,8 @@ def test_subject_add_list_consent_delete(cli):
     assert run_json(cli, "subject", "list", "--json")["subjects"] == []
 
 
-def test_export_writes_csvs(cli, fake_backend, tmp_path):
+def test_export_writes_csvs(cli, install, tmp_path):
+    install(FakeBackend([BIG]))
     cli("subject", "add", "=P1", "--consent")
     sid = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--save", "=P1")[
         "session_id"
@@ -36,7 +40,10 @@ def test_export_writes_csvs(cli, fake_backend, tmp_path):
     assert names == [f"session_{sid}_long.csv", f"session_{sid}_wide.csv", "subject.csv"]
     long = pd.read_csv(tmp_path / "csv" / f"session_{sid}_long.csv")
     assert set(long["subject_label"]) == {"'=P1"}
-    assert long.set_index("metric").loc["trunk_lean_deg", "value"] == -3.2
+    # BIG's shoulders: the left one 100 px higher over 100 px -> +45 deg (tests/cli/scenes.py).
+    assert long.set_index("metric").loc["shoulder_tilt_deg", "value"] == pytest.approx(45.0)
+    knee = long[(long.metric == "knee_angle_deg") & (long.side == "left")]
+    assert knee.value.tolist() == pytest.approx([90.0])
     code, _, err = cli("export", "NOBODY", "--out", tmp_path / "csv")
     assert code == 1 and "no subject labelled 'NOBODY'" in err
 

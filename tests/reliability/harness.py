@@ -32,13 +32,9 @@ def count(suite: str, outcome: str) -> None:
     TALLY[suite][outcome] += 1
 
 
-def one_clear_error(
-    suite: str, fn: Callable[[], Any], *, known: Callable[[BaseException], str | None] | None = None
-) -> BaseException | None:
+def one_clear_error(suite: str, fn: Callable[[], Any]) -> BaseException | None:
     """Run ``fn``; it may succeed or raise one ``SapiensMeasureError``, anything else fails the test.
 
-    ``known(exc)`` names a bug already reported (and pinned by a strict xfail test): such a case is
-    counted as "KNOWN BUG" instead of failing, so the fuzz run still fails on anything new.
     Returns the error (or None) and counts the case under ``suite``.
     """
     try:
@@ -48,10 +44,6 @@ def one_clear_error(
         count(suite, f"refused: {type(exc).__name__}")
         return exc
     except Exception as exc:  # noqa: BLE001 - the point is to catch every other type
-        bug = known(exc) if known else None
-        if bug:
-            count(suite, f"KNOWN BUG: {bug}")
-            return exc
         count(suite, f"CRASH: {type(exc).__name__}")
         pytest.fail(f"{suite}: {type(exc).__name__} instead of a SapiensMeasureError: {exc!r}")
     count(suite, "accepted")

@@ -31,15 +31,6 @@ MAGICS = [
 SMALL_LIMIT = 4_000_000  # pixels; the real photos are at most 0.3 Mpx
 
 
-def known_decode_bug(exc: BaseException) -> str | None:
-    """The two decode_image bugs reported from this suite (see the xfail tests at the end)."""
-    if isinstance(exc, struct.error):
-        return "struct.error from a Pillow header parser"
-    if isinstance(exc, Image.DecompressionBombError):
-        return "Pillow's DecompressionBombError"
-    return None
-
-
 def _decode_both(data: bytes, suite: str) -> None:
     """The page path (``decode_image``) and the CLI path (``decode_image_bytes``) on the same bytes."""
 
@@ -53,9 +44,9 @@ def _decode_both(data: bytes, suite: str) -> None:
         return run
 
     page = check(lambda: decode_image(data, max_pixels=SMALL_LIMIT))
-    one_clear_error(suite, page, known=known_decode_bug)
+    one_clear_error(suite, page)
     cli = check(lambda: decode_image_bytes(data, "upload.png"))
-    one_clear_error(suite + " (CLI)", cli, known=known_decode_bug)
+    one_clear_error(suite + " (CLI)", cli)
 
 
 @settings(max_examples=FUZZ_EXAMPLES * 4, deadline=None, derandomize=True)
@@ -86,7 +77,6 @@ def test_truncated_real_photos(name):
         err = one_clear_error(
             "images: truncated real photos",
             lambda cut=cut: decode_image(data[:cut], max_pixels=SMALL_LIMIT),
-            known=known_decode_bug,
         )
         refused += err is not None
     # A photo cut in half cannot be a whole photo: the decoder has to notice some of these.
@@ -214,25 +204,16 @@ def test_empty_missing_and_folder_through_the_cli(make, tmp_path, capfd, fake_ba
 # -- bugs found by this suite in core/imaging/decode.py (not this suite's module to fix) ------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=struct.error,
-    reason="decode_image: _open_header lets struct.error out of a format's accept()/factory "
-    "(e.g. 1-byte input b'\\x00' or b'\\xff'); expected InputError",
-)
+# Found by this suite: a format's header check raised struct.error on these (fixed in _open_header).
 @pytest.mark.parametrize("data", [b"\x00", b"\xff", b"\x00\x00\x01"])
-def test_bug_tiny_inputs_raise_struct_error(data):
+def test_tiny_inputs_are_refused_clearly(data):
     with pytest.raises(InputError):
         decode_image(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Image.DecompressionBombError,
-    reason="decode_image: a corrupt GIF (logical screen 21921x12504) makes Pillow raise "
-    "DecompressionBombError, which decode_image does not turn into InputError",
-)
-def test_bug_gif_screen_size_raises_decompression_bomb_error():
+# Found by this suite: a corrupt GIF (logical screen 21921x12504) made Pillow raise
+# DecompressionBombError out of the header parser (fixed in _open_header).
+def test_corrupt_gif_screen_size_is_refused_clearly():
     # 133 bytes found by the magic-number fuzz (seeded), shortened to the shortest failing prefix.
     data = bytes.fromhex(
         "474946383961a155d8303e04bb451db4385fcb2b556dd00f19c825dab2380bd192a2e8ef889aae12061fa230"

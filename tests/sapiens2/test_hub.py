@@ -13,18 +13,19 @@ from tests.conftest import shared_path
 
 
 class FakeHub:
-    """Stands in for ``hf_hub_download``: copies the tiny golden file into a fake cache, reports progress."""
+    """Stands in for ``hf_hub_download``: copies the tiny golden file into the standard HF cache
+    layout (``models--<org>--<name>/{refs/main, snapshots/<rev>/<file>}``), reports progress."""
 
     def __init__(self, source: Path, cache: Path) -> None:
         self.source, self.cache, self.calls = source, cache, []
 
     def __call__(self, **kwargs):
         self.calls.append(kwargs)
-        target = self.cache / kwargs["repo_id"].replace("/", "--") / kwargs["filename"]
-        if kwargs.get("local_files_only"):
-            if not target.exists():
-                raise FileNotFoundError("not cached")
-            return str(target)
+        assert not kwargs.get("local_files_only"), "lookups read the cache folder, never the hub"
+        repo = self.cache / ("models--" + kwargs["repo_id"].replace("/", "--"))
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text("0123abcd")
+        target = repo / "snapshots" / "0123abcd" / kwargs["filename"]
         target.parent.mkdir(parents=True, exist_ok=True)
         size = self.source.stat().st_size
         tqdm_class = kwargs.get("tqdm_class")
@@ -41,6 +42,7 @@ class FakeHub:
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
     fake = FakeHub(shared_path("sapiens2", "golden", "pose_tiny.safetensors"), tmp_path / "cache")
     monkeypatch.setattr(hub, "_hf_hub_download", fake)
+    monkeypatch.setenv("HF_HUB_CACHE", str(fake.cache))
     return fake
 
 
@@ -58,8 +60,9 @@ def test_download_then_found_in_cache(fake: FakeHub) -> None:
         call["repo_id"] == "facebook/sapiens2-pose-0.4b"
         and call["filename"] == "sapiens2_0.4b_pose.safetensors"
     )
+    n_calls = len(fake.calls)
     assert hub.cached_checkpoint("pose", "0.4b") == path
-    assert fake.calls[-1]["local_files_only"] is True  # lookups never go online
+    assert len(fake.calls) == n_calls  # the lookup read the cache folder; the hub was not asked
 
 
 def test_download_failure_is_actionable(monkeypatch: pytest.MonkeyPatch) -> None:
