@@ -3,6 +3,8 @@
 Models are created on first use and reused. A video's frames go through a separate VIDEO-mode pose
 landmarker (it tracks between frames and needs strictly increasing timestamps); when timestamps
 restart or go backwards a fresh one is made, and :meth:`LiteBackend.video_session` makes one per video.
+Video frames skip MediaPipe's full-resolution person masks by default (they double the cost of a
+1080p frame); their person boxes then come from the landmarks (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ POSE_MODELS = ("lite", "full", "heavy")
 MIN_SIDE = 16
 #: Two poses whose boxes overlap more than this are one person found twice (VIDEO-mode re-detection).
 DUPLICATE_IOU = 0.6
+#: Without a mask, a re-detection may cover only part of the body (e.g. a walker leaving the frame):
+#: a landmark box lying this much inside a larger box is that person again.
+DUPLICATE_INSIDE = 0.9
 
 
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -41,6 +46,26 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _inside(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of the smaller box's area that lies inside the other box (0-1)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / smaller if smaller > 0 else 0.0
+
+
+def _mask_box(mask: np.ndarray, scale: float) -> np.ndarray | None:
+    """[[x1, y1], [x2, y2]] (pixels of the original image) around mask > 0.5, or None when empty."""
+    import cv2
+
+    # boundingRect of a binary image is one vectorised pass; np.nonzero built index arrays of
+    # every foreground pixel (~7 ms per 1080p mask).
+    x, y, w, h = cv2.boundingRect((mask > 0.5).view(np.uint8))
+    if w == 0 or h == 0:
+        return None
+    return np.array([[x, y], [x + w, y + h]], dtype=np.float64) * scale
 
 
 def _box_area(pose: Pose) -> float:
@@ -58,6 +83,9 @@ class LiteBackend(Backend):
     num_poses : most people found per image; keep >= 2 so a bystander cannot hide the subject.
     threshold : visibility below which a keypoint is missing (default ``settings.lite_threshold``).
     max_side : longer image side above which images are downscaled for inference (pixels).
+    video_masks : also compute person masks for video frames (``timestamp_ms`` given). Boxes then
+        include the head top and hair, at about twice the cost per 1080p frame; without them
+        boxes are the landmarks' extent. Photos always get masks.
     """
 
     name = "lite"
@@ -79,6 +107,7 @@ class LiteBackend(Backend):
         num_poses: int = 2,
         threshold: float | None = None,
         max_side: int = MAX_INFERENCE_SIDE,
+        video_masks: bool = False,
     ) -> None:
         if model not in POSE_MODELS:
             raise InputError(f"lite pose model {model!r}: choose one of {', '.join(POSE_MODELS)}")
@@ -90,6 +119,7 @@ class LiteBackend(Backend):
         self.num_poses = num_poses
         self.threshold = self.settings.lite_threshold if threshold is None else float(threshold)
         self.max_side = max_side
+        self.video_masks = bool(video_masks)
         # Fail early with the fetch hint rather than on the first frame.
         self._pose_path = resolve_lite_model(self.model, self.settings)
         self._tasks: dict[str, Any] = {}
@@ -112,7 +142,8 @@ class LiteBackend(Backend):
                     base_options=base(self.model),
                     running_mode=mode,
                     num_poses=self.num_poses,
-                    output_segmentation_masks=True,  # used for tight person boxes
+                    # Masks give tight person boxes; at video rates they cost as much as the pose.
+                    output_segmentation_masks=kind == "pose_image" or self.video_masks,
                 )
             )
         elif kind == "segmenter":
@@ -183,11 +214,9 @@ class LiteBackend(Backend):
             vis = np.array([np.nan if lm.visibility is None else lm.visibility for lm in landmarks])
             pts = [xy]
             if i < len(masks):
-                ys, xs = np.nonzero(masks[i].numpy_view()[..., 0] > 0.5)
-                if len(xs):
-                    pts.append(
-                        np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1]]) * scale
-                    )
+                mask_box = _mask_box(masks[i].numpy_view()[..., 0], scale)
+                if mask_box is not None:
+                    pts.append(mask_box)
             x1, y1, x2, y2 = extent_box(np.concatenate(pts))  # type: ignore[misc]
             box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
             poses.append(
@@ -195,7 +224,7 @@ class LiteBackend(Backend):
                     xy, vis, model=self.model, threshold=self.threshold, box_xyxy=box
                 )
             )
-        return _largest_first_unique(poses)
+        return _largest_first_unique(poses, from_masks=bool(masks))
 
     # -- Backend interface ----------------------------------------------------------------------
     def estimate_pose(
@@ -310,6 +339,7 @@ class LiteBackend(Backend):
             **super().describe(),
             "model_file": self._pose_path.name,
             "num_poses": self.num_poses,
+            "video_masks": self.video_masks,
         }
 
 
@@ -329,11 +359,15 @@ def _shifted(pose: Pose, dx: float, dy: float) -> Pose:
     )
 
 
-def _largest_first_unique(poses: list[Pose]) -> list[Pose]:
+def _largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list[Pose]:
+    """Largest first, without a second find of someone already kept (IoU, or for landmark-only
+    boxes also containment)."""
+
+    def same(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+        return _iou(a, b) > DUPLICATE_IOU or (not from_masks and _inside(a, b) > DUPLICATE_INSIDE)
+
     kept: list[Pose] = []
     for pose in sorted(poses, key=_box_area, reverse=True):
-        if pose.box is None or all(
-            k.box is None or _iou(pose.box, k.box) <= DUPLICATE_IOU for k in kept
-        ):
+        if pose.box is None or not any(k.box is not None and same(pose.box, k.box) for k in kept):
             kept.append(pose)
     return kept
