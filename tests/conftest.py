@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,12 @@ def _isolated_data_dir(
     if not os.environ.get("SAPIENS_MEASURE_MODEL_DIR") and (SHARED / "models").is_dir():
         monkeypatch.setenv("SAPIENS_MEASURE_MODEL_DIR", str(SHARED / "models"))
     return data
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_native_models():
+    """Close MediaPipe tasks at the end of the session, while its worker threads still run."""
+    yield
+    lite = sys.modules.get("core.backends.lite")
+    if lite is not None:
+        lite.close_all()

@@ -9,6 +9,7 @@ Video frames skip MediaPipe's full-resolution person masks by default (they doub
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -73,6 +74,18 @@ def _box_area(pose: Pose) -> float:
     return 0.0 if box is None else PersonBox(box).area
 
 
+#: Backends holding open MediaPipe tasks, for :func:`close_all`.
+_LIVE: weakref.WeakSet[LiteBackend] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Close every live backend's MediaPipe tasks. Hosts that keep backends alive until the process
+    ends (a test session, a server) call this before shutdown: MediaPipe's own finalisers fail
+    noisily once its worker threads are gone."""
+    for backend in list(_LIVE):
+        backend.close()
+
+
 class LiteBackend(Backend):
     """MediaPipe Tasks backend (``mediapipe>=1.2``): 33-landmark pose, person mask, faces, hands.
 
@@ -129,6 +142,7 @@ class LiteBackend(Backend):
     def _task(self, kind: str) -> Any:
         if kind in self._tasks:
             return self._tasks[kind]
+        _LIVE.add(self)
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
