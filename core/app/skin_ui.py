@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 
 
 def _lite_crops(image: np.ndarray, backend: Backend, margin: float) -> CropResult:
-    from core.imaging.roi import crops_from_boxes, points_box
+    from core.imaging.roi import crops_from_boxes
+    from core.keypoints import extent_box
 
     faces = backend.detect_faces(image)  # type: ignore[attr-defined]
     hands = backend.detect_hands(image)  # type: ignore[attr-defined]
     boxes = [faces[0].xyxy if faces else None]
     labels = ["Face"]
     for hand in hands:
-        boxes.append(points_box(hand.landmarks))
+        boxes.append(extent_box(hand.landmarks))
         # MediaPipe names hands as seen in a mirrored selfie (core.backends.base.Hand): swap for a photo.
         side = {"Left": "Right", "Right": "Left"}.get(hand.handedness, "")
         labels.append(f"{side}_Hand" if side else "Hand")

@@ -143,16 +143,6 @@ def skin_crops(
     return CropResult(crops, reasons)
 
 
-def points_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Bounding box (x1, y1, x2, y2) of the finite points of an (N, 2) array, None when there are none."""
-    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    pts = pts[np.all(np.isfinite(pts), axis=1)]
-    if len(pts) == 0:
-        return None
-    (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
-    return float(x1), float(y1), float(x2), float(y2)
-
-
 def crops_from_boxes(
     image: np.ndarray,
     boxes: Sequence[tuple[float, float, float, float] | None],

@@ -11,7 +11,8 @@ from PIL import Image
 
 from core.backends.base import Segmentation
 from core.errors import InputError
-from core.imaging.roi import crops_from_boxes, crops_zip, expand_box, points_box, skin_crops
+from core.imaging.roi import crops_from_boxes, crops_zip, expand_box, skin_crops
+from core.keypoints import extent_box
 from core.sapiens2.classes import CLASS_ID
 
 FACE, LEFT, RIGHT = CLASS_ID["Face_Neck"], CLASS_ID["Left_Hand"], CLASS_ID["Right_Hand"]
@@ -69,7 +70,7 @@ def test_lite_segmentation_has_no_body_parts():
     assert "sapiens2" in res.reasons[0]
 
 
-def test_crops_from_boxes_and_points_box():
+def test_crops_from_boxes_and_extent_box():
     img, _ = _scene()
     res = crops_from_boxes(
         img, [(10, 10, 30, 20), None, (500, 500, 600, 600)], ["face", "hand", "off"], margin=0.5
@@ -80,8 +81,8 @@ def test_crops_from_boxes_and_points_box():
     assert (
         res.reasons[0] == "hand: not found in the image" and "outside the image" in res.reasons[1]
     )
-    assert points_box(np.array([[3.0, 4.0], [np.nan, 1.0], [7.0, 2.0]])) == (3.0, 2.0, 7.0, 4.0)
-    assert points_box(np.full((21, 2), np.nan)) is None
+    assert extent_box(np.array([[3.0, 4.0], [np.nan, 1.0], [7.0, 2.0]])) == (3.0, 2.0, 7.0, 4.0)
+    assert extent_box(np.full((21, 2), np.nan)) is None
 
 
 def test_zip_holds_metadata_free_pngs_and_is_reproducible():
