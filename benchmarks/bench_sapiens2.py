@@ -1,12 +1,15 @@
-"""Sapiens2 forward time on this machine, as a ratio to the measured matmul bound (not a test).
+"""Sapiens2 speed and memory on this machine, as ratios to the measured matmul bound (not a test).
 
-For each task (default pose, seg, normal at 0.4b, 1024x768, batch 1, random weights) and each dtype
-(float32; bfloat16 via ``torch.autocast`` as the predictor runs it), it times the forward pass
-(warm-up + timed runs), counts its FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` (on the
-``meta`` device, so counting costs no compute) and measures a 2048x2048 matmul peak per dtype in
-the same run, then prints achieved GFLOP/s and the ratio to that peak.
+For each task (default pose, seg, normal at 0.4b, 1024x768, batch 1, random weights built on
+``meta`` and allocated straight in the run dtype) and each dtype it times the backbone and the head
+separately, the way the predictor runs them (weights in the dtype, no autocast, inference mode),
+counts their FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` on ``meta`` and measures a
+2048x2048 matmul peak right before and right after each forward, so every ratio compares figures
+taken under the same load. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
+detect, pose with and without flip test, measures, overlay) and, in a fresh process, the peak RSS
+with the pose + seg models loaded.
 
-Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 2] [--warmup 1]``.
+Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 1] [--warmup 0]``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,15 +27,18 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from core.sapiens2 import build_model  # noqa: E402
-from core.sapiens2.device import cpu_has_fast_bf16, dtype_name  # noqa: E402
+from core.sapiens2.device import cpu_has_fast_bf16, dtype_name, pick_dtype  # noqa: E402
+from core.sapiens2.runtime import materialize_random  # noqa: E402
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+PHOTO = ROOT.parent / "shared" / "data" / "cameraman_standing.png"
 
 
-def matmul_peak_gflops(dtype: torch.dtype, *, n: int = 2048, reps: int = 10) -> float:
+def matmul_peak_gflops(dtype: torch.dtype, *, n: int = 2048, reps: int = 5) -> float:
     """Best-of-``reps`` GFLOP/s of an n x n x n matmul (2 n^3 FLOPs) in ``dtype``."""
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(n, n, generator=gen).to(dtype)
@@ -44,44 +52,151 @@ def matmul_peak_gflops(dtype: torch.dtype, *, n: int = 2048, reps: int = 10) -> 
     return 2 * n**3 / best / 1e9
 
 
-def count_flops(name: str, hw: tuple[int, int]) -> int:
-    """FLOPs of one forward (batch 1), counted on the meta device."""
+def count_flops(name: str, hw: tuple[int, int]) -> tuple[int, int]:
+    """(backbone, head) FLOPs of one forward at batch 1, counted on the meta device."""
     with torch.device("meta"):
         model = build_model(name).eval()
         x = torch.empty(1, 3, *hw)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(x)
-    return counter.get_total_flops()
+        feats = model.backbone(x)
+    backbone = counter.get_total_flops()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model.decode_head(feats)
+    return backbone, counter.get_total_flops()
 
 
-def time_forward(
-    model: torch.nn.Module, x: torch.Tensor, dtype: torch.dtype, *, warmup: int, runs: int
-) -> list[float]:
-    """Wall-clock seconds of each timed forward under inference mode (+ bf16 autocast)."""
-    times = []
-    for i in range(warmup + runs):
-        with (
-            torch.inference_mode(),
-            torch.autocast("cpu", dtype=dtype, enabled=dtype != torch.float32),
-        ):
-            t0 = time.perf_counter()
-            model(x)
-            dt = time.perf_counter() - t0
-        if i >= warmup:
-            times.append(dt)
-    return times
+def load_model(name: str, dtype: torch.dtype) -> torch.nn.Module:
+    with torch.device("meta"):
+        model = build_model(name)
+    return materialize_random(model, dtype=dtype)
+
+
+@torch.inference_mode()
+def time_parts(model: torch.nn.Module, x: torch.Tensor) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    feats = model.backbone(x)
+    t1 = time.perf_counter()
+    model.decode_head(feats)
+    return t1 - t0, time.perf_counter() - t1
+
+
+def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
+    print(
+        "| model | dtype | part | TFLOP | s (median) | GFLOP/s | matmul peak before/after | ratio to peak "
+        "| x the bound |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for task in args.tasks:
+        name = f"{task}-{args.size}"
+        flops = count_flops(name, hw)
+        for d in args.dtypes:
+            dtype = DTYPES[d]
+            model = load_model(name, dtype)
+            x = torch.randn(1, 3, *hw, generator=torch.Generator().manual_seed(0)).to(dtype)
+            for _ in range(args.warmup):
+                time_parts(model, x)
+            peaks, times = [matmul_peak_gflops(dtype)], []
+            for _ in range(args.runs):
+                times.append(time_parts(model, x))
+            peaks.append(matmul_peak_gflops(dtype))
+            peak = statistics.mean(peaks)
+            parts = {
+                "backbone": (flops[0], statistics.median(t[0] for t in times)),
+                "head": (flops[1], statistics.median(t[1] for t in times)),
+                "total": (sum(flops), statistics.median(sum(t) for t in times)),
+            }
+            for part, (fl, sec) in parts.items():
+                gflops = fl / sec / 1e9
+                print(
+                    f"| {name} | {dtype_name(dtype)} | {part} | {fl / 1e12:.2f} | {sec:.1f} | {gflops:.0f} "
+                    f"| {peaks[0]:.0f}/{peaks[1]:.0f} | {gflops / peak:.2f} | {peak / gflops:.2f} |",
+                    flush=True,
+                )
+            del model
+
+
+def bench_posture(args: argparse.Namespace) -> None:
+    """Seconds per stage of a posture snapshot with Sapiens2 pose (random weights, auto dtype)."""
+    from core.analysis import analyze_posture
+    from core.backends.sapiens2 import Sapiens2Backend
+    from core.imaging.decode import decode_image
+    from core.imaging.overlay import draw_pose
+    from core.sapiens2.predictor import PosePredictor
+
+    dtype = pick_dtype("cpu", "auto")
+    predictor = PosePredictor(load_model(f"pose-{args.size}", dtype), dtype=dtype)
+    for flip in (True, False):
+        predictor.flip_test = flip
+        backend = Sapiens2Backend(predictors={"pose": predictor}, flip_test=flip)
+        peak = matmul_peak_gflops(dtype)
+        t0 = time.perf_counter()
+        image = decode_image(PHOTO)
+        t1 = time.perf_counter()
+        boxes = backend.detect_people(image)
+        t2 = time.perf_counter()
+        result = analyze_posture(image, _Boxes(backend, boxes))
+        t3 = time.perf_counter()
+        draw_pose(image, result.pose)
+        t4 = time.perf_counter()
+        print(
+            f"posture snapshot {dtype_name(dtype)} flip_test={flip} ({image.shape[1]}x{image.shape[0]}, "
+            f"{len(boxes)} box(es), detector {type(backend._detector).__name__}): total {t4 - t0:.1f} s = "
+            f"decode {t1 - t0:.2f} + detect {t2 - t1:.2f} + pose and measures {t3 - t2:.1f} + overlay "
+            f"{t4 - t3:.2f}; matmul peak just before {peak:.0f} GFLOP/s",
+            flush=True,
+        )
+        backend.close()
+
+
+class _Boxes:
+    """The backend with its detections fixed, so detection is timed on its own."""
+
+    def __init__(self, backend: object, boxes: list) -> None:
+        self._backend, self._boxes = backend, boxes
+
+    def estimate_pose(self, image: object) -> list:
+        return self._backend.estimate_pose(image, self._boxes or None)
+
+    def describe(self) -> dict:
+        return self._backend.describe()
+
+
+def _hwm_gib() -> float:
+    """Peak RSS of this process image (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def peak_rss(args: argparse.Namespace) -> None:
+    """In this (fresh) process: load the pose and seg models in the auto dtype, print peak RSS."""
+    dtype = pick_dtype("cpu", "auto")
+    before = _hwm_gib()
+    models = [load_model(f"{t}-{args.size}", dtype) for t in ("pose", "seg")]
+    n = sum(p.numel() for m in models for p in m.parameters())
+    after = _hwm_gib()
+    print(
+        f"peak RSS with pose + seg {args.size} in {dtype_name(dtype)} ({n / 1e6:.0f} M parameters, "
+        f"{n * models[0].backbone.ln1.weight.element_size() / 2**30:.2f} GiB of weights): "
+        f"{after:.2f} GiB (process before loading: {before:.2f} GiB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=["pose", "seg", "normal"])
+    parser.add_argument("--tasks", nargs="*", default=["pose", "seg", "normal"])
     parser.add_argument("--size", default="0.4b")
     parser.add_argument("--hw", nargs=2, type=int, default=[1024, 768], metavar=("H", "W"))
     parser.add_argument("--dtypes", nargs="+", default=list(DTYPES), choices=list(DTYPES))
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-posture", action="store_true", help="skip the snapshot and RSS parts")
+    parser.add_argument("--rss-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    hw = tuple(args.hw)
+    if args.rss_only:
+        peak_rss(args)
+        return 0
 
     print(
         f"# torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
@@ -89,29 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# cpu native bf16 flags: {cpu_has_fast_bf16()}; load average at start: {os.getloadavg()}"
     )
-    peaks = {d: matmul_peak_gflops(DTYPES[d]) for d in args.dtypes}
-    for d, p in peaks.items():
-        print(f"matmul 2048^3 peak {d}: {p:.0f} GFLOP/s")
-    print("| task | dtype | TFLOP | forward s (median) | runs s | GFLOP/s | ratio to matmul peak |")
-    print("|---|---|---|---|---|---|---|")
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(1, 3, *hw, generator=gen)
-    for task in args.tasks:
-        name = f"{task}-{args.size}"
-        flops = count_flops(name, hw)
-        torch.manual_seed(0)
-        model = build_model(name).eval()  # random init: the speed does not depend on the weights
-        for d in args.dtypes:
-            times = time_forward(model, x, DTYPES[d], warmup=args.warmup, runs=args.runs)
-            med = statistics.median(times)
-            gflops = flops / med / 1e9
-            runs = ", ".join(f"{t:.1f}" for t in times)
-            print(
-                f"| {name} | {dtype_name(DTYPES[d])} | {flops / 1e12:.2f} | {med:.1f} | {runs} | {gflops:.0f} "
-                f"| {gflops / peaks[d]:.2f} |",
-                flush=True,
-            )
-        del model
+    if args.tasks:
+        bench_forward(args, tuple(args.hw))
+    if not args.no_posture:
+        bench_posture(args)
+        cmd = [sys.executable, __file__, "--rss-only", "--size", args.size]
+        print(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
     print(f"# load average at end: {os.getloadavg()}")
     return 0
 

@@ -66,7 +66,7 @@ class Sapiens2Backend(Backend):
         self.size = size
         self.model = f"sapiens2-{size}"
         self.threshold = self.settings.sapiens2_threshold
-        self.flip_test = flip_test
+        self._flip_test = flip_test
         self._predictors: dict[str, Any] = dict(predictors or {})
         if self._predictors:
             first = next(iter(self._predictors.values()))
@@ -77,6 +77,17 @@ class Sapiens2Backend(Backend):
         self._detector: Backend | str | None = detector
         self._owns_detector = False
         self._missing: set[str] = set()
+
+    @property
+    def flip_test(self) -> bool:
+        """Whether pose averages with the mirrored image (settable; applies to a loaded model too)."""
+        return self._flip_test
+
+    @flip_test.setter
+    def flip_test(self, enabled: bool) -> None:
+        self._flip_test = bool(enabled)
+        if "pose" in self._predictors:
+            self._predictors["pose"].flip_test = self._flip_test
 
     # -- models ----------------------------------------------------------------------------------
     def _predictor(self, task: str) -> Any:

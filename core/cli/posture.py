@@ -66,6 +66,8 @@ def _run(args: argparse.Namespace) -> int:
         data = read_input_file(args.image)
         image = decode_image_bytes(data, Path(args.image).name)
         backend = load_backend(args.backend, args.size)
+        if args.fast and hasattr(backend, "flip_test"):
+            backend.flip_test = False  # Sapiens2: one pose forward instead of the flip-test pair
         result = analyze_posture(image, backend, point=point, view=args.view)
         payload = posture_payload(result, size=args.size)
         if store and subject:
@@ -110,6 +112,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("front", "left", "right", "side"),
         default="front",
         help="camera view: front, left or right side (the subject's side facing the camera), or side (either)",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="Sapiens2: skip the flip test (half the pose time; keypoints slightly less precise)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.sapiens2.norm import RMSNorm
-from core.sapiens2.rope import apply_rope
+from core.sapiens2.rope import apply_rope_tokens, token_tables
 
 
 class LayerScale(nn.Module):
@@ -45,23 +45,71 @@ class GroupedQueryAttention(nn.Module):
         self.proj = nn.Linear(num_heads * head_dim, dim)
         self.gamma = LayerScale(dim) if layer_scale else nn.Identity()
 
+    def pack_qkv(self) -> None:
+        """Store wq, wk, wv as views of one packed (q + 2 kv, C) weight so one matmul computes all three.
+
+        Memory-neutral (the three parameters become views of the packed storage, so their keys and
+        ``load_state_dict`` keep working); the separate and packed matmuls give equal results here
+        (checked on the golden fixtures), but the packed one skips two passes over x.
+        """
+        if self._packed():
+            return
+        lins = (self.wq, self.wk, self.wv)
+        weight = torch.cat([m.weight.detach() for m in lins])
+        bias = torch.cat([m.bias.detach() for m in lins])
+        start = 0
+        for m in lins:
+            n = m.out_features
+            m.weight = nn.Parameter(weight[start : start + n], requires_grad=False)
+            m.bias = nn.Parameter(bias[start : start + n], requires_grad=False)
+            start += n
+        self._qkv_weight, self._qkv_bias = weight, bias
+
+    def _packed(self) -> bool:
+        """True while wq/wk/wv still are the views made by :meth:`pack_qkv` (a later ``.to(dtype)``
+        or ``load_state_dict(assign=True)`` replaces them, and the separate matmuls are used)."""
+        packed = getattr(self, "_qkv_weight", None)
+        return (
+            packed is not None
+            and self.wq.weight.data_ptr() == packed.data_ptr()
+            and self.wv.weight.data_ptr() + self.wv.weight.nbytes
+            == packed.data_ptr() + packed.nbytes
+            and self.wv.bias.data_ptr() + self.wv.bias.nbytes
+            == self._qkv_bias.data_ptr() + self._qkv_bias.nbytes
+        )
+
+    def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if self._packed():
+            q_dim = self.num_heads * self.head_dim
+            kv_dim = self.num_kv_heads * self.head_dim
+            return F.linear(x, self._qkv_weight, self._qkv_bias).split((q_dim, kv_dim, kv_dim), -1)
+        return self.wq(x), self.wk(x), self.wv(x)
+
     def forward(
         self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
     ) -> torch.Tensor:
-        """x: (B, N, C) -> (B, N, C), already multiplied by the layer scale; rope None: no RoPE."""
+        """x: (B, N, C) -> (B, N, C), already multiplied by the layer scale.
+
+        rope: (sin, cos) patch tables (h*w, d) as ``RopePositionEmbedding`` gives them, or the
+        per-token (N, 1, d) tables of :func:`core.sapiens2.rope.token_tables` (the backbone builds
+        those once per forward), or None for no RoPE. Norm and rotation act in the (B, N, heads, d) layout the linears produce;
+        SDPA takes the transposed views, which the CPU flash kernel reads without a copy.
+        """
         b, n, _ = x.shape
-        q = self.wq(x).view(b, n, self.num_heads, self.head_dim).transpose(1, 2)  # B h N d
-        k = self.wk(x).view(b, n, self.num_kv_heads, self.head_dim).transpose(1, 2)  # B kv N d
-        v = self.wv(x).view(b, n, self.num_kv_heads, self.head_dim).transpose(1, 2)
-        q, k = self.q_norm(q), self.k_norm(k)
+        q, k, v = self._qkv(x)
+        q = self.q_norm(q.view(b, n, self.num_heads, self.head_dim))  # B N h d
+        k = self.k_norm(k.view(b, n, self.num_kv_heads, self.head_dim))  # B N kv d
+        v = v.view(b, n, self.num_kv_heads, self.head_dim)
+        if rope is not None:
+            if rope[0].dim() == 2:
+                rope = token_tables(*rope, n_prefix=n - rope[0].shape[0])
+            q, k = apply_rope_tokens(q, rope), apply_rope_tokens(k, rope)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # B h N d
         if self.num_kv_heads != self.num_heads:
             # q head j uses kv head j // group (consecutive repeat, not tiling).
             group = self.num_heads // self.num_kv_heads
             k = k.repeat_interleave(group, dim=1)
             v = v.repeat_interleave(group, dim=1)
-        if rope is not None:
-            sin, cos = rope
-            q, k = apply_rope(q, sin, cos), apply_rope(k, sin, cos)
         out = F.scaled_dot_product_attention(q, k, v)  # B h N d
         out = out.transpose(1, 2).reshape(b, n, self.num_heads * self.head_dim)
         return self.gamma(self.proj(out))

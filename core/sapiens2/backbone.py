@@ -8,7 +8,7 @@ from torch import nn
 from core.sapiens2.block import TransformerBlock
 from core.sapiens2.norm import RMSNorm
 from core.sapiens2.presets import BackboneConfig
-from core.sapiens2.rope import RopePositionEmbedding
+from core.sapiens2.rope import RopePositionEmbedding, token_tables
 from core.sapiens2.tokenizer import WindowTokenizer
 
 
@@ -68,7 +68,7 @@ class Sapiens2Backbone(nn.Module):
             (self.cls_token.expand(b, -1, -1), self.storage_tokens.expand(b, -1, -1), patches),
             dim=1,
         )  # B N C
-        rope = self.rope_embed(h, w)
+        rope = token_tables(*self.rope_embed(h, w), n_prefix=self.cfg.num_prefix_tokens)
         for block in self.blocks:
             x = block(x, rope)
         return self.ln1(x), h, w

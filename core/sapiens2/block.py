@@ -53,6 +53,6 @@ class TransformerBlock(nn.Module):
     def forward(
         self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
     ) -> torch.Tensor:
-        """x: (B, N, C); rope: (sin, cos) tables for the N - prefix patch tokens, or None."""
+        """x: (B, N, C); rope: RoPE tables (see ``GroupedQueryAttention.forward``), or None."""
         x = x + self.attn(self.ln1(x), rope)
         return x + self.ffn(self.ln2(x))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
-import safetensors.torch
 import torch
 from torch import nn
 
@@ -181,19 +181,54 @@ def validate_header(path: Path | str, model: nn.Module) -> dict[str, str]:
     return mapping
 
 
-def load_checkpoint(model: nn.Module, path: Path | str) -> nn.Module:
+def iter_tensors(path: Path | str) -> Iterator[tuple[str, torch.Tensor]]:
+    """(key, tensor) pairs of a safetensors file, read one tensor at a time with plain reads.
+
+    Unlike ``safetensors.torch.load_file`` (all tensors at once) or a memory map (whose touched
+    pages stay in the process's RSS until it is closed), this holds one stored tensor in memory at a
+    time, so a caller that casts each to bf16 never holds a float32 copy of the model.
+    """
+    path = Path(path)
+    with path.open("rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        meta = json.loads(f.read(n))
+        meta.pop("__metadata__", None)
+        for key, info in sorted(meta.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+            start, end = info["data_offsets"]
+            f.seek(8 + n + start)
+            buf = bytearray(end - start)
+            if f.readinto(buf) != len(buf):
+                raise CheckpointError(f"{path}: the file is truncated (tensor {key!r})")
+            dtype = _DTYPES[info["dtype"]]
+            flat = torch.frombuffer(buf, dtype=dtype) if buf else torch.empty(0, dtype=dtype)
+            yield key, flat.reshape(info["shape"])
+
+
+def load_checkpoint(
+    model: nn.Module, path: Path | str, *, dtype: torch.dtype | None = None
+) -> nn.Module:
     """Validate the header, then load the weights strictly into ``model`` (a task model or a backbone).
 
-    Tensors are cast to the model's dtypes (float32 weights, bf16 RoPE periods). A model built under
-    ``torch.device("meta")`` receives the loaded tensors (on CPU) in place of its meta ones.
+    Tensors are cast, one at a time as they are read, to ``dtype`` when given (the run dtype:
+    a bf16 model never holds a float32 copy) or else to the model's dtypes; RoPE periods stay bf16.
+    A model built under ``torch.device("meta")`` receives the loaded tensors (on CPU) in place of its
+    meta ones.
     """
     mapping = validate_header(path, model)
-    try:
-        raw = safetensors.torch.load_file(str(path))
-    except Exception as exc:  # safetensors raises its own error types for corrupt data
-        raise CheckpointError(f"{path}: cannot read the tensors ({exc})") from exc
     expected = model.state_dict()
-    state = {mapping[k]: v.to(expected[mapping[k]].dtype) for k, v in raw.items() if k in mapping}
+
+    def target(key: str) -> torch.dtype:
+        if key.endswith(_ROPE_KEY) or dtype is None:
+            return expected[key].dtype
+        return dtype
+
+    state: dict[str, torch.Tensor] = {}
+    try:
+        for k, v in iter_tensors(path):
+            if k in mapping:
+                state[mapping[k]] = v.to(target(mapping[k]))  # v owns its buffer: no copy needed
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise CheckpointError(f"{path}: cannot read the tensors ({exc})") from exc
     for key, tensor in expected.items():
         if key not in state and key.endswith(_ROPE_KEY):
             owner = model.get_submodule(key.removesuffix(".periods"))
@@ -201,5 +236,7 @@ def load_checkpoint(model: nn.Module, path: Path | str) -> nn.Module:
                 owner.head_dim, owner.base, device="cpu" if tensor.is_meta else tensor.device
             )
     is_meta = any(t.is_meta for t in expected.values())
+    if dtype is not None and not is_meta:
+        model.to(dtype)  # so a strict copy into existing parameters keeps the run dtype
     model.load_state_dict(state, strict=True, assign=is_meta)
     return model

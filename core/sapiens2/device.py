@@ -6,6 +6,7 @@ torch does not say whether a CPU has native bf16 dot products, so the CPU flags 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -81,3 +82,33 @@ def pick_dtype(
 def dtype_name(dtype: torch.dtype) -> str:
     """``torch.bfloat16`` -> ``"bfloat16"`` (the form stored with results)."""
     return str(dtype).removeprefix("torch.")
+
+
+#: Below this much RAM the 5b models (5.1-5.3 G parameters: ~21 GB in float32, ~11 GB in bf16)
+#: are only offered in bf16.
+LARGE_MODEL_MIN_FP32_RAM_BYTES = 32 * 10**9
+
+
+def total_memory_bytes() -> int | None:
+    """Physical RAM of this machine in bytes (None when the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits_memory(size: str, dtype: torch.dtype, device: str = "cpu") -> None:
+    """``InputError`` when ``size`` in ``dtype`` does not fit this machine's RAM (the 5b rule).
+
+    On a machine under 32 GB the 5b models run in bfloat16 only: float32 weights alone take ~21 GB.
+    Only CPU inference is checked (a GPU's memory is its own business).
+    """
+    if size != "5b" or dtype != torch.float32 or device != "cpu":
+        return
+    ram = total_memory_bytes()
+    if ram is not None and ram < LARGE_MODEL_MIN_FP32_RAM_BYTES:
+        raise InputError(
+            f"Sapiens2 5b in float32 needs about 21 GB for its weights alone and this machine has "
+            f"{ram / 1e9:.0f} GB of RAM: use --dtype bfloat16 (about 11 GB) or a smaller size"
+            " (0.4b, 0.8b, 1b)"
+        )

@@ -6,9 +6,6 @@ and post-processing (SPEC.md 4-5). ``load_predictor`` finds the checkpoint and p
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 
@@ -16,20 +13,22 @@ from core.config import Settings, load_settings
 from core.errors import InputError
 from core.sapiens2 import preprocess as pre
 from core.sapiens2.checkpoints import load_checkpoint, resolve_checkpoint
-from core.sapiens2.device import dtype_name, pick_device, pick_dtype
+from core.sapiens2.device import check_fits_memory, dtype_name, pick_device, pick_dtype
 from core.sapiens2.keypoints308 import FLIP_INDICES
 from core.sapiens2.model import Sapiens2Model, build_model
 from core.sapiens2.pose_decode import flip_average, to_image_space, udp_decode
 from core.sapiens2.postprocess import metric_pointmap, seg_class_map, unit_normals
 from core.sapiens2.presets import TASKS
 from core.sapiens2.results import NormalResult, PointmapResult, PoseResult, SegResult
+from core.sapiens2.runtime import prepare_model
 
 
 class Predictor:
-    """Base: holds the model, its device and dtype, and runs forwards under the right precision.
+    """Base: holds the model, its device and dtype, and runs forwards in that dtype.
 
-    bfloat16 runs under ``torch.autocast`` (weights stay float32; matmuls and convs go bf16); RoPE
-    keeps its own bf16 semantics either way.
+    The model is prepared in place (``runtime.prepare_model``): weights moved to ``dtype`` (bf16
+    weights, not ``torch.autocast``, which would re-cast every float32 weight on every call), qkv
+    packed. RoPE keeps its own bf16 semantics either way.
     """
 
     task = ""
@@ -44,25 +43,16 @@ class Predictor:
     ) -> None:
         if getattr(model, "task", self.task) != self.task:
             raise InputError(f"a {model.task} model cannot be used by {type(self).__name__}")
-        self.model = model.to(device).eval()
+        self.model = prepare_model(model, device=device, dtype=dtype)
         self.device = device
         self.dtype = dtype
         self.input_hw: tuple[int, int] = tuple(model.cfg.input_size_hw)  # type: ignore[assignment]
         self.name = name or f"sapiens2-{self.task}-{model.cfg.size}"
 
-    @contextlib.contextmanager
-    def _precision(self) -> Iterator[None]:
-        device_type = torch.device(self.device).type
-        with (
-            torch.inference_mode(),
-            torch.autocast(device_type, dtype=self.dtype, enabled=self.dtype != torch.float32),
-        ):
-            yield
-
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Raw model output for a normalised batch (B, 3, H, W), as float32 on the CPU."""
-        with self._precision():
-            out = self.model(x.to(self.device))
+        with torch.inference_mode():
+            out = self.model(x.to(self.device, self.dtype))
         if isinstance(out, tuple):
             return tuple(o.float().cpu() for o in out)  # type: ignore[return-value]
         return out.float().cpu()
@@ -85,16 +75,34 @@ class PosePredictor(Predictor):
 
     task = "pose"
 
-    def __init__(self, model: Sapiens2Model, *, flip_test: bool = True, **kwargs: object) -> None:
+    def __init__(
+        self,
+        model: Sapiens2Model,
+        *,
+        flip_test: bool = True,
+        batch_flip: bool | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(model, **kwargs)  # type: ignore[arg-type]
         self.flip_test = flip_test
+        # A batch of 2B runs other matmul kernels than two batches of B: in float32 the heatmaps
+        # then differ from the official two forwards by ~5e-4 (golden tiny pose), so float32 keeps
+        # the two forwards (bit parity) unless asked; bf16 is not bit-exact anyway and batches.
+        self.batch_flip = self.dtype != torch.float32 if batch_flip is None else batch_flip
 
     def heatmaps(self, batch: torch.Tensor) -> np.ndarray:
-        """(B, 308, H/4, W/4) float32 heatmaps the decoder sees (flip-test average when enabled)."""
-        plain = self.forward(batch).numpy()
+        """(B, 308, H/4, W/4) float32 heatmaps the decoder sees (flip-test average when enabled).
+
+        With ``batch_flip`` the crops and their mirror images go through one forward of 2B (one
+        pass over the weights instead of two); otherwise two forwards of B, as the official code.
+        """
         if not self.flip_test:
-            return plain
-        flipped = self.forward(batch.flip(-1)).numpy()
+            return self.forward(batch).numpy()
+        if self.batch_flip:
+            both = self.forward(torch.cat((batch, batch.flip(-1)))).numpy()
+            plain, flipped = both[: len(batch)], both[len(batch) :]
+        else:
+            plain, flipped = self.forward(batch).numpy(), self.forward(batch.flip(-1)).numpy()
         return flip_average(plain, flipped, FLIP_INDICES)
 
     def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
@@ -188,10 +196,11 @@ def load_predictor(
     if task not in TASKS:
         raise InputError(f"task {task!r}: choose one of {', '.join(TASKS)}")
     settings = settings or load_settings()
-    path = checkpoint or resolve_checkpoint(task, size, settings)
     dev = pick_device(device or settings.device)
     dt = pick_dtype(dev, dtype or settings.dtype)
+    check_fits_memory(size, dt, dev)  # before the lookup: no point finding weights that cannot run
+    path = checkpoint or resolve_checkpoint(task, size, settings)
     with torch.device("meta"):
         model = build_model(f"{task}-{size}")
-    load_checkpoint(model, path)
+    load_checkpoint(model, path, dtype=dt)  # straight into the run dtype, one tensor at a time
     return PREDICTORS[task](model, device=dev, dtype=dt, **kwargs)  # type: ignore[arg-type]

@@ -64,3 +64,36 @@ def apply_rope(x: torch.Tensor, sin: torch.Tensor, cos: torch.Tensor) -> torch.T
     prefix, patches = x[:, :, :n_prefix], x[:, :, n_prefix:]
     patches = patches * cos + _rotate_half(patches) * sin
     return torch.cat((prefix, patches), dim=-2).to(dtype)
+
+
+def token_tables(
+    sin: torch.Tensor, cos: torch.Tensor, n_prefix: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tables over all N = n_prefix + h*w tokens, for :func:`apply_rope_tokens`: (N, 1, d) bf16.
+
+    Prefix rows are the identity rotation (sin 0, cos 1), which leaves a bf16 value unchanged, so no
+    split/concatenate is needed. The sin table carries the sign of ``rotate_half`` (first half
+    negated) so the rotation is ``x * cos + swap_halves(x) * sin_signed``: negation is exact, and
+    each product and the sum round to bf16 exactly as in :func:`apply_rope`.
+    """
+    d = sin.shape[-1]
+    pad_sin = sin.new_zeros(n_prefix, d)
+    pad_cos = cos.new_ones(n_prefix, d)
+    half = d // 2
+    signed = torch.cat((-sin[:, :half], sin[:, half:]), dim=-1)
+    return (
+        torch.cat((pad_sin, signed))[:, None, :],  # N 1 d
+        torch.cat((pad_cos, cos))[:, None, :],
+    )
+
+
+def apply_rope_tokens(x: torch.Tensor, tables: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """x (B, N, heads, d) -> rotated in bf16, back in x's dtype; ``tables`` from :func:`token_tables`.
+
+    Bit-identical to :func:`apply_rope` on the (B, heads, N, d) view (prefix tokens only rounded).
+    """
+    sin_signed, cos = tables
+    dtype = x.dtype
+    x = x.to(ROPE_DTYPE)
+    swapped = x.roll(x.shape[-1] // 2, dims=-1)  # [x2, x1]
+    return (x * cos + swapped * sin_signed).to(dtype)

@@ -166,3 +166,15 @@ def test_auto_detector_uses_lite_backend_boxes(tiny, settings) -> None:
     assert [p.box_xyxy for p in poses] == [
         b.xyxy for b in sorted(lite_boxes, key=lambda b: b.area, reverse=True)
     ]
+
+
+def test_flip_test_can_be_switched_off_after_loading() -> None:
+    # The CLI's --fast: a loaded pose predictor follows the backend's setting.
+    from core.backends.sapiens2 import Sapiens2Backend
+    from core.sapiens2.predictor import PosePredictor
+    from tests.sapiens2.golden import golden_model
+
+    predictor = PosePredictor(golden_model("pose"))
+    backend = Sapiens2Backend(predictors={"pose": predictor}, detector=None)
+    backend.flip_test = False
+    assert predictor.flip_test is False and backend.describe()["flip_test"] is False

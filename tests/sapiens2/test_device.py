@@ -60,3 +60,22 @@ def test_predictor_records_device_and_dtype() -> None:
     p = SegPredictor(golden_model("seg"), device="cpu", dtype=torch.bfloat16)
     assert p.describe()["device"] == "cpu" and p.describe()["dtype"] == "bfloat16"
     assert dev.dtype_name(torch.float32) == "float32"
+
+
+def test_5b_float32_refused_under_32_gb(monkeypatch) -> None:
+    monkeypatch.setattr(dev, "total_memory_bytes", lambda: 24 * 10**9)
+    with pytest.raises(InputError, match="bfloat16"):
+        dev.check_fits_memory("5b", torch.float32)
+    dev.check_fits_memory("5b", torch.bfloat16)  # 5b in bf16 is offered
+    dev.check_fits_memory("1b", torch.float32)
+    dev.check_fits_memory("5b", torch.float32, "cuda")  # GPU memory is not RAM
+    monkeypatch.setattr(dev, "total_memory_bytes", lambda: 64 * 10**9)
+    dev.check_fits_memory("5b", torch.float32)
+
+
+def test_load_predictor_applies_the_5b_rule_before_looking_for_weights(monkeypatch) -> None:
+    from core.sapiens2.predictor import load_predictor
+
+    monkeypatch.setattr(dev, "total_memory_bytes", lambda: 16 * 10**9)
+    with pytest.raises(InputError, match="16 GB of RAM"):
+        load_predictor("pose", "5b", device="cpu", dtype="float32")
