@@ -33,8 +33,11 @@ if not photos:
 backend = attempt(get_backend, *chosen_backend(), settings)
 if backend is None:
     st.stop()
+fast = False
+if hasattr(backend, "flip_test"):  # Sapiens2: the flip test doubles the pose cost
+    fast = st.toggle("Fast mode (no flip test)", key="posture_fast", help=ui.FAST_HELP)
 with st.spinner(f"Measuring with {backend.name} ..."):
-    snaps = [s for s in (ui.analyse(p, backend, view, settings) for p in photos) if s is not None]
+    snaps = [s for s in (ui.analyse(p, backend, view, settings, fast=fast) for p in photos) if s]
 if not snaps:
     st.stop()
 
@@ -47,4 +50,4 @@ ui.render_desk_check(snaps[0].result.measures, view)
 st.subheader("Exercise target")
 ui.render_target(snaps[0].result.measures)
 st.subheader("Save")
-ui.render_save(store, subject, backend, snaps[0], view)
+ui.render_save(store, subject, backend, snaps[0], view, fast=fast)

@@ -45,8 +45,14 @@ class Snapshot:
     overlay: np.ndarray
 
 
-def analyse(upload: Upload, backend: Backend, view: str, settings: Settings) -> Snapshot | None:
-    """Decode and measure one photo; the same bytes, backend and view are computed once."""
+def analyse(
+    upload: Upload, backend: Backend, view: str, settings: Settings, *, fast: bool = False
+) -> Snapshot | None:
+    """Decode and measure one photo; the same bytes, backend, view and mode are computed once.
+
+    ``fast`` turns Sapiens2's flip test off for this photo. The backend is shared between sessions,
+    so the switch is set under the backend's lock, right before the model runs.
+    """
     from core.analysis import analyze_posture
     from core.imaging.decode import decode_image
     from core.imaging.overlay import draw_pose
@@ -54,17 +60,30 @@ def analyse(upload: Upload, backend: Backend, view: str, settings: Settings) -> 
     def compute() -> Snapshot:
         image = decode_image(upload.data, max_pixels=settings.max_image_pixels)
         with inference_lock(backend):
+            if hasattr(backend, "flip_test"):
+                backend.flip_test = not fast
             result = analyze_posture(image, backend, view=view)
         return Snapshot(upload, image, result, draw_pose(image, result.pose))
 
-    key = ("posture", upload.sha256, backend_key(backend), view)
+    key = ("posture", upload.sha256, backend_key(backend), view, fast)
     found = attempt(cache.cached, key, compute)
     return None if found is None else found[0]
 
 
-def params(backend: Backend, view: str) -> dict[str, str]:
+#: What the posture page says about Sapiens2's fast mode.
+FAST_HELP = (
+    "About half the time. Keypoints are not averaged with those of a mirrored copy of the photo, "
+    "so they are slightly less precise, and left and right limbs are swapped more often in side "
+    "views and crossed-leg poses."
+)
+
+
+def params(backend: Backend, view: str, *, fast: bool = False) -> dict[str, object]:
     """What, besides the file, decides a posture result: the store's cache key."""
-    return {"kind": "posture", "view": view, "backend": backend_key(backend)}
+    p: dict[str, object] = {"kind": "posture", "view": view, "backend": backend_key(backend)}
+    if fast:
+        p["fast"] = True  # only when on, so earlier sessions keep matching
+    return p
 
 
 def render_result(snap: Snapshot, view: str) -> None:
@@ -136,12 +155,18 @@ def render_repeatability(snaps: list[Snapshot]) -> None:
 
 
 def render_save(
-    store: Store, subject: Subject, backend: Backend, snap: Snapshot, view: str
+    store: Store,
+    subject: Subject,
+    backend: Backend,
+    snap: Snapshot,
+    view: str,
+    *,
+    fast: bool = False,
 ) -> None:
     """Save button; says so when this photo with this model and view is already saved."""
     from core.imaging.decode import encode_png
 
-    p = params(backend, view)
+    p = params(backend, view, fast=fast)
     existing = attempt(store.find_session_by_hash, snap.upload.sha256, p, subject_id=subject.id)
     if existing is not None:
         st.info(

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from core.backends.fake import FakeBackend
 from core.store import Store
 from tests.app.helpers import make_subject, open_page, problems, table_with, texts
 from tests.conftest import shared_path
@@ -118,3 +119,35 @@ def test_repeatability_of_the_same_photo_is_stable() -> None:
     elbow = rep[(rep["measure"] == "elbow angle") & (rep["side"] == "left")]
     assert elbow["n"].iloc[0] == 2 and elbow["sd"].iloc[0] == pytest.approx(0.0, abs=1e-6)
     assert (rep[rep["measure"] == "knee angle"]["readout"] == "not visible").all()
+
+
+class _FlipSwitchBackend(FakeBackend):
+    """Test double with Sapiens2's ``flip_test`` switch; records its value at every pose call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flip_test = True
+        self.seen: list[bool] = []
+
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None):  # noqa: ANN001, ANN201
+        self.seen.append(self.flip_test)
+        return super().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
+
+
+def test_fast_mode_turns_the_flip_test_off(monkeypatch) -> None:  # noqa: ANN001
+    import core.backends.selection
+    from core.app import resources
+
+    backend = _FlipSwitchBackend()
+    monkeypatch.setattr(core.backends.selection, "get_backend", lambda *a, **k: backend)
+    resources.clear_backends()
+    try:
+        make_subject()
+        at = _upload(open_page("pages/posture.py"))
+        assert problems(at) == [] and backend.seen == [True]  # default: flip test on
+        at.toggle(key="posture_fast").set_value(True).run()
+        assert problems(at) == [] and backend.seen == [True, False]  # a new result, flip test off
+        at.toggle(key="posture_fast").set_value(False).run()
+        assert backend.seen == [True, False]  # the flip-test result comes from the cache
+    finally:
+        resources.clear_backends()
