@@ -25,6 +25,7 @@ from core.batch.summary import SummaryWriter, key_measures
 from core.batch.worker import BackendSpec, Job, Outcome
 from core.errors import InputError, ModelNotAvailable
 from core.store import Store
+from core.store.reports import REPORTS_DIRNAME
 
 CONSENT_REQUIRED = (
     "batch processing stores sessions for every subject in the archive: confirm that each of them "
@@ -73,7 +74,7 @@ class _Planned:
 
 def default_summary_path(data_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return Path(data_dir) / "batch_runs" / f"summary-{stamp}.csv"
+    return Path(data_dir) / REPORTS_DIRNAME / f"summary-{stamp}.csv"
 
 
 def _resolve_subjects(store: Store, labels: set[str]) -> tuple[dict[str, int], dict[str, str]]:

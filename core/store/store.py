@@ -35,6 +35,7 @@ from core.store.records import (
     validate_label,
     validate_notes,
 )
+from core.store.reports import scrub_subject
 from core.store.schema import migrate
 
 _SESSION_COLS = (
@@ -188,13 +189,17 @@ class Store:
             )
 
     def delete_subject(self, subject_id: int) -> None:
-        """Erase a subject: every session, measurement and artifact file, then VACUUM the file.
+        """Erase a subject: every session, measurement and artifact file, its rows in batch run
+        reports (``core.store.reports``), then VACUUM the file.
 
         After this nothing of the subject remains in the database file or its WAL (secure_delete
         zeroes the freed pages, VACUUM rebuilds the file, the checkpoint truncates the WAL).
         """
         with self._write("delete the subject") as conn:
             self._require_subject(conn, subject_id)
+            (label,) = conn.execute(
+                "SELECT label FROM subjects WHERE id = ?", (subject_id,)
+            ).fetchone()
             uids = [
                 r[0]
                 for r in conn.execute(
@@ -204,6 +209,7 @@ class Store:
             conn.execute("DELETE FROM subjects WHERE id = ?", (subject_id,))  # cascades
         for uid in uids:
             files.remove_tree(self.artifacts_dir / uid)
+        scrub_subject(self.data_dir, label)
         self.vacuum()
 
     def vacuum(self) -> None:
