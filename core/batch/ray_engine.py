@@ -107,12 +107,16 @@ class RayEngine(Engine):
             return self._actors
         ray = import_ray()
         if not ray.is_initialized():
+            # A Ray instance this command starts for itself listens on loopback only: nothing
+            # of it is reachable from other machines.
+            local = {} if self.address else {"_node_ip_address": "127.0.0.1"}
             try:
                 ray.init(
                     address=self.address,
                     include_dashboard=False,
                     log_to_driver=False,  # actor logs would tear through the progress bar
                     logging_level="ERROR",
+                    **local,
                 )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self.address or "a local Ray instance"
