@@ -13,19 +13,24 @@ import pandas as pd
 SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00", "": "#009E73"}
 
 
-def time_series_chart(
+def time_series_panels(
     series: pd.DataFrame,
     columns: dict[str, str],
     *,
     time_col: str = "time_s",
     events: pd.DataFrame | None = None,
     height: int = 140,
-) -> alt.VConcatChart | alt.Chart:
-    """One small panel per signal over time, with heel strikes as vertical rules.
+) -> list[alt.Chart | alt.LayerChart]:
+    """One small chart per signal over time, with heel strikes as vertical rules.
 
     ``columns`` maps a column of ``series`` to its axis title (e.g. ``{"trunk_lean_deg":
     "Trunk lean (deg)"}``); missing columns are skipped. ``events`` has ``time_s`` and ``side``.
+    Every panel spans the whole recording on x, so the panels line up when drawn one under the
+    other; each is drawn as its own chart, so it can take the page's width (a concatenated
+    chart cannot).
     """
+    t = series[time_col]
+    x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
     panels = []
     for col, title in columns.items():
         if col not in series.columns:
@@ -35,7 +40,7 @@ def time_series_chart(
             alt.Chart(data)
             .mark_line(color="#333333")
             .encode(
-                x=alt.X(f"{time_col}:Q", title="time (s)"),
+                x=alt.X(f"{time_col}:Q", title="time (s)", scale=x_scale),
                 y=alt.Y("value:Q", title=title),
                 tooltip=[
                     alt.Tooltip(f"{time_col}:Q", format=".2f"),
@@ -62,10 +67,8 @@ def time_series_chart(
                 )
             )
             layer = alt.layer(line, rules)
-        panels.append(layer.properties(height=height, width="container"))
-    if not panels:
-        return alt.Chart(pd.DataFrame({"x": []})).mark_point()
-    return alt.vconcat(*panels) if len(panels) > 1 else panels[0]
+        panels.append(layer.properties(height=height))
+    return panels
 
 
 def trend_chart(history: pd.DataFrame, *, title: str) -> alt.Chart:

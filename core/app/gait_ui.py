@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.app import cache
-from core.app.charts import time_series_chart
+from core.app.charts import time_series_panels
 from core.app.errors import attempt
 from core.app.resources import backend_key, inference_lock
 from core.app.tables import format_value
@@ -166,7 +166,9 @@ def render_summary(analysis: GaitAnalysis) -> None:
 def render_chart(analysis: GaitAnalysis) -> None:
     result = analysis.result
     events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])  # type: ignore[attr-defined]
-    st.altair_chart(time_series_chart(result.series, SERIES, events=events), key="gait_chart")  # type: ignore[attr-defined]
+    for i, panel in enumerate(time_series_panels(result.series, SERIES, events=events)):  # type: ignore[attr-defined]
+        # An explicit element height: with "content" the stretched panels were laid out too flat.
+        st.altair_chart(panel, width="stretch", height=220, key=f"gait_chart_{i}")
     st.caption("Filtered signals (4th-order zero-phase Butterworth); dashed lines: heel strikes.")
 
 

@@ -179,3 +179,24 @@ def test_every_page_and_a_posture_flow(app_url: str, driver) -> None:  # noqa: A
     _wait_for_text(driver, "Desk check")
     _wait_idle(driver)
     _check_and_shoot(driver, "posture_result")
+
+    # A gait flow: upload the real walking video, press the button, wait for the cadence.
+    video = shared_path("data", "walking_side_view.mp4")
+    driver.get(f"{app_url}/gait")
+    _wait_for_text(driver, "Gait session")
+    _wait_idle(driver)
+    WebDriverWait(driver, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type="file"]')
+    )
+    driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(video))
+    _wait_for_text(driver, "Analyse the video")
+    _wait_idle(driver)
+    button = next(
+        b for b in driver.find_elements(By.TAG_NAME, "button") if "Analyse the video" in b.text
+    )
+    button.click()
+    _wait_for_text(driver, "Cadence", timeout_s=300)
+    _wait_idle(driver, timeout_s=300)
+    time.sleep(3)  # the charts finish their layout after the script has ended
+    _check_and_shoot(driver, "gait_result")
+    assert "steps/min" in driver.find_element(By.TAG_NAME, "body").text
