@@ -6,7 +6,10 @@ Sequential indices therefore advance by 3 per stage (keys ``0, 3, 6, ...``), as 
 
 from __future__ import annotations
 
+import torch
 from torch import nn
+
+from core.sapiens2.presets import HeadConfig
 
 # ConvTranspose2d (padding, output_padding) per kernel size so each stage exactly doubles H and W.
 _DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
@@ -66,3 +69,27 @@ def upsample_blocks(in_channels: int, channels: tuple[int, ...]) -> nn.ModuleLis
         )
         in_channels = u
     return blocks
+
+
+class DeconvHead(nn.Module):
+    """featmap (B, C, h, w) -> deconv stages -> conv stages -> a 1x1 conv to ``out_channels``.
+
+    The pose and seg heads share this shape (SPEC 3.1, 3.2) and differ only in their sizes and in
+    the name of the last conv, which the checkpoints' keys fix: subclasses set ``final_name``.
+    """
+
+    final_name = ""
+
+    def __init__(self, cfg: HeadConfig) -> None:
+        super().__init__()
+        self.deconv_layers = deconv_stages(
+            cfg.in_channels, cfg.deconv_out_channels, cfg.deconv_kernel_sizes
+        )
+        c = cfg.deconv_out_channels[-1] if cfg.deconv_out_channels else cfg.in_channels
+        self.conv_layers = conv_stages(c, cfg.conv_out_channels, cfg.conv_kernel_sizes)
+        c = cfg.conv_out_channels[-1] if cfg.conv_out_channels else c
+        self.add_module(self.final_name, nn.Conv2d(c, cfg.out_channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        final = getattr(self, self.final_name)
+        return final(self.conv_layers(self.deconv_layers(x)))

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
-
-from core.sapiens2.heads.layers import conv_stages, deconv_stages
-from core.sapiens2.presets import HeadConfig
+from core.sapiens2.heads.layers import DeconvHead
 
 
-class PoseHeatmapHead(nn.Module):
+class PoseHeatmapHead(DeconvHead):
     """featmap (B, C, h, w) -> heatmaps (B, K, 4h, 4w) with two deconv stages (K = 308)."""
 
-    def __init__(self, cfg: HeadConfig) -> None:
-        super().__init__()
-        self.deconv_layers = deconv_stages(
-            cfg.in_channels, cfg.deconv_out_channels, cfg.deconv_kernel_sizes
-        )
-        c = cfg.deconv_out_channels[-1] if cfg.deconv_out_channels else cfg.in_channels
-        self.conv_layers = conv_stages(c, cfg.conv_out_channels, cfg.conv_kernel_sizes)
-        c = cfg.conv_out_channels[-1] if cfg.conv_out_channels else c
-        self.conv_pose = nn.Conv2d(c, cfg.out_channels, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv_pose(self.conv_layers(self.deconv_layers(x)))
+    final_name = "conv_pose"
