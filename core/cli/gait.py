@@ -60,9 +60,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         subject = consented_subject(store, args.save) if store else None
         path = Path(args.video)
-        probe_video(
-            path
-        )  # one clear error for a missing, empty or non-video file, before the model loads
+        # One clear error for a missing, empty or non-video file, before the model loads.
+        probe_video(path)
         height = (
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )
