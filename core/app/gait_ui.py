@@ -24,6 +24,7 @@ from core.app.tables import format_value
 from core.app.uploads import Upload
 from core.config import Settings
 from core.keypoints import Pose
+from core.store.artifacts import SCRATCH_DIRNAME
 
 if TYPE_CHECKING:
     from core.analysis import GaitAnalysis
@@ -201,7 +202,7 @@ def overlay_video(
     from core.video import write_overlay_video
 
     key = cache.file_hash(repr(analysis_key(upload, backend, every, None)).encode())[:24]
-    out = settings.data_dir / "tmp" / f"overlay_{key}.mp4"
+    out = settings.data_dir / SCRATCH_DIRNAME / f"overlay_{key}.mp4"
     if out.is_file():
         return out
     with st.spinner("Writing the overlay video ..."):

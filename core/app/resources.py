@@ -40,7 +40,12 @@ def settings_key(settings: Settings) -> str:
 def _store(key: str, _settings: Settings) -> Store:
     from core.store import Store
 
-    return Store(_settings)
+    store = Store(_settings)
+    # Housekeeping once per app start: artifact folders of saves a killed process left behind, and
+    # stale working copies of uploads (the upload spooler also sweeps as it goes).
+    store.sweep_orphans()
+    store.sweep_scratch()
+    return store
 
 
 def get_store(settings: Settings | None = None) -> Store:

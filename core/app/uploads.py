@@ -72,9 +72,15 @@ def video_input(prefix: str) -> Upload | None:
 
 
 def spool(upload: Upload, settings: Settings) -> Path:
-    """The upload as a file (named by its hash, so a rerun reuses it) in ``<data>/tmp``."""
-    folder = settings.data_dir / "tmp"
+    """The upload as a file (named by its hash, so a rerun reuses it) in ``<data>/tmp``.
+
+    Working copies older than ``SCRATCH_MAX_AGE_S`` are removed on the way.
+    """
+    from core.store.artifacts import SCRATCH_DIRNAME, SCRATCH_MAX_AGE_S, remove_older_than
+
+    folder = settings.data_dir / SCRATCH_DIRNAME
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    remove_older_than(folder, SCRATCH_MAX_AGE_S)
     # Only the extension of the user's file name is kept (the decoder looks at it), never the name.
     ext = "".join(c for c in Path(upload.name).suffix.lower() if c.isalnum())[:8]
     path = folder / f"{upload.sha256[:32]}.{ext or 'bin'}"

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +108,28 @@ def write_session_artifacts(
 def remove_tree(path: Path) -> None:
     """Remove a session folder; a folder already gone is fine."""
     shutil.rmtree(path, ignore_errors=True)
+
+
+#: Folder under the data folder for working copies (spooled uploads, overlay videos before saving).
+SCRATCH_DIRNAME = "tmp"
+#: Working copies older than this are removed: long enough to reuse an upload within a visit.
+SCRATCH_MAX_AGE_S = 6 * 3600.0
+
+
+def remove_older_than(folder: Path, max_age_s: float) -> int:
+    """Delete the plain files in ``folder`` not modified for ``max_age_s`` seconds; returns how many.
+
+    Working copies of uploads are patients' photos and videos: they must not outlive their use.
+    """
+    if not folder.is_dir():
+        return 0
+    now = time.time()
+    removed = 0
+    for entry in folder.iterdir():
+        try:
+            if entry.is_file() and now - entry.stat().st_mtime >= max_age_s:
+                entry.unlink()
+                removed += 1
+        except OSError:  # gone already, or in use on a platform that refuses: next time
+            continue
+    return removed

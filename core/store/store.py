@@ -362,6 +362,15 @@ class Store:
         has_files = self.artifacts_dir.is_dir() and any(self.artifacts_dir.iterdir())
         return not has_rows and not has_files
 
+    @property
+    def scratch_dir(self) -> Path:
+        """Working copies (spooled uploads, unsaved overlay videos); swept by :meth:`sweep_scratch`."""
+        return self.data_dir / files.SCRATCH_DIRNAME
+
+    def sweep_scratch(self, *, max_age_s: float = files.SCRATCH_MAX_AGE_S) -> int:
+        """Remove working copies older than ``max_age_s``; returns how many."""
+        return files.remove_older_than(self.scratch_dir, max_age_s)
+
     def sweep_orphans(self, *, min_age_s: float = 3600.0) -> int:
         """Remove artifact folders no committed session owns (left by a killed process); returns how many.
 

@@ -28,3 +28,18 @@ def test_delete_subject_scrubs_batch_reports():
         )
         assert log.read_text(encoding="utf-8") == "worker 1 started\nworker 1 done\n"
         assert [s.id for s in store.list_subjects()] == [keep]
+
+
+def test_sweep_scratch_removes_only_stale_working_copies():
+    import os
+    import time
+
+    with Store() as store:
+        store.scratch_dir.mkdir(parents=True)
+        old, new = store.scratch_dir / "old.mp4", store.scratch_dir / "new.png"
+        old.write_bytes(b"x")
+        new.write_bytes(b"y")
+        seven_hours_ago = time.time() - 7 * 3600  # older than the 6 h limit
+        os.utime(old, (seven_hours_ago, seven_hours_ago))
+        assert store.sweep_scratch() == 1
+        assert not old.exists() and new.exists()
