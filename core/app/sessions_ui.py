@@ -77,20 +77,37 @@ def render_session(store: Store, session: Session) -> None:
         )
 
 
-def render_trend(hist: pd.DataFrame) -> str | None:
+def render_trend(hist: pd.DataFrame) -> dict[str, str]:
+    """One measure over the sessions, per kind of session (posture, gait, ...): each kind's
+    measure list offers only that kind's measures. Returns kind -> the measure charted."""
+    kinds = list(dict.fromkeys(hist["kind"]))
+    chosen: dict[str, str] = {}
+    for kind in kinds:
+        if len(kinds) > 1:
+            st.markdown(f"**{kind.capitalize()}**")
+        measure = _trend_of_kind(hist[hist["kind"] == kind], kind)
+        if measure is not None:
+            chosen[kind] = measure
+    if not kinds:
+        st.caption("No values to chart yet.")
+    return chosen
+
+
+def _trend_of_kind(hist: pd.DataFrame, kind: str) -> str | None:
     counts = (
         hist.dropna(subset=["value"])
         .groupby("measure")["session"]
         .nunique()
-        .sort_values(ascending=False)
+        .sort_values(ascending=False, kind="stable")
     )
     if counts.empty:
         st.caption("No values to chart yet.")
         return None
-    measure = st.selectbox("Measure", counts.index.tolist(), key="sessions_trend_measure")
+    measure = st.selectbox("Measure", counts.index.tolist(), key=f"sessions_trend_measure_{kind}")
     sub = hist[hist["measure"] == measure]
     st.altair_chart(
-        trend_chart(sub, title=f"{measure} ({sub['unit'].iloc[0]})"), key="sessions_trend_chart"
+        trend_chart(sub, title=f"{measure} ({sub['unit'].iloc[0]})"),
+        key=f"sessions_trend_chart_{kind}",
     )
     return measure
 

@@ -1,0 +1,318 @@
+"""Sessions review with gait sessions saved straight into the store (no model is run).
+
+The sessions are measured by the real gait code (``analyze_gait`` → ``gait_rows``) on synthetic
+side-view walks of known cadence (``tests.measure.synthetic``), so the page is checked against
+values that come from the measurement code and are known beforehand.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from core.app.notice import DISCLAIMER
+from core.measure.gait import analyze_gait
+from core.measure.summary import gait_rows, posture_rows
+from core.store import Store
+from tests.app.helpers import make_subject, open_page, problems, table_with
+from tests.measure.synthetic import walk_truth, walking_series
+
+pytestmark = pytest.mark.slow
+
+HEIGHT_M = 1.7
+#: Not a model: the poses are drawn by ``tests.measure.synthetic.walking_series``.
+SYNTHETIC = {
+    "backend": "synthetic",
+    "model": "tests.measure.synthetic.walking_series",
+    "size": "",
+    "device": "cpu",
+    "dtype": "float64",
+    "threshold": None,
+}
+#: (cadence steps/min, step-time symmetry index %) of the two walks, oldest first.
+WALKS = ((100.0, 0.0), (120.0, 10.0))
+
+
+def _walk(cadence: float, si_pct: float) -> tuple[pd.DataFrame, dict[str, float]]:
+    result = analyze_gait(walking_series(cadence_spm=cadence, si_pct=si_pct), height_m=HEIGHT_M)
+    assert result.warnings == []
+    # The measurement code finds the walk's known timing (the tests below rely on these values).
+    _, left, right = walk_truth(cadence, si_pct)
+    assert result.cadence_spm == pytest.approx(cadence, abs=0.5)
+    assert result.params["step_time_left_s"] == pytest.approx(left, abs=0.02)
+    assert result.params["step_time_right_s"] == pytest.approx(right, abs=0.02)
+    return gait_rows(result), dict(result.params)
+
+
+def _save_gait(store: Store, subject_id: int, cadence: float, si_pct: float) -> int:
+    rows, _ = _walk(cadence, si_pct)
+    return store.save_session(
+        subject_id,
+        kind="gait",
+        backend_info=SYNTHETIC,
+        source_hash=f"synthetic-walk-{cadence:g}-{si_pct:g}",
+        measurements=rows,
+        params={"kind": "gait", "every": 1, "height_m": HEIGHT_M, "cadence_spm": cadence},
+        notes=f"synthetic walk at {cadence:g} steps/min",
+    )
+
+
+@pytest.fixture
+def two_walks() -> tuple[int, list[int], list[dict[str, float]]]:
+    """A subject with two saved gait sessions: (subject id, session ids, each walk's params)."""
+    subject_id = make_subject(height_m=HEIGHT_M)
+    with Store() as store:
+        ids = [_save_gait(store, subject_id, c, si) for c, si in WALKS]
+    return subject_id, ids, [_walk(c, si)[1] for c, si in WALKS]
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """What the page's download buttons offer: media file id -> bytes (AppTest keeps the media
+    files in an in-memory store it drops after each run, so the bytes are recorded on the way in)."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        data = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
+        seen[file_id] = data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return seen
+
+
+def download(at: AppTest, key: str, seen: dict[str, bytes]) -> bytes:
+    """The bytes behind the download button ``key`` as the page last offered them."""
+    url = at.download_button(key=key).proto.url
+    file_id = Path(url).stem
+    assert file_id in seen, f"no recorded file for {key} ({url})"
+    return seen[file_id]
+
+
+def charts(at: AppTest) -> list[tuple[dict, pd.DataFrame]]:
+    """Every Vega-Lite chart on the page as (spec, its data)."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        data = {d.name: d.data.data for d in chart.proto.datasets}
+        (frame,) = [convert_arrow_bytes_to_pandas_df(data[spec["data"]["name"]])]
+        out.append((spec, frame))
+    return out
+
+
+def trend_data(at: AppTest, measure: str) -> pd.DataFrame:
+    found = [
+        df
+        for spec, df in charts(at)
+        if (spec["encoding"]["y"].get("title") or "").startswith(measure)
+    ]
+    assert len(found) == 1, f"expected one trend chart of {measure}, got {len(found)}"
+    return found[0]
+
+
+class _Tables(HTMLParser):
+    """The report's <table>s as lists of rows of cell text (the stdlib has no read_html)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def report_tables(report: str) -> list[pd.DataFrame]:
+    parser = _Tables()
+    parser.feed(report)
+    return [pd.DataFrame(t[1:], columns=t[0]) for t in parser.tables]
+
+
+def test_table_lists_both_walks_with_cadence(two_walks) -> None:
+    _, (a, b), (pa, pb) = two_walks
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    listing = table_with(at, "kind")
+    assert list(listing["session"]) == [a, b]
+    assert list(listing["kind"]) == ["gait", "gait"]
+    assert list(listing["backend"]) == ["synthetic", "synthetic"]
+    assert list(listing["cadence (steps/min)"]) == pytest.approx([100.0, 120.0], abs=0.5)
+    assert list(listing["cadence (steps/min)"]) == [
+        round(pa["cadence_spm"], 2),
+        round(pb["cadence_spm"], 2),
+    ]
+    # 120 steps/min with SI 10 %: left 0.475 s, right 0.525 s (walk_truth).
+    assert list(listing["step L (s)"]) == pytest.approx([0.6, 0.475], abs=0.02)
+    assert list(listing["step R (s)"]) == pytest.approx([0.6, 0.525], abs=0.02)
+    assert list(listing["SI step time (%)"]) == pytest.approx([0.0, 10.0], abs=1.0)
+    assert "knee L (°)" not in listing.columns  # no posture session, no posture columns
+    # The newest session is open: its whole-walk values, not its per-frame signals or events.
+    values = table_with(at, "measure")
+    assert values[values["measure"] == "cadence_spm"]["value"].iloc[0] == f"{pb['cadence_spm']:.2f}"
+    assert not values["measure"].isin(["trunk_lean_deg", "heel_strike (left)"]).any()
+
+
+def test_trend_of_cadence_has_both_sessions(two_walks) -> None:
+    _, (a, b), (pa, pb) = two_walks
+    at = open_page("pages/sessions.py")
+    trend = at.selectbox(key="sessions_trend_measure_gait")
+    # Whole-walk values only: per-frame signals and gait events are not session trends.
+    assert "cadence_spm" in trend.options and "step_time_s (left)" in trend.options
+    assert not {"trunk_lean_deg", "heel_strike (left)", "toe_off (right)"} & set(trend.options)
+    trend.set_value("cadence_spm").run()
+    assert problems(at) == []
+    data = trend_data(at, "cadence_spm").sort_values("created")
+    assert list(data["session"]) == [a, b]
+    assert list(data["value"]) == pytest.approx([pa["cadence_spm"], pb["cadence_spm"]], abs=1e-6)
+    assert list(data["value"]) == pytest.approx([100.0, 120.0], abs=0.5)
+    # Another measure redraws the trend with that measure's two values.
+    at.selectbox(key="sessions_trend_measure_gait").set_value("step_time_s (right)").run()
+    data = trend_data(at, "step_time_s (right)").sort_values("created")
+    assert list(data["value"]) == pytest.approx(
+        [pa["step_time_right_s"], pb["step_time_right_s"]], abs=1e-6
+    )
+
+
+def test_compare_shows_both_cadences(two_walks) -> None:
+    _, (a, b), (pa, pb) = two_walks
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    diff = table_with(at, "difference")
+    cadence = diff[diff["measure"] == "cadence_spm"].iloc[0]
+    assert cadence["unit"] == "steps/min"
+    assert cadence[f"#{a}"] == pytest.approx(pa["cadence_spm"])
+    assert cadence[f"#{b}"] == pytest.approx(pb["cadence_spm"])
+    assert cadence["difference"] == pytest.approx(20.0, abs=0.5)
+    (bars,) = [df for spec, df in charts(at) if spec["mark"]["type"] == "bar"]
+    shown = bars[bars["measure"] == "cadence_spm"].set_index("session")["value"]
+    assert shown.to_dict() == pytest.approx(
+        {f"#{a}": pa["cadence_spm"], f"#{b}": pb["cadence_spm"]}
+    )
+    # Swapping the two sessions flips the difference.
+    at.selectbox(key="sessions_compare_a").set_value(b).run()
+    at.selectbox(key="sessions_compare_b").set_value(a).run()
+    diff = table_with(at, "difference")
+    assert diff[diff["measure"] == "cadence_spm"]["difference"].iloc[0] == pytest.approx(
+        -20.0, abs=0.5
+    )
+
+
+def test_session_csv_download_matches_the_store(two_walks, downloads) -> None:
+    _, (a, b), _ = two_walks
+    at = open_page("pages/sessions.py")
+    store = Store()
+    for session_id in (b, a):  # the newest opens first, then the older one
+        if session_id == a:
+            at.selectbox(key="sessions_open").set_value(a).run()
+        assert problems(at) == []
+        csv = pd.read_csv(io.BytesIO(download(at, "sessions_csv_long", downloads)))
+        stored = store.load_measurements(session_id)
+        assert len(csv) == len(stored) > 100  # per-frame signals, events and whole-walk values
+        assert set(csv["session_id"]) == {session_id}
+        assert set(csv["kind"]) == {"gait"} and set(csv["backend"]) == {"synthetic"}
+        assert list(csv["metric"]) == list(stored["metric"])
+        assert list(csv["side"].fillna("")) == list(stored["side"])
+        assert list(csv["unit"]) == list(stored["unit"])
+        assert np.array_equal(
+            csv["frame"].to_numpy(float),
+            stored["frame"].to_numpy(float, na_value=math.nan),
+            equal_nan=True,
+        )
+        assert np.allclose(csv["time_s"], stored["time_s"], equal_nan=True, rtol=0, atol=0)
+        assert np.allclose(csv["value"], stored["value"], equal_nan=True, rtol=0, atol=0)
+        cadence = csv[csv["metric"] == "cadence_spm"]["value"]
+        assert list(cadence) == pytest.approx([100.0 if session_id == a else 120.0], abs=0.5)
+
+
+def test_report_has_label_cadences_and_disclaimer(two_walks, downloads) -> None:
+    _, (a, b), (pa, pb) = two_walks
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    report = download(at, "sessions_report", downloads).decode("utf-8")
+    assert "<h1>Sapiens Measure report: P001</h1>" in report
+    assert "Measurements, not diagnoses" in report and DISCLAIMER in report
+    assert "<script" not in report.lower()  # it must open offline
+    tables = report_tables(report)
+    sessions = tables[0]
+    assert list(sessions["session"]) == [str(a), str(b)]
+    assert list(sessions["cadence (steps/min)"]) == [
+        f"{pa['cadence_spm']:.2f}",
+        f"{pb['cadence_spm']:.2f}",
+    ]
+    assert list(sessions["cadence (steps/min)"]) == ["100.00", "120.00"]
+    # One values table per session, each with its own cadence, and a cadence trend chart.
+    per_session = [t for t in tables[1:] if "measure" in t.columns]
+    assert len(per_session) == 2
+    for table, params in zip(per_session, (pa, pb)):
+        row = table[table["measure"] == "cadence_spm"].iloc[0]
+        assert (row["value"], row["unit"]) == (f"{params['cadence_spm']:.2f}", "steps/min")
+    assert 'aria-label="cadence_spm (steps/min) by session"' in report
+
+
+def test_posture_and_gait_of_one_subject(two_walks) -> None:
+    subject_id, (a, b), _ = two_walks
+    with Store() as store:
+        p = store.save_session(
+            subject_id,
+            kind="posture",
+            backend_info={**SYNTHETIC, "model": "hand-made measures"},
+            source_hash="posture",
+            measurements=posture_rows(
+                {
+                    "left_knee_angle_deg": 170.0,
+                    "right_knee_angle_deg": math.nan,
+                    "trunk_lean_deg": 2.0,
+                    "neck_flexion_deg": 10.0,
+                }
+            ),
+        )
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    listing = table_with(at, "kind").set_index("session")
+    assert list(listing["kind"]) == ["gait", "gait", "posture"]
+    assert listing.loc[p, "knee L (°)"] == 170.0 and pd.isna(listing.loc[p, "cadence (steps/min)"])
+    assert listing.loc[a, "cadence (steps/min)"] == pytest.approx(100.0, abs=0.5)
+    assert pd.isna(listing.loc[a, "knee L (°)"])
+    # Each kind has its own trend, offering that kind's measures only.
+    posture = set(at.selectbox(key="sessions_trend_measure_posture").options)
+    gait = set(at.selectbox(key="sessions_trend_measure_gait").options)
+    assert posture == {"knee_angle_deg (left)", "trunk_lean_deg", "neck_flexion_deg"}
+    assert "cadence_spm" in gait and not gait & posture
+    assert not any(m.startswith(("knee", "neck")) for m in gait)
+    at.selectbox(key="sessions_trend_measure_posture").set_value("trunk_lean_deg").run()
+    assert problems(at) == []
+    data = trend_data(at, "trunk_lean_deg")
+    assert list(data["session"]) == [p] and list(data["value"]) == [2.0]
+    # Open the posture session and compare it with a walk: no exception, nothing in common.
+    at.selectbox(key="sessions_open").set_value(p).run()
+    at.selectbox(key="sessions_compare_a").set_value(a).run()
+    at.selectbox(key="sessions_compare_b").set_value(p).run()
+    assert problems(at) == []
+    diff = table_with(at, "difference")
+    assert diff["difference"].isna().all()
