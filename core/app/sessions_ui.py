@@ -118,11 +118,14 @@ def render_compare(store: Store, sessions: list[Session]) -> None:
         return
     by_id = {s.id: s for s in sessions}
     ids = list(by_id)
+    # Default: the latest session against the one before it of the same kind (a walk against a
+    # walk), else simply the one before it.
+    same_kind = [i for i, s in enumerate(sessions[:-1]) if s.kind == sessions[-1].kind]
     c1, c2 = st.columns(2)
     a = c1.selectbox(
         "Session A",
         ids,
-        index=len(ids) - 2,
+        index=same_kind[-1] if same_kind else len(ids) - 2,
         format_func=lambda i: history.session_label(by_id[i]),
         key="sessions_compare_a",
     )

@@ -316,3 +316,26 @@ def test_posture_and_gait_of_one_subject(two_walks) -> None:
     assert problems(at) == []
     diff = table_with(at, "difference")
     assert diff["difference"].isna().all()
+
+
+def test_compare_defaults_to_the_latest_walk_against_the_previous_walk() -> None:
+    # Sessions in the order walk, posture photo, walk: the default pair is the two walks, not
+    # the photo and the latest walk (which would share no measure).
+    subject_id = make_subject(height_m=HEIGHT_M)
+    with Store() as store:
+        first = _save_gait(store, subject_id, 100.0, 0.0)
+        store.save_session(
+            subject_id,
+            kind="posture",
+            backend_info={**SYNTHETIC, "model": "hand-made measures"},
+            source_hash="posture",
+            measurements=posture_rows({"trunk_lean_deg": 2.0}),
+        )
+        last = _save_gait(store, subject_id, 120.0, 10.0)
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    assert at.selectbox(key="sessions_compare_a").value == first
+    assert at.selectbox(key="sessions_compare_b").value == last
+    diff = table_with(at, "difference")
+    cadence = diff[diff["measure"].str.startswith("cadence")].iloc[0]
+    assert cadence["difference"] == pytest.approx(20.0, abs=0.5)
