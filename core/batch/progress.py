@@ -46,8 +46,12 @@ class Progress:
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         log_interval_s: float = 10.0,
+        unit: str = "files",
+        per_second: bool = False,
+        show_counts: bool = True,
     ) -> None:
         self.total = int(total)
+        self.unit, self.per_second, self.show_counts = unit, per_second, show_counts
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
         self.clock = clock
@@ -79,11 +83,12 @@ class Progress:
         frac = self.done / self.total if self.total else 1.0
         filled = int(round(frac * BAR_WIDTH))
         counts = " · ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        rate = self.rate_per_min()
-        rate_text = f"{rate:.1f} files/min" if math.isfinite(rate) else "-- files/min"
+        rate = self.rate_per_min() / 60.0 if self.per_second else self.rate_per_min()
+        per = f"{self.unit}/{'s' if self.per_second else 'min'}"
+        rate_text = f"{rate:.1f} {per}" if math.isfinite(rate) else f"-- {per}"
         parts = [
             f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {self.done}/{self.total}",
-            counts,
+            counts if self.show_counts else "",
             rate_text,
             f"{format_duration(self.seconds_left())} left",
         ]

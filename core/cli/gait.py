@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.batch.progress import Progress
 from core.cli._common import (
     add_backend_options,
     consented_subject,
@@ -45,9 +46,21 @@ def gait_payload(analysis) -> dict:
     return payload
 
 
-def _progress(done: int, total: int | None) -> None:
-    of = f"/{total}" if total else ""
-    print(f"\rframe {done}{of}", end="", file=sys.stderr, flush=True)
+class _FrameProgress:
+    """``progress(done, total)`` for analyze_gait_video, drawn as the batch runs' bar (rate, time left).
+
+    The bar's clock starts here, before the first frame, so the first rate shown is a real one.
+    """
+
+    def __init__(self) -> None:
+        self.bar = Progress(0, unit="frames", per_second=True, show_counts=False)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.bar.total = max(total or 0, done)
+        self.bar.advance("analysed")
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -66,15 +79,16 @@ def _run(args: argparse.Namespace) -> int:
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )
         backend = load_backend(args.backend, args.size)
+        progress = _FrameProgress() if args.progress else None
         analysis = analyze_gait_video(
             path,
             backend,
             every=args.every,
             height_m=height,
-            progress=_progress if args.progress else None,
+            progress=progress,
         )
-        if args.progress:
-            print(file=sys.stderr)
+        if progress is not None:
+            progress.close()
         payload = gait_payload(analysis)
         if store and subject:
             payload["session_id"] = store.save_session(

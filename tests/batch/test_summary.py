@@ -53,6 +53,19 @@ def test_progress_rate_and_time_left_count_analysed_files_only() -> None:
     assert stream.getvalue().count("\n") >= 1  # not a terminal: whole lines
 
 
+def test_progress_in_frames_per_second_without_counts() -> None:
+    # The gait CLI's bar: 50 frames in 2 s = 25 frames/s; 150 left -> 6 s = 0:06.
+    now = [0.0]
+    bar = Progress(200, stream=io.StringIO(), clock=lambda: now[0], unit="frames",
+                   per_second=True, show_counts=False)  # fmt: skip
+    now[0] = 2.0
+    for _ in range(50):
+        bar.advance("analysed")
+    line = bar.line()
+    assert "50/200" in line and "25.0 frames/s" in line and "0:06 left" in line
+    assert "analysed" not in line
+
+
 def test_format_duration() -> None:
     assert format_duration(59.6) == "1:00"
     assert format_duration(3600) == "1:00:00"

@@ -106,3 +106,12 @@ def test_save_stores_gait_session(cli, install, walk_video):
     assert (rows.metric == "heel_strike").sum() == out["n_steps"]
     # With a height, step lengths are also in metres: body heights x 1.7 m.
     assert_allclose(value[("step_length_m", "left")], value[("step_length_bh", "left")] * 1.7)
+
+
+def test_progress_bar_on_stderr(cli, install, walk_video):
+    install(walking_backend(WALK_S))
+    code, out, err = cli("gait", walk_video, "--json", "--progress")
+    assert code == 0 and json.loads(out)["n_frames_used"] == 180  # stdout stays pure JSON
+    # Not a terminal: the bar is logged as full lines; the last one says all frames are done.
+    last = err.strip().splitlines()[-1]
+    assert "180/180" in last and "frames/s" in last and "0:00 left" in last
