@@ -16,7 +16,7 @@ import numpy as np
 
 from core.config import load_settings
 from core.errors import InputError, ModelNotAvailable
-from core.imaging.decode import decode_image
+from core.imaging.decode import decode_image, read_user_file
 from core.store import Store, Subject
 
 BACKENDS = ("auto", "lite", "sapiens2")
@@ -57,15 +57,7 @@ def close_backends() -> None:
 
 def read_input_file(path: str | Path) -> bytes:
     """The bytes of a user-given file; ``InputError`` when missing, unreadable or empty."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
+    data = read_user_file(path)
     if not data:
         raise InputError(f"{path} is empty")
     return data

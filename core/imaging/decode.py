@@ -39,19 +39,29 @@ def pixels_text(n: int) -> str:
     return f"{n / 1e6:.0f} Mpx" if n >= 1_000_000 else f"{n} px"
 
 
+def read_user_file(path: str | Path, *, kind: str = "file") -> bytes:
+    """The bytes of a file the user named; ``InputError`` (naming the path) when it is missing, a
+    folder or unreadable. ``kind`` words the folder case ("a folder, not an image file")."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not {_article(kind)} {kind}") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc})") from None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _read_bytes(data: bytes | str | Path) -> tuple[bytes, str]:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data), "the uploaded image"
     if isinstance(data, (str, Path)):
-        path = Path(data)
-        try:
-            return path.read_bytes(), path.name
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{path} is a folder, not an image file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        return read_user_file(data, kind="image file"), Path(data).name
     raise InputError(f"expected image bytes or a file path, got {type(data).__name__}")
 
 
