@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.sapiens2 import cpu_kernels
 from core.sapiens2.norm import RMSNorm
 from core.sapiens2.rope import apply_rope_tokens, token_tables
 
@@ -92,8 +93,9 @@ class GroupedQueryAttention(nn.Module):
 
         rope: (sin, cos) patch tables (h*w, d) as ``RopePositionEmbedding`` gives them, or the
         per-token (N, 1, d) tables of :func:`core.sapiens2.rope.token_tables` (the backbone builds
-        those once per forward), or None for no RoPE. Norm and rotation act in the (B, N, heads, d) layout the linears produce;
-        SDPA takes the transposed views, which the CPU flash kernel reads without a copy.
+        those once per forward), or None for no RoPE. Norm and rotation act in the (B, N, heads, d)
+        layout the linears produce; bf16 on the CPU goes to :mod:`core.sapiens2.cpu_kernels` where
+        it can run, otherwise SDPA takes the transposed views (read without a copy).
         """
         b, n, _ = x.shape
         q, k, v = self._qkv(x)
@@ -104,6 +106,10 @@ class GroupedQueryAttention(nn.Module):
             if rope[0].dim() == 2:
                 rope = token_tables(*rope, n_prefix=n - rope[0].shape[0])
             q, k = apply_rope_tokens(q, rope), apply_rope_tokens(k, rope)
+        if not self.training and cpu_kernels.applies(q, k, v):
+            # bf16 on an AVX512-BF16 CPU: the flash kernel reads this layout and the shared kv heads.
+            out = cpu_kernels.attention(q, k, v).view(b, n, self.num_heads * self.head_dim)
+            return self.gamma(self.proj(out))
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # B h N d
         if self.num_kv_heads != self.num_heads:
             # q head j uses kv head j // group (consecutive repeat, not tiling).

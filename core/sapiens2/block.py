@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.sapiens2 import cpu_kernels
 from core.sapiens2.attention import GroupedQueryAttention
 from core.sapiens2.norm import RMSNorm
 
@@ -19,8 +20,21 @@ class SwiGLU(nn.Module):
         self.w3 = nn.Linear(ffn_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        a, b = self.w12(x).chunk(2, dim=-1)
-        return self.w3(F.silu(a) * b)
+        # Two matmuls on the halves of w12 (row views, no copy) instead of one and a chunk: the
+        # halves come out contiguous, which w3 reads faster, and each result is half as large
+        # (fresh large CPU allocations cost page faults). Results are equal to the packed matmul's.
+        weight, bias = self.w12.weight, self.w12.bias
+        n = weight.shape[0] // 2
+        bias_a, bias_b = (None, None) if bias is None else (bias[:n], bias[n:])
+        if not torch.is_grad_enabled() and cpu_kernels.usable(x, weight):
+            # bf16 on an AVX512-BF16 CPU: bias-free matmuls, then bias, SiLU and product in one pass.
+            a, b = F.linear(x, weight[:n]), F.linear(x, weight[n:])
+            return self.w3(cpu_kernels.swiglu(a, b, bias_a, bias_b))
+        a = F.linear(x, weight[:n], bias_a)
+        b = F.linear(x, weight[n:], bias_b)
+        if torch.is_grad_enabled():
+            return self.w3(F.silu(a) * b)
+        return self.w3(F.silu(a, inplace=True).mul_(b))  # inference: reuse a's memory
 
 
 class TransformerBlock(nn.Module):

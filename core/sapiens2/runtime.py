@@ -2,7 +2,8 @@
 
 bfloat16 inference keeps the weights in bf16 (no ``torch.autocast``, which re-casts every float32
 weight on every call); RoPE is bf16 by construction (SPEC 2.3) and RMSNorm / softmax / InstanceNorm
-accumulate in float32 inside their kernels. float32 inference is bit-identical to the official code.
+accumulate in float32 inside their kernels; on x86 CPUs with AVX512-BF16, attention and the SwiGLU
+run on :mod:`core.sapiens2.cpu_kernels`. float32 inference is bit-identical to the official code.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.sapiens2 import cpu_kernels
 from core.sapiens2.attention import GroupedQueryAttention, LayerScale
 from core.sapiens2.norm import RMSNorm
 from core.sapiens2.rope import RopePositionEmbedding, rope_periods
@@ -23,6 +25,8 @@ def prepare_model(
     The RoPE ``periods`` buffer is bf16 in every dtype. Returns the same module.
     """
     model.to(device=device, dtype=dtype).eval()
+    if dtype == torch.bfloat16 and torch.device(device).type == "cpu" and cpu_kernels.is_enabled():
+        cpu_kernels.library()  # build (once per machine) or load the bf16 kernels now, not mid-forward
     for module in model.modules():
         if isinstance(module, RopePositionEmbedding):
             module.periods = module.periods.to(torch.bfloat16)

@@ -6,6 +6,12 @@ the float32 golden output: max abs deviation / max |output| = 0.037 pose, 0.034 
 0.042 pointmap; mean abs deviation / mean |output| = 0.035, 0.032, 0.040, 0.036. (``torch.autocast``
 with float32 weights, the previous bf16 path, gave 0.021-0.044 max and 0.023-0.031 mean on the same
 scales: the bf16 residual stream adds about half again.) Keypoints: median shift 0.09 image px.
+
+The max is one element of a chaotic bf16 forward, not a stable figure: over the golden input and
+five random ones, normal and pointmap gave max 0.027-0.054 with PyTorch's ops and 0.030-0.056 with
+the project's CPU kernels (means 0.036-0.045 either way), so the max bound is 0.07 and the mean
+bound, which is stable, stays 0.05. The kernels' own accuracy is pinned per call against float64
+in test_cpu_kernels.py.
 """
 
 from __future__ import annotations
@@ -14,22 +20,29 @@ import numpy as np
 import pytest
 import torch
 
+from core.sapiens2 import cpu_kernels
 from core.sapiens2.predictor import PosePredictor
 from core.sapiens2.runtime import prepare_model
 from tests.sapiens2.golden import TASKS, golden_arrays, golden_model
 
 
+@pytest.mark.parametrize("kernels", ["own", "torch"])
 @pytest.mark.parametrize("task", TASKS)
 @torch.inference_mode()
-def test_bf16_outputs_within_tolerance_of_float32_golden(task: str) -> None:
+def test_bf16_outputs_within_tolerance_of_float32_golden(task: str, kernels: str) -> None:
+    # "own": attention and SwiGLU on core.sapiens2.cpu_kernels (where this CPU can run them);
+    # "torch": PyTorch's ops only. Both round differently, so single elements land differently.
+    if kernels == "own" and cpu_kernels.status() != "ready":
+        pytest.skip(f"the bf16 CPU kernels cannot run here: {cpu_kernels.status()}")
     io = golden_arrays(f"{task}_tiny_io.npz")
-    model = prepare_model(golden_model(task), dtype=torch.bfloat16)
-    assert all(p.dtype == torch.bfloat16 for p in model.parameters())
-    out = model(torch.from_numpy(io["input"]).to(torch.bfloat16))
+    with cpu_kernels.enabled(kernels == "own"):
+        model = prepare_model(golden_model(task), dtype=torch.bfloat16)
+        assert all(p.dtype == torch.bfloat16 for p in model.parameters())
+        out = model(torch.from_numpy(io["input"]).to(torch.bfloat16))
     got = (out[0] if task == "pointmap" else out).float().numpy()
     ref = io["pointmap"] if task == "pointmap" else io["output"]
     err = np.abs(got - ref)
-    assert err.max() <= 0.05 * np.abs(ref).max()
+    assert err.max() <= 0.07 * np.abs(ref).max()
     assert err.mean() <= 0.05 * np.abs(ref).mean()
 
 

@@ -1,0 +1,258 @@
+"""bf16 CPU kernels for the Sapiens2 backbone (x86 with AVX512-BF16), built on first use.
+
+Two parts of a bf16 forward on the CPU run well below the matmul peak in PyTorch 2.13
+(docs/PERFORMANCE.md): ``scaled_dot_product_attention`` (about a third of the peak, and attention
+is a quarter of the backbone's FLOPs) and the feed-forward's bias-add, SiLU and product between its
+matmuls (a bias copy and two passes over 25 MB per block). ``csrc/cpu_kernels_bf16.cpp`` has
+
+- a flash-attention loop on VDPBF16PS with the numerics of torch's own kernel (float32 logits and
+  online softmax, bf16 probabilities for p.v, float32 accumulation); it reads q, k, v in the
+  (B, N, heads, d) layout the linears produce, shares each kv head across its group of q heads
+  without copying it, and writes the layout ``proj`` reads;
+- ``silu(a + bias_a) * (b + bias_b)`` in one float32 pass, rounded once to bf16.
+
+The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``g++``,
+else ``c++``; about 2 s) into ``<cache dir>/kernels`` and loaded with ctypes. Where there is no
+compiler, the CPU lacks AVX512-BF16, or ``SAPIENS_MEASURE_CPU_KERNELS=torch``, everything runs on
+PyTorch's own ops: :func:`status` says which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torch.utils._python_dispatch import _get_current_dispatch_mode
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("csrc") / "cpu_kernels_bf16.cpp"
+FLAGS = ("-O3", "-std=c++17", "-shared", "-fPIC", "-pthread")
+MAX_HEAD_DIM = 256
+MODES = ("auto", "torch")
+
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
+_lock = threading.Lock()
+_library: ctypes.CDLL | None = None
+_status: str | None = None  # None: not tried yet
+_override: bool | None = None  # set by `enabled(...)`
+
+
+def _mode() -> str:
+    value = os.environ.get("SAPIENS_MEASURE_CPU_KERNELS", "auto").strip().lower() or "auto"
+    return value if value in MODES else "auto"
+
+
+def _cache_dir() -> Path:
+    from core.config import load_settings
+
+    try:
+        return load_settings().cache_dir / "kernels"
+    except Exception:  # a bad unrelated setting must not stop inference
+        return Path(tempfile.gettempdir()) / "sapiens-measure-kernels"
+
+
+def _compiler() -> str | None:
+    for name in (os.environ.get("CXX"), "g++", "c++"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _build(target: Path, compiler: str) -> None:
+    """Compile to a temporary file beside ``target`` and rename it into place (atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.stem + "-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        done = subprocess.run(
+            [compiler, *FLAGS, str(SOURCE), "-o", tmp],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip()[-2000:] or f"exit status {done.returncode}")
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _load() -> tuple[ctypes.CDLL | None, str]:
+    machine = platform.machine()
+    if machine.lower() not in ("x86_64", "amd64") or not sys.platform.startswith("linux"):
+        return None, f"the bf16 CPU kernels are for x86-64 Linux (this is {machine} {sys.platform})"
+    compiler = _compiler()
+    if compiler is None:
+        return None, "no C++ compiler found (set CXX or install g++); PyTorch's ops are used"
+    key = hashlib.sha256(SOURCE.read_bytes() + " ".join(FLAGS).encode()).hexdigest()[:16]
+    target = _cache_dir() / f"cpu_kernels_bf16-{key}.so"
+    try:
+        if not target.is_file():
+            log.info("building the bf16 CPU kernels into %s", target.parent)
+            _build(target, compiler)
+        lib = ctypes.CDLL(str(target))
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        return None, f"could not build the bf16 CPU kernels ({exc}); PyTorch's ops are used"
+    if not lib.sm_cpu_supported():
+        return None, "this CPU has no AVX512-BF16; PyTorch's ops are used"
+    i64 = ctypes.c_int64
+    fn = lib.sm_flash_attention_bf16
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p] * 4 + [i64] * 5 + [ctypes.POINTER(i64)] * 3
+    fn.argtypes += [ctypes.c_float, ctypes.c_int]
+    fn = lib.sm_swiglu_bf16
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, i64, ctypes.c_void_p, i64, ctypes.c_void_p, ctypes.c_void_p]
+    fn.argtypes += [ctypes.c_void_p, i64, i64, i64, ctypes.c_int]
+    return lib, "ready"
+
+
+def library() -> ctypes.CDLL | None:
+    """The loaded kernel library, building it on the first call; None where it cannot run."""
+    global _library, _status
+    if _status is None:
+        with _lock:
+            if _status is None:
+                _library, status = _load()
+                if _library is None:
+                    log.warning("%s", status)
+                _status = status
+    return _library
+
+
+def status() -> str:
+    """Either "ready" or why PyTorch's ops are used (tries the build if it was not tried yet)."""
+    if _mode() == "torch" and _override is None:
+        return "SAPIENS_MEASURE_CPU_KERNELS=torch; PyTorch's ops are used"
+    library()
+    return _status or "not tried"
+
+
+def is_enabled() -> bool:
+    """Whether bf16 CPU inference should use these kernels (the setting, or :func:`enabled`)."""
+    return _override if _override is not None else _mode() == "auto"
+
+
+@contextlib.contextmanager
+def enabled(flag: bool) -> Iterator[None]:
+    """Within the block, use (True) or avoid (False) these kernels whatever the setting says."""
+    global _override
+    previous, _override = _override, flag
+    try:
+        yield
+    finally:
+        _override = previous
+
+
+def _plain_bf16_cpu(*tensors: torch.Tensor) -> bool:
+    """All plain (not fake or other subclass) bf16 CPU tensors, outside autograd, torch.compile and
+    dispatch modes (FlopCounterMode must see the ops it counts)."""
+    for t in tensors:
+        if type(t) not in _PLAIN or t.device.type != "cpu" or t.dtype != torch.bfloat16:
+            return False
+        if t.requires_grad and torch.is_grad_enabled():
+            return False
+    return not torch.compiler.is_compiling() and _get_current_dispatch_mode() is None
+
+
+def usable(*tensors: torch.Tensor) -> bool:
+    """True when the kernels are built and enabled and these are plain bf16 CPU inference tensors."""
+    return _plain_bf16_cpu(*tensors) and is_enabled() and library() is not None
+
+
+def applies(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> bool:
+    """True when :func:`attention` can take these tensors (and the kernels are built and enabled)."""
+    if not _plain_bf16_cpu(q, k, v) or q.dim() != 4:
+        return False
+    b, n, h, d = q.shape
+    if k.shape != v.shape or k.dim() != 4 or k.shape[0] != b or k.shape[1] != n:
+        return False
+    if k.shape[3] != d or d > MAX_HEAD_DIM or h % k.shape[2] != 0:
+        return False
+    if q.stride(-1) != 1 or k.stride(-1) != 1 or v.stride(-1) != 1:
+        return False
+    return is_enabled() and library() is not None
+
+
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """softmax(q kᵀ / √d) v. q: (B, N, H, d); k, v: (B, N, G, d) with H a multiple of G (q head i
+    uses kv head i // (H / G)); bf16 on the CPU, channel stride 1. Returns a contiguous (B, N, H, d).
+
+    Call only where :func:`applies` is true.
+    """
+    lib = library()
+    if lib is None:
+        raise RuntimeError(status())
+    b, n, h, d = q.shape
+    out = torch.empty((b, n, h, d), dtype=torch.bfloat16)
+    i64x3 = ctypes.c_int64 * 3
+    with torch.profiler.record_function("sapiens_measure::flash_attention_bf16"):
+        rc = lib.sm_flash_attention_bf16(
+            q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(),
+            b, n, h, k.shape[2], d,
+            i64x3(*q.stride()[:3]), i64x3(*k.stride()[:3]), i64x3(*v.stride()[:3]),
+            d ** -0.5, max(1, torch.get_num_threads()),
+        )  # fmt: skip
+    if rc == 2:
+        raise MemoryError("not enough memory for the attention's packed keys and values")
+    if rc != 0:
+        raise ValueError(
+            f"flash attention refused the shapes q {tuple(q.shape)}, k {tuple(k.shape)}"
+        )
+    return out
+
+
+def swiglu_applies(a: torch.Tensor, b: torch.Tensor, *biases: torch.Tensor | None) -> bool:
+    """True when :func:`swiglu` can take these tensors (and the kernels are built and enabled)."""
+    present = [t for t in biases if t is not None]
+    if not _plain_bf16_cpu(a, b, *present) or a.shape != b.shape or a.dim() < 1:
+        return False
+    cols = a.shape[-1]
+    if any(t.dim() != 1 or t.shape[0] != cols or t.stride(0) != 1 for t in present):
+        return False
+    if not a.is_contiguous() or b.stride(-1) != 1:
+        return False
+    return is_enabled() and library() is not None
+
+
+def swiglu(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    bias_a: torch.Tensor | None = None,
+    bias_b: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``silu(a + bias_a) * (b + bias_b)`` computed in float32 and rounded once, written into ``a``
+    (returned). a: contiguous, b: the same shape with channel stride 1, both bf16 on the CPU;
+    biases: (C,) or None.
+
+    Raises ValueError where :func:`swiglu_applies` is false.
+    """
+    if not swiglu_applies(a, b, bias_a, bias_b):
+        raise ValueError(f"swiglu cannot take a {tuple(a.shape)} and b {tuple(b.shape)} here")
+    lib = library()
+    cols = a.shape[-1]
+    a2, b2 = a.view(-1, cols), b.reshape(-1, cols)
+    with torch.profiler.record_function("sapiens_measure::swiglu_bf16"):
+        rc = lib.sm_swiglu_bf16(
+            a2.data_ptr(), a2.stride(0), b2.data_ptr(), b2.stride(0),
+            None if bias_a is None else bias_a.data_ptr(),
+            None if bias_b is None else bias_b.data_ptr(),
+            a2.data_ptr(), a2.stride(0), a2.shape[0], cols, max(1, torch.get_num_threads()),
+        )  # fmt: skip
+    if rc != 0:
+        raise ValueError(f"swiglu refused a {tuple(a.shape)} and b {tuple(b.shape)}")
+    return a

@@ -1,0 +1,412 @@
+// bf16 CPU kernels for the Sapiens2 backbone on x86 CPUs with AVX512-BF16.
+//
+// sm_flash_attention_bf16: fused (flash) attention. out = softmax(q k^T * scale) v, per batch and
+// head, over all tokens (no mask), with grouped kv heads (q head h reads kv head h / (H / G)). The
+// logits, the running max and sum of the online softmax and the output accumulator are float32;
+// the probabilities are rounded to bf16 for the p.v product, as torch's own CPU flash kernel does.
+// Both products run on VDPBF16PS (pairs of bf16 multiplied and summed into float32 lanes), with the
+// keys and values packed once per kv head into the pair layouts that instruction reads.
+//
+// sm_swiglu_bf16: out = silu(a + bias_a) * (b + bias_b) in float32, rounded once to bf16, for the
+// feed-forward's two bias-free matmul results (one pass instead of bias copies, silu and mul).
+//
+// Built at run time by core/sapiens2/cpu_kernels.py with the system C++ compiler; loaded with
+// ctypes (plain C ABI, no torch headers). Only the functions under the target pragma use AVX512,
+// so sm_cpu_supported() is safe to call on any x86-64 CPU.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+#include <vector>
+
+extern "C" int sm_cpu_supported() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma")
+#include <immintrin.h>
+
+namespace {
+
+constexpr int kBlockQ = 64;   // query rows per task
+constexpr int kBlockK = 384;  // keys per inner step (a multiple of 48)
+constexpr int kMaxDim = 256;
+
+struct Buffer {
+  void* ptr = nullptr;
+  explicit Buffer(size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    ptr = std::aligned_alloc(64, rounded ? rounded : 64);
+    if (!ptr) throw std::bad_alloc();
+    std::memset(ptr, 0, rounded ? rounded : 64);
+  }
+  ~Buffer() { std::free(ptr); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+};
+
+inline __m512bh as_bh(__m512i v) { return (__m512bh)v; }
+
+// exp(x) for x <= 0 (softmax arguments), float32, relative error < 3e-6 (the probabilities are
+// rounded to bf16, 2^-9, for p.v); exp(-inf) = 0.
+inline __m512 exp_nonpositive(__m512 x) {
+  const __m512 lo = _mm512_set1_ps(-100.0f);
+  __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ);
+  x = _mm512_max_ps(x, lo);
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 120.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~tiny), _mm512_scalef_ps(p, n));
+}
+
+// exp(x) for any float32 x (clamped to [-87, 88]), relative error < 3e-6.
+inline __m512 exp_clamped(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 120.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// Up to 16 bf16 values (mask m) widened to float32; bf16 is the top half of a float32.
+inline __m512 load_bf16(const uint16_t* p, __mmask16 m) {
+  __m256i raw = _mm256_maskz_loadu_epi16(m, p);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
+}
+
+// S[MR x 16*NR] = A[MR x 2*pairs] . Kp, A rows of `pairs` bf16 pairs (row stride lda uint32),
+// Kp: NR consecutive 16-key panels, each [pairs][16] uint32 (panel stride kp_panel uint32).
+template <int MR, int NR>
+inline void qk_tile(const uint32_t* a, int lda, const uint32_t* kp, int kp_panel, int pairs,
+                    float* s, int lds) {
+  __m512 acc[MR][NR];
+  for (int m = 0; m < MR; ++m)
+    for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_setzero_ps();
+  for (int p = 0; p < pairs; ++p) {
+    __m512i b[NR];
+    for (int r = 0; r < NR; ++r)
+      b[r] = _mm512_load_si512(reinterpret_cast<const void*>(kp + r * kp_panel + p * 16));
+    for (int m = 0; m < MR; ++m) {
+      __m512i av = _mm512_set1_epi32(static_cast<int>(a[m * lda + p]));
+      for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_dpbf16_ps(acc[m][r], as_bh(av), as_bh(b[r]));
+    }
+  }
+  for (int m = 0; m < MR; ++m)
+    for (int r = 0; r < NR; ++r) _mm512_store_ps(s + m * lds + r * 16, acc[m][r]);
+}
+
+// O[MR x 16*NC] += P[MR x 2*pairs] . Vp, P rows of bf16 pairs (row stride ldp uint32),
+// Vp: [pairs][ldv] uint32 rows (each uint32 = the same channel of two consecutive keys).
+template <int MR, int NC>
+inline void pv_tile(const uint32_t* p, int ldp, const uint32_t* vp, int ldv, int pairs, float* o,
+                    int ldo) {
+  __m512 acc[MR][NC];
+  for (int m = 0; m < MR; ++m)
+    for (int c = 0; c < NC; ++c) acc[m][c] = _mm512_load_ps(o + m * ldo + c * 16);
+  for (int j = 0; j < pairs; ++j) {
+    __m512i b[NC];
+    for (int c = 0; c < NC; ++c)
+      b[c] = _mm512_load_si512(reinterpret_cast<const void*>(vp + j * ldv + c * 16));
+    for (int m = 0; m < MR; ++m) {
+      __m512i av = _mm512_set1_epi32(static_cast<int>(p[m * ldp + j]));
+      for (int c = 0; c < NC; ++c) acc[m][c] = _mm512_dpbf16_ps(acc[m][c], as_bh(av), as_bh(b[c]));
+    }
+  }
+  for (int m = 0; m < MR; ++m)
+    for (int c = 0; c < NC; ++c) _mm512_store_ps(o + m * ldo + c * 16, acc[m][c]);
+}
+
+template <int MR>
+inline void pv_rows(const uint32_t* p, int ldp, const uint32_t* vp, int ldv, int pairs, float* o,
+                    int ldo, int dim_pad) {
+  int c = 0;
+  for (; c + 64 <= dim_pad; c += 64) pv_tile<MR, 4>(p, ldp, vp + c, ldv, pairs, o + c, ldo);
+  switch ((dim_pad - c) / 16) {
+    case 3: pv_tile<MR, 3>(p, ldp, vp + c, ldv, pairs, o + c, ldo); break;
+    case 2: pv_tile<MR, 2>(p, ldp, vp + c, ldv, pairs, o + c, ldo); break;
+    case 1: pv_tile<MR, 1>(p, ldp, vp + c, ldv, pairs, o + c, ldo); break;
+    default: break;
+  }
+}
+
+template <int MR>
+inline void qk_rows(const uint32_t* a, int lda, const uint32_t* kp, int kp_panel, int panels,
+                    int pairs, float* s, int lds) {
+  int r = 0;
+  for (; r + 3 <= panels; r += 3)
+    qk_tile<MR, 3>(a, lda, kp + r * kp_panel, kp_panel, pairs, s + r * 16, lds);
+  switch (panels - r) {
+    case 2: qk_tile<MR, 2>(a, lda, kp + r * kp_panel, kp_panel, pairs, s + r * 16, lds); break;
+    case 1: qk_tile<MR, 1>(a, lda, kp + r * kp_panel, kp_panel, pairs, s + r * 16, lds); break;
+    default: break;
+  }
+}
+
+struct Problem {
+  const uint16_t *q, *k, *v;
+  uint16_t* out;
+  int64_t batch, tokens, heads, kv_heads, dim;
+  int64_t qs[3], ks[3], vs[3];  // strides (elements) of batch, token, head; the channel stride is 1
+  float scale;
+  int dim_pad = 0, pairs = 0, panels_total = 0, tokens_pad = 0;
+  // Packed keys: per (b, g) panels_total panels of [pairs][16] uint32.
+  // Packed values: per (b, g) tokens_pad / 2 rows of [dim_pad] uint32.
+  uint32_t *kpack = nullptr, *vpack = nullptr;
+  size_t kpack_stride = 0, vpack_stride = 0;  // uint32 per (b, g)
+};
+
+void pack_kv(const Problem& pb, int64_t bg) {
+  const int64_t b = bg / pb.kv_heads, g = bg % pb.kv_heads;
+  const uint16_t* k = pb.k + b * pb.ks[0] + g * pb.ks[2];
+  const uint16_t* v = pb.v + b * pb.vs[0] + g * pb.vs[2];
+  uint16_t* kp = reinterpret_cast<uint16_t*>(pb.kpack + bg * pb.kpack_stride);
+  uint16_t* vp = reinterpret_cast<uint16_t*>(pb.vpack + bg * pb.vpack_stride);
+  // keys: panel t/16, pair c/2, lane t%16, half c%2
+  for (int64_t t = 0; t < pb.tokens; ++t) {
+    const uint16_t* row = k + t * pb.ks[1];
+    uint16_t* panel = kp + (t / 16) * (size_t)pb.pairs * 32 + (t % 16) * 2;
+    for (int64_t c = 0; c < pb.dim; ++c) panel[(c / 2) * 32 + (c % 2)] = row[c];
+  }
+  // values: pair row t/2, channel c, half t%2
+  for (int64_t t = 0; t < pb.tokens; ++t) {
+    const uint16_t* row = v + t * pb.vs[1];
+    uint16_t* dst = vp + (t / 2) * (size_t)pb.dim_pad * 2 + (t % 2);
+    for (int64_t c = 0; c < pb.dim; ++c) dst[c * 2] = row[c];
+  }
+}
+
+struct Scratch {
+  Buffer qbuf, sbuf, pbuf, obuf;
+  explicit Scratch(int dim_pad)
+      : qbuf((size_t)kBlockQ * dim_pad * 2),
+        sbuf((size_t)kBlockQ * kBlockK * 4),
+        pbuf((size_t)kBlockQ * kBlockK * 2),
+        obuf((size_t)kBlockQ * dim_pad * 4) {}
+};
+
+void attend_block(const Problem& pb, int64_t task, Scratch& sc) {
+  const int64_t qblocks = (pb.tokens + kBlockQ - 1) / kBlockQ;
+  const int64_t bh = task / qblocks, i0 = (task % qblocks) * kBlockQ;
+  const int64_t b = bh / pb.heads, h = bh % pb.heads;
+  const int64_t g = h / (pb.heads / pb.kv_heads);
+  const int rows = static_cast<int>(std::min<int64_t>(kBlockQ, pb.tokens - i0));
+  const int dp = pb.dim_pad, pairs = pb.pairs;
+
+  uint16_t* qb = static_cast<uint16_t*>(sc.qbuf.ptr);
+  std::memset(qb, 0, (size_t)kBlockQ * dp * 2);
+  for (int i = 0; i < rows; ++i) {
+    const uint16_t* src = pb.q + b * pb.qs[0] + (i0 + i) * pb.qs[1] + h * pb.qs[2];
+    std::memcpy(qb + (size_t)i * dp, src, pb.dim * 2);
+  }
+  float* s = static_cast<float*>(sc.sbuf.ptr);
+  uint16_t* pbf = static_cast<uint16_t*>(sc.pbuf.ptr);
+  float* o = static_cast<float*>(sc.obuf.ptr);
+  std::memset(o, 0, (size_t)kBlockQ * dp * 4);
+  float row_max[kBlockQ], row_sum[kBlockQ];
+  for (int i = 0; i < kBlockQ; ++i) row_max[i] = -INFINITY, row_sum[i] = 0.0f;
+
+  const int64_t bg = b * pb.kv_heads + g;
+  const uint32_t* kp_all = pb.kpack + bg * pb.kpack_stride;
+  const uint32_t* vp_all = pb.vpack + bg * pb.vpack_stride;
+  const uint32_t* a = reinterpret_cast<const uint32_t*>(qb);
+  const __m512 scale = _mm512_set1_ps(pb.scale);
+  const int kp_panel = pairs * 16;
+  const int mr_rows = (rows + 7) / 8 * 8;  // q rows computed (zero rows past the end are harmless)
+
+  for (int64_t j0 = 0; j0 < pb.tokens; j0 += kBlockK) {
+    const int keys = static_cast<int>(std::min<int64_t>(kBlockK, pb.tokens - j0));
+    const int panels = (keys + 15) / 16;
+    const int width = panels * 16;
+    const uint32_t* kp = kp_all + (j0 / 16) * kp_panel;
+    for (int m = 0; m < mr_rows; m += 8)
+      qk_rows<8>(a + m * (dp / 2), dp / 2, kp, kp_panel, panels, pairs, s + m * kBlockK, kBlockK);
+
+    const __mmask16 tail = keys % 16 ? static_cast<__mmask16>((1u << (keys % 16)) - 1) : 0xFFFF;
+    for (int i = 0; i < mr_rows; ++i) {
+      float* srow = s + i * kBlockK;
+      __m512 vmax = _mm512_set1_ps(-INFINITY);
+      for (int c = 0; c < width; c += 16) {
+        __m512 x = _mm512_load_ps(srow + c);
+        if (c + 16 > keys) {  // the last panel of the last block: keys past the end get -inf
+          x = _mm512_mask_mov_ps(_mm512_set1_ps(-INFINITY), tail, x);
+          _mm512_store_ps(srow + c, x);
+        }
+        vmax = _mm512_max_ps(vmax, x);
+      }
+      const float m_new = std::max(row_max[i], _mm512_reduce_max_ps(vmax) * pb.scale);
+      const float alpha = row_max[i] == -INFINITY ? 0.0f : std::exp(row_max[i] - m_new);
+      row_max[i] = m_new;
+      const __m512 shift = _mm512_set1_ps(m_new);
+      __m512 vsum = _mm512_setzero_ps();
+      uint16_t* prow = pbf + i * kBlockK;
+      for (int c = 0; c < width; c += 32) {
+        __m512 e0 = exp_nonpositive(_mm512_fmsub_ps(_mm512_load_ps(srow + c), scale, shift));
+        __m512 e1 = c + 16 < width
+                        ? exp_nonpositive(_mm512_fmsub_ps(_mm512_load_ps(srow + c + 16), scale, shift))
+                        : _mm512_setzero_ps();
+        vsum = _mm512_add_ps(vsum, _mm512_add_ps(e0, e1));
+        __m512bh packed = _mm512_cvtne2ps_pbh(e1, e0);
+        _mm512_store_si512(reinterpret_cast<void*>(prow + c), (__m512i)packed);
+      }
+      row_sum[i] = row_sum[i] * alpha + _mm512_reduce_add_ps(vsum);
+      if (alpha != 1.0f) {
+        float* orow = o + i * dp;
+        const __m512 va = _mm512_set1_ps(alpha);
+        for (int c = 0; c < dp; c += 16)
+          _mm512_store_ps(orow + c, _mm512_mul_ps(_mm512_load_ps(orow + c), va));
+      }
+    }
+    // p.v over the pairs of this block (the last block's padding has p = 0 and zero values).
+    const int kpairs = (width + 31) / 32 * 16;
+    const uint32_t* p32 = reinterpret_cast<const uint32_t*>(pbf);
+    const uint32_t* vp = vp_all + (j0 / 2) * dp;
+    int m = 0;
+    for (; m + 6 <= mr_rows; m += 6)
+      pv_rows<6>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp);
+    switch (mr_rows - m) {
+      case 5: pv_rows<5>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp); break;
+      case 4: pv_rows<4>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp); break;
+      case 3: pv_rows<3>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp); break;
+      case 2: pv_rows<2>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp); break;
+      case 1: pv_rows<1>(p32 + m * (kBlockK / 2), kBlockK / 2, vp, dp, kpairs, o + m * dp, dp, dp); break;
+      default: break;
+    }
+  }
+
+  for (int i = 0; i < rows; ++i) {
+    uint16_t* dst = pb.out + ((b * pb.tokens + i0 + i) * pb.heads + h) * pb.dim;
+    const float* orow = o + i * dp;
+    const __m512 inv = _mm512_set1_ps(1.0f / row_sum[i]);
+    alignas(64) uint16_t tmp[kMaxDim];
+    for (int c = 0; c < dp; c += 16) {
+      __m256bh y = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_load_ps(orow + c), inv));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + c), (__m256i)y);
+    }
+    std::memcpy(dst, tmp, pb.dim * 2);
+  }
+}
+
+template <class F>
+void parallel_for(int64_t n, int threads, F&& body) {
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&]() {
+    try {
+      body([&]() { return next.fetch_add(1); }, n);
+    } catch (...) {
+      failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failed) throw std::bad_alloc();
+}
+
+void swiglu_rows(const uint16_t* a, int64_t lda, const uint16_t* b, int64_t ldb,
+                 const uint16_t* bias_a, const uint16_t* bias_b, uint16_t* out, int64_t ldo,
+                 int64_t cols, int64_t r0, int64_t r1) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int64_t i = r0; i < r1; ++i) {
+    for (int64_t c = 0; c < cols; c += 16) {
+      const __mmask16 m =
+          cols - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - c)) - 1);
+      __m512 x = load_bf16(a + i * lda + c, m);
+      __m512 y = load_bf16(b + i * ldb + c, m);
+      if (bias_a) x = _mm512_add_ps(x, load_bf16(bias_a + c, m));
+      if (bias_b) y = _mm512_add_ps(y, load_bf16(bias_b + c, m));
+      __m512 gate = _mm512_div_ps(x, _mm512_add_ps(one, exp_clamped(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+      __m256bh h = _mm512_cvtneps_pbh(_mm512_mul_ps(gate, y));
+      _mm256_mask_storeu_epi16(out + i * ldo + c, m, (__m256i)h);
+    }
+  }
+}
+
+}  // namespace
+
+// Returns 0 on success, 1 on arguments out of range, 2 when memory ran out.
+// q: (B, N, H, D) with strides qs = (batch, token, head) in elements, channel stride 1;
+// k, v: (B, N, G, D) likewise; out: contiguous (B, N, H, D).
+extern "C" int sm_flash_attention_bf16(const uint16_t* q, const uint16_t* k, const uint16_t* v,
+                                       uint16_t* out, int64_t batch, int64_t tokens, int64_t heads,
+                                       int64_t kv_heads, int64_t dim, const int64_t* qs,
+                                       const int64_t* ks, const int64_t* vs, float scale,
+                                       int threads) {
+  if (batch < 1 || tokens < 1 || heads < 1 || kv_heads < 1 || heads % kv_heads || dim < 1 ||
+      dim > kMaxDim || threads < 1)
+    return 1;
+  try {
+    Problem pb{q, k, v, out, batch, tokens, heads, kv_heads, dim, {}, {}, {}, scale};
+    for (int i = 0; i < 3; ++i) pb.qs[i] = qs[i], pb.ks[i] = ks[i], pb.vs[i] = vs[i];
+    pb.dim_pad = static_cast<int>((dim + 15) / 16 * 16);
+    pb.pairs = pb.dim_pad / 2;
+    pb.panels_total = static_cast<int>((tokens + kBlockK - 1) / kBlockK * (kBlockK / 16));
+    pb.tokens_pad = pb.panels_total * 16;
+    pb.kpack_stride = (size_t)pb.panels_total * pb.pairs * 16;
+    pb.vpack_stride = (size_t)(pb.tokens_pad / 2) * pb.dim_pad;
+    const int64_t groups = batch * kv_heads;
+    Buffer kpack(groups * pb.kpack_stride * 4), vpack(groups * pb.vpack_stride * 4);
+    pb.kpack = static_cast<uint32_t*>(kpack.ptr);
+    pb.vpack = static_cast<uint32_t*>(vpack.ptr);
+
+    parallel_for(groups, threads, [&](auto next, int64_t n) {
+      for (int64_t i = next(); i < n; i = next()) pack_kv(pb, i);
+    });
+    const int64_t tasks = batch * heads * ((tokens + kBlockQ - 1) / kBlockQ);
+    parallel_for(tasks, threads, [&](auto next, int64_t n) {
+      Scratch sc(pb.dim_pad);
+      for (int64_t i = next(); i < n; i = next()) attend_block(pb, i, sc);
+    });
+  } catch (const std::bad_alloc&) {
+    return 2;
+  }
+  return 0;
+}
+
+// out[i, c] = bf16(silu(a[i, c] + bias_a[c]) * (b[i, c] + bias_b[c])); rows with strides lda, ldb,
+// ldo (elements); either bias may be null. out may alias a or b (each element is read before it is
+// written, by the same thread). Returns 0, or 1 on arguments out of range.
+extern "C" int sm_swiglu_bf16(const uint16_t* a, int64_t lda, const uint16_t* b, int64_t ldb,
+                              const uint16_t* bias_a, const uint16_t* bias_b, uint16_t* out,
+                              int64_t ldo, int64_t rows, int64_t cols, int threads) {
+  if (rows < 0 || cols < 0 || threads < 1) return 1;
+  if (rows == 0 || cols == 0) return 0;
+  const int64_t chunk = 16;
+  const int64_t chunks = (rows + chunk - 1) / chunk;
+  try {
+    parallel_for(chunks, threads, [&](auto next, int64_t n) {
+      for (int64_t t = next(); t < n; t = next())
+        swiglu_rows(a, lda, b, ldb, bias_a, bias_b, out, ldo, cols, t * chunk,
+                    std::min(rows, (t + 1) * chunk));
+    });
+  } catch (const std::bad_alloc&) {
+    return 2;
+  }
+  return 0;
+}
+
+#pragma GCC pop_options
