@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.sapiens2.heads.layers import conv_stages, input_conv, upsample_blocks
+from core.sapiens2.heads.layers import conv2d, conv_stages, input_conv, upsample_blocks
 from core.sapiens2.presets import HeadConfig
 
 
@@ -32,7 +32,7 @@ class NormalHead(UpsamplingTrunk):
 
     def __init__(self, cfg: HeadConfig) -> None:
         super().__init__(cfg)
-        self.conv_normal = nn.Conv2d(self.out_channels, cfg.out_channels, 1)
+        self.conv_normal = conv2d(self.out_channels, cfg.out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv_normal(self.trunk(x))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.sapiens2.heads.layers import conv_stages
+from core.sapiens2.heads.layers import conv2d, conv_stages
 from core.sapiens2.heads.normal import UpsamplingTrunk
 from core.sapiens2.presets import HeadConfig
 
@@ -29,7 +29,7 @@ class PointmapHead(UpsamplingTrunk):
             if i < len(widths) - 2:
                 mlp.append(nn.SiLU())
         self.scale_final_layer = nn.Sequential(*mlp)
-        self.conv_pointmap = nn.Conv2d(self.out_channels, cfg.out_channels, 1)
+        self.conv_pointmap = conv2d(self.out_channels, cfg.out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         scale = self.scale_final_layer(self.scale_conv_layers(x))
