@@ -5,11 +5,14 @@ For each task (default pose, seg, normal at 0.4b, 1024x768, batch 1, random weig
 separately, the way the predictor runs them (weights in the dtype, no autocast, inference mode),
 counts their FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` on ``meta`` and measures a
 2048x2048 matmul peak right before and right after each forward, so every ratio compares figures
-taken under the same load. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
+taken under the same load. bf16 runs twice by default, with the project's own CPU kernels
+(``core/sapiens2/cpu_kernels``: flash attention and the fused SwiGLU) and with PyTorch's ops only,
+so the two compare within one run. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
 detect, pose with and without flip test, measures, overlay) and, in a fresh process, the peak RSS
 with the pose + seg models loaded.
 
-Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 1] [--warmup 0]``.
+Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 1] [--warmup 0]
+[--kernels own torch]``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from torch.utils.flop_counter import FlopCounterMode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.sapiens2 import build_model  # noqa: E402
+from core.sapiens2 import build_model, cpu_kernels  # noqa: E402
 from core.sapiens2.device import cpu_has_fast_bf16, dtype_name, pick_dtype  # noqa: E402
 from core.sapiens2.runtime import materialize_random  # noqa: E402
 
@@ -82,37 +85,57 @@ def time_parts(model: torch.nn.Module, x: torch.Tensor) -> tuple[float, float]:
 
 def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
     print(
-        "| model | dtype | part | TFLOP | s (median) | GFLOP/s | matmul peak before/after | ratio to peak "
-        "| x the bound |"
+        "| model | dtype | kernels | part | TFLOP | s (median) | GFLOP/s "
+        "| matmul peak before/after | ratio to peak | x the bound |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for task in args.tasks:
         name = f"{task}-{args.size}"
         flops = count_flops(name, hw)
         for d in args.dtypes:
             dtype = DTYPES[d]
             model = load_model(name, dtype)
-            x = torch.randn(1, 3, *hw, generator=torch.Generator().manual_seed(0)).to(dtype)
-            for _ in range(args.warmup):
-                time_parts(model, x)
-            peaks, times = [matmul_peak_gflops(dtype)], []
-            for _ in range(args.runs):
-                times.append(time_parts(model, x))
-            peaks.append(matmul_peak_gflops(dtype))
-            peak = statistics.mean(peaks)
-            parts = {
-                "backbone": (flops[0], statistics.median(t[0] for t in times)),
-                "head": (flops[1], statistics.median(t[1] for t in times)),
-                "total": (sum(flops), statistics.median(sum(t) for t in times)),
-            }
-            for part, (fl, sec) in parts.items():
-                gflops = fl / sec / 1e9
-                print(
-                    f"| {name} | {dtype_name(dtype)} | {part} | {fl / 1e12:.2f} | {sec:.1f} | {gflops:.0f} "
-                    f"| {peaks[0]:.0f}/{peaks[1]:.0f} | {gflops / peak:.2f} | {peak / gflops:.2f} |",
-                    flush=True,
-                )
+            # core/sapiens2/cpu_kernels is bf16-only: float32 always runs on PyTorch's ops.
+            for kernels in args.kernels if dtype == torch.bfloat16 else ["torch"]:
+                with cpu_kernels.enabled(kernels == "own"):
+                    bench_one(model, name, dtype, kernels, flops, hw, args)
             del model
+
+
+def bench_one(
+    model: torch.nn.Module,
+    name: str,
+    dtype: torch.dtype,
+    kernels: str,
+    flops: tuple[int, int],
+    hw: tuple[int, int],
+    args: argparse.Namespace,
+) -> None:
+    """Time one model in one dtype and kernel set; print its backbone, head and total rows."""
+    if kernels == "own" and cpu_kernels.status() != "ready":
+        print(f"# own bf16 kernels unavailable: {cpu_kernels.status()}")
+        return
+    x = torch.randn(1, 3, *hw, generator=torch.Generator().manual_seed(0)).to(dtype)
+    for _ in range(args.warmup):
+        time_parts(model, x)
+    peaks, times = [matmul_peak_gflops(dtype)], []
+    for _ in range(args.runs):
+        times.append(time_parts(model, x))
+    peaks.append(matmul_peak_gflops(dtype))
+    peak = statistics.mean(peaks)
+    parts = {
+        "backbone": (flops[0], statistics.median(t[0] for t in times)),
+        "head": (flops[1], statistics.median(t[1] for t in times)),
+        "total": (sum(flops), statistics.median(sum(t) for t in times)),
+    }
+    for part, (fl, sec) in parts.items():
+        gflops = fl / sec / 1e9
+        print(
+            f"| {name} | {dtype_name(dtype)} | {kernels} | {part} | {fl / 1e12:.2f} | {sec:.1f} "
+            f"| {gflops:.0f} | {peaks[0]:.0f}/{peaks[1]:.0f} | {gflops / peak:.2f} "
+            f"| {peak / gflops:.2f} |",
+            flush=True,
+        )
 
 
 def bench_posture(args: argparse.Namespace) -> None:
@@ -189,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="0.4b")
     parser.add_argument("--hw", nargs=2, type=int, default=[1024, 768], metavar=("H", "W"))
     parser.add_argument("--dtypes", nargs="+", default=list(DTYPES), choices=list(DTYPES))
+    parser.add_argument(
+        "--kernels",
+        nargs="+",
+        default=["own", "torch"],
+        choices=["own", "torch"],
+        help="bf16 only: time with core/sapiens2/cpu_kernels (own) and/or PyTorch's ops (torch)",
+    )
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--no-posture", action="store_true", help="skip the snapshot and RSS parts")
