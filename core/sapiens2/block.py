@@ -20,9 +20,12 @@ class SwiGLU(nn.Module):
         self.w3 = nn.Linear(ffn_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Two matmuls on the halves of w12 (row views, no copy) instead of one and a chunk: the
-        # halves come out contiguous, which w3 reads faster, and each result is half as large
-        # (fresh large CPU allocations cost page faults). Results are equal to the packed matmul's.
+        if x.device.type != "cpu":
+            a, b = self.w12(x).chunk(2, dim=-1)
+            return self.w3(F.silu(a) * b)
+        # On the CPU: two matmuls on the halves of w12 (row views, no copy) instead of one and a
+        # chunk. The halves come out contiguous, which w3 reads faster, and each result is half as
+        # large (fresh large allocations cost page faults). Results equal the packed matmul's.
         weight, bias = self.w12.weight, self.w12.bias
         n = weight.shape[0] // 2
         bias_a, bias_b = (None, None) if bias is None else (bias[:n], bias[n:])

@@ -3,13 +3,16 @@
 Two parts of a bf16 forward on the CPU run well below the matmul peak in PyTorch 2.13
 (docs/PERFORMANCE.md): ``scaled_dot_product_attention`` (about a third of the peak, and attention
 is a quarter of the backbone's FLOPs) and the feed-forward's bias-add, SiLU and product between its
-matmuls (a bias copy and two passes over 25 MB per block). ``csrc/cpu_kernels_bf16.cpp`` has
+matmuls (a bias copy and two passes over 25 MB per block); in the heads, InstanceNorm and SiLU at
+full resolution each allocate and write a new tensor. ``csrc/cpu_kernels_bf16.cpp`` has
 
 - a flash-attention loop on VDPBF16PS with the numerics of torch's own kernel (float32 logits and
   online softmax, bf16 probabilities for p.v, float32 accumulation); it reads q, k, v in the
   (B, N, heads, d) layout the linears produce, shares each kv head across its group of q heads
   without copying it, and writes the layout ``proj`` reads;
-- ``silu(a + bias_a) * (b + bias_b)`` in one float32 pass, rounded once to bf16.
+- ``silu(a + bias_a) * (b + bias_b)`` in one float32 pass, rounded once to bf16;
+- the heads' InstanceNorm + SiLU in place (float32 statistics, one rounding), with no new
+  full-resolution tensors.
 
 The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``g++``,
 else ``c++``; about 2 s) into ``<cache dir>/kernels`` and loaded with ctypes. Where there is no
@@ -118,6 +121,9 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     fn.restype = ctypes.c_int
     fn.argtypes = [ctypes.c_void_p, i64, ctypes.c_void_p, i64, ctypes.c_void_p, ctypes.c_void_p]
     fn.argtypes += [ctypes.c_void_p, i64, i64, i64, ctypes.c_int]
+    fn = lib.sm_instance_norm_silu_bf16
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, i64, i64, ctypes.c_float, ctypes.c_int]
     return lib, "ready"
 
 
@@ -256,3 +262,21 @@ def swiglu(
     if rc != 0:
         raise ValueError(f"swiglu refused a {tuple(a.shape)} and b {tuple(b.shape)}")
     return a
+
+
+def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """``silu(instance_norm(x, eps))`` (no affine, biased variance) in place on a contiguous bf16
+    CPU tensor (B, C, H, W); returns x. Raises ValueError where the kernels cannot take it."""
+    if not (usable(x) and x.dim() == 4 and x.is_contiguous() and x.numel() > 0):
+        raise ValueError(
+            f"instance_norm_silu_ cannot take a {x.dtype} tensor {tuple(x.shape)} here"
+        )
+    lib = library()
+    b, c, h, w = x.shape
+    with torch.profiler.record_function("sapiens_measure::instance_norm_silu_bf16"):
+        rc = lib.sm_instance_norm_silu_bf16(
+            x.data_ptr(), b * c, h * w, float(eps), max(1, torch.get_num_threads())
+        )
+    if rc != 0:
+        raise ValueError(f"instance_norm_silu_ refused {tuple(x.shape)} with eps {eps}")
+    return x

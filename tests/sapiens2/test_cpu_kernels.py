@@ -333,3 +333,49 @@ def test_pointwise_conv_bf16_matmul_matches_the_convolution(batch: int, bias: bo
         )
     assert ours.shape == (batch, 10, 7, 5)
     assert ((ours - ref).abs() <= ref.abs() * 2.0**-7 + 1e-2).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1, 2), (2, 3, 5, 7), (1, 16, 33, 65), (1, 4, 128, 96)])
+def test_instance_norm_silu_matches_float64_better_than_torch(shape: tuple[int, ...]) -> None:
+    _needs_kernels()
+    gen = torch.Generator().manual_seed(sum(shape))
+    x = (torch.randn(*shape, generator=gen) * 3 + 1).to(torch.bfloat16)
+    ref = F.silu(F.instance_norm(x.double(), eps=1e-5))
+    y = x.clone()
+    out = cpu_kernels.instance_norm_silu_(y, 1e-5)
+    assert out.data_ptr() == y.data_ptr()  # in place
+    ours = (out.double() - ref).abs()
+    theirs = (F.silu(F.instance_norm(x, eps=1e-5)).double() - ref).abs()
+    # float32 statistics and one bf16 rounding (2^-9 relative) of the result.
+    assert (ours <= ref.abs() * 2.0**-8 + 1e-3).all()
+    assert ours.mean() <= theirs.mean() + 1e-6
+
+
+def test_instance_norm_silu_refuses_what_it_cannot_take() -> None:
+    _needs_kernels()
+    x = torch.randn(1, 2, 4, 4).to(torch.bfloat16)
+    for bad in (x.float(), x.transpose(2, 3), x[0], torch.empty(0, 2, 4, 4, dtype=torch.bfloat16)):
+        with pytest.raises(ValueError):
+            cpu_kernels.instance_norm_silu_(bad)
+
+
+@torch.inference_mode()
+def test_head_stages_fuse_norm_and_silu_and_agree_with_torch() -> None:
+    _needs_kernels()
+    from core.sapiens2.heads.layers import deconv_stages
+
+    torch.manual_seed(0)
+    stages = deconv_stages(8, (6, 4), (4, 4)).to(torch.bfloat16)
+    assert list(dict(stages.named_parameters())) == ["0.weight", "3.weight"]  # checkpoint keys
+    x = torch.randn(1, 8, 9, 7).to(torch.bfloat16)
+    x_before = x.clone()
+    with cpu_kernels.enabled(True), torch.profiler.profile() as prof:
+        ours = stages(x)
+    names = {e.key for e in prof.key_averages()}
+    assert "sapiens_measure::instance_norm_silu_bf16" in names
+    assert "aten::instance_norm" not in names
+    with cpu_kernels.enabled(False):
+        theirs = stages(x)
+    assert ours.shape == theirs.shape == (1, 4, 36, 28)
+    assert (ours.float() - theirs.float()).abs().max() <= 0.05 * theirs.float().abs().max()
+    assert torch.equal(x, x_before)  # the input itself is never written

@@ -10,6 +10,9 @@
 // sm_swiglu_bf16: out = silu(a + bias_a) * (b + bias_b) in float32, rounded once to bf16, for the
 // feed-forward's two bias-free matmul results (one pass instead of bias copies, silu and mul).
 //
+// sm_instance_norm_silu_bf16: the heads' InstanceNorm + SiLU, in place, one rounding (the heads
+// run these at up to 64 x 1024 x 768; PyTorch allocates and passes over each result twice).
+//
 // Built at run time by core/sapiens2/cpu_kernels.py with the system C++ compiler; loaded with
 // ctypes (plain C ABI, no torch headers). Only the functions under the target pragma use AVX512,
 // so sm_cpu_supported() is safe to call on any x86-64 CPU.
@@ -346,6 +349,43 @@ void swiglu_rows(const uint16_t* a, int64_t lda, const uint16_t* b, int64_t ldb,
   }
 }
 
+// One (H*W) plane in place: x = bf16(silu((x - mean) * rsqrt(var + eps))), biased variance, the
+// statistics in two float passes (float lanes per 4096-element chunk, chunks summed in double).
+void instance_norm_silu_plane(uint16_t* x, int64_t n, float eps) {
+  double total = 0.0;
+  for (int64_t c0 = 0; c0 < n; c0 += 4096) {
+    const int64_t c1 = std::min(n, c0 + 4096);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t c = c0; c < c1; c += 16) {
+      const __mmask16 m = c1 - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (c1 - c)) - 1);
+      acc = _mm512_add_ps(acc, load_bf16(x + c, m));
+    }
+    total += _mm512_reduce_add_ps(acc);
+  }
+  const float mean = static_cast<float>(total / static_cast<double>(n));
+  const __m512 vmean = _mm512_set1_ps(mean);
+  double squares = 0.0;
+  for (int64_t c0 = 0; c0 < n; c0 += 4096) {
+    const int64_t c1 = std::min(n, c0 + 4096);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t c = c0; c < c1; c += 16) {
+      const __mmask16 m = c1 - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (c1 - c)) - 1);
+      __m512 d = _mm512_maskz_sub_ps(m, load_bf16(x + c, m), vmean);
+      acc = _mm512_fmadd_ps(d, d, acc);
+    }
+    squares += _mm512_reduce_add_ps(acc);
+  }
+  const float rstd =
+      static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(n) + static_cast<double>(eps)));
+  const __m512 vrstd = _mm512_set1_ps(rstd), one = _mm512_set1_ps(1.0f);
+  for (int64_t c = 0; c < n; c += 16) {
+    const __mmask16 m = n - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - c)) - 1);
+    __m512 y = _mm512_mul_ps(_mm512_sub_ps(load_bf16(x + c, m), vmean), vrstd);
+    __m512 act = _mm512_div_ps(y, _mm512_add_ps(one, exp_clamped(_mm512_sub_ps(_mm512_setzero_ps(), y))));
+    _mm256_mask_storeu_epi16(x + c, m, (__m256i)_mm512_cvtneps_pbh(act));
+  }
+}
+
 }  // namespace
 
 // Returns 0 on success, 1 on arguments out of range, 2 when memory ran out.
@@ -402,6 +442,21 @@ extern "C" int sm_swiglu_bf16(const uint16_t* a, int64_t lda, const uint16_t* b,
       for (int64_t t = next(); t < n; t = next())
         swiglu_rows(a, lda, b, ldb, bias_a, bias_b, out, ldo, cols, t * chunk,
                     std::min(rows, (t + 1) * chunk));
+    });
+  } catch (const std::bad_alloc&) {
+    return 2;
+  }
+  return 0;
+}
+
+// InstanceNorm (no affine) followed by SiLU, in place, over `planes` contiguous planes of `plane`
+// bf16 values. Returns 0, or 1 on arguments out of range.
+extern "C" int sm_instance_norm_silu_bf16(uint16_t* x, int64_t planes, int64_t plane, float eps,
+                                          int threads) {
+  if (planes < 0 || plane < 1 || threads < 1 || !(eps >= 0.0f)) return 1;
+  try {
+    parallel_for(planes, threads, [&](auto next, int64_t n) {
+      for (int64_t p = next(); p < n; p = next()) instance_norm_silu_plane(x + p * plane, plane, eps);
     });
   } catch (const std::bad_alloc&) {
     return 2;

@@ -9,10 +9,40 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.sapiens2 import cpu_kernels
 from core.sapiens2.presets import HeadConfig
 
 # ConvTranspose2d (padding, output_padding) per kernel size so each stage exactly doubles H and W.
 _DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
+
+
+class Stages(nn.Sequential):
+    """``nn.Sequential`` (same keys) that runs each InstanceNorm -> SiLU pair as one in-place pass
+    of :func:`core.sapiens2.cpu_kernels.instance_norm_silu_` in bf16 CPU inference."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        layers = list(self)
+        i = 0
+        while i < len(layers):
+            layer = layers[i]
+            if (
+                i > 0  # x was made by the layer before, inside this stage: safe to overwrite
+                and isinstance(layer, nn.InstanceNorm2d)
+                and not layer.affine
+                and not layer.track_running_stats
+                and i + 1 < len(layers)
+                and isinstance(layers[i + 1], nn.SiLU)
+                and not torch.is_grad_enabled()
+                and x.dim() == 4
+                and x.is_contiguous()
+                and cpu_kernels.usable(x)
+            ):
+                x = cpu_kernels.instance_norm_silu_(x, layer.eps)  # x is the fresh conv output
+                i += 2
+                continue
+            x = layer(x)
+            i += 1
+        return x
 
 
 def _norm_act(channels: int) -> list[nn.Module]:
@@ -84,7 +114,7 @@ def deconv_stages(
         ]
         layers += _norm_act(out)
         in_channels = out
-    return nn.Sequential(*layers)
+    return Stages(*layers)
 
 
 def conv_stages(
@@ -96,7 +126,7 @@ def conv_stages(
         pad = (k - 1) // 2 if stride == 1 else 0
         layers += [conv2d(in_channels, out, k, stride=stride, padding=pad), *_norm_act(out)]
         in_channels = out
-    return nn.Sequential(*layers)
+    return Stages(*layers)
 
 
 def input_conv(channels: int) -> nn.Sequential:
@@ -109,9 +139,7 @@ def upsample_blocks(in_channels: int, channels: tuple[int, ...]) -> nn.ModuleLis
     blocks = nn.ModuleList()
     for u in channels:
         blocks.append(
-            nn.Sequential(
-                nn.Conv2d(in_channels, 4 * u, 3, padding=1), nn.PixelShuffle(2), *_norm_act(u)
-            )
+            Stages(nn.Conv2d(in_channels, 4 * u, 3, padding=1), nn.PixelShuffle(2), *_norm_act(u))
         )
         in_channels = u
     return blocks
