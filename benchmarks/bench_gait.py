@@ -18,11 +18,21 @@ included) and the CLI ``python -m core gait VIDEO --backend lite --json`` in a s
 ``--before DIR`` also times the CLI of another checkout (e.g. ``git archive HEAD | tar -x -C DIR``).
 With ``--repeat N`` each figure is the fastest of N runs (the machine is shared; the minimum is the
 least disturbed). The load average is printed so that a noisy run can be recognised.
+
+``--sapiens2`` times Sapiens2 pose instead (random weights, so no checkpoint is needed; the cost is
+the same as real weights'): ``analyze_gait_video(video, backend, every=N, batch=B)`` end to end for
+each ``--batches`` B, with the seconds per analysed frame and the split between pose calls (of which
+person detection) and the rest (waiting for decode, tracking, measures), plus the sampled frames'
+decode on its own. The load average and a bf16 matmul peak are printed just before each run::
+
+    .venv/bin/python benchmarks/bench_gait.py --sapiens2 [--size 0.4b] [--dtype bfloat16] \
+        [--every 10] [--batches 1 4] [--flip | --no-flip] [--detector auto|none] [--repeat 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -89,11 +99,11 @@ def model_stage() -> dict:
     return {"wall": c.wall, "cpu": c.cpu}
 
 
-def decode_stage(video: Path) -> dict:
+def decode_stage(video: Path, every: int = 1) -> dict:
     from core.video import iter_frames
 
     with Clock() as c:
-        n = sum(1 for _ in iter_frames(video))
+        n = sum(1 for _ in iter_frames(video, every=every))
     return {"wall": c.wall, "cpu": c.cpu, "frames": n}
 
 
@@ -181,14 +191,154 @@ def end_to_end(video: Path) -> dict:
     return {"wall": c.wall, "cpu": c.cpu, "n_frames": analysis.n_frames}
 
 
+def sapiens2_backend(size: str, dtype_name: str, *, flip: bool, detector: str) -> object:
+    """A ``Sapiens2Backend`` over a random-weight pose model of ``size`` built straight in ``dtype``."""
+    import torch
+
+    from core.backends.sapiens2 import AUTO, Sapiens2Backend
+    from core.sapiens2 import build_model
+    from core.sapiens2.predictor import PosePredictor
+    from core.sapiens2.runtime import materialize_random
+
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[dtype_name]
+    with torch.device("meta"):
+        model = build_model(f"pose-{size}")
+    predictor = PosePredictor(materialize_random(model, dtype=dtype), dtype=dtype, flip_test=flip)
+    backend = Sapiens2Backend(
+        predictors={"pose": predictor}, detector=AUTO if detector == "auto" else None
+    )
+    # Random weights give meaningless scores: keep every keypoint scored >= 0, so that tracking and
+    # measures see a skeleton, as with a real model, instead of stopping at "no person found".
+    backend.threshold = 0.0
+    return backend
+
+
+def timed_methods(backend: object, names: tuple[str, ...]) -> dict[str, float]:
+    """Wrap the backend's methods ``names`` (on the instance) to add up their wall seconds; also
+    counts the frames the pose methods get (``"frames"``)."""
+    spent = dict.fromkeys((*names, "frames"), 0.0)
+    for name in names:
+        method = getattr(backend, name)
+
+        def timed(*args: object, _method=method, _name=name, **kwargs: object) -> object:
+            if _name.startswith("estimate_pose"):
+                spent["frames"] += len(args[0]) if _name == "estimate_pose_frames" else 1
+            t0 = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                spent[_name] += time.perf_counter() - t0
+
+        setattr(backend, name, timed)
+    return spent
+
+
+def sapiens2_gait_run(video: Path, backend: object, *, every: int, batch: int) -> dict:
+    from core.analysis import analyze_gait_video
+    from core.errors import NoPersonFound
+
+    names = ("estimate_pose", "estimate_pose_frames", "detect_people")
+    spent = timed_methods(backend, names)
+    tracked = True
+    try:
+        with Clock() as c:
+            try:
+                analyze_gait_video(video, backend, every=every, batch=batch)
+            except NoPersonFound:  # random weights, few frames: the timing still holds
+                tracked = False
+    finally:
+        for name in names:
+            vars(backend).pop(name, None)  # back to the class's methods
+    return {
+        "wall": c.wall,
+        "cpu": c.cpu,
+        "n_frames": int(spent["frames"]),
+        "pose": spent["estimate_pose"] + spent["estimate_pose_frames"],
+        "detect": spent["detect_people"],
+        "tracked": tracked,
+    }
+
+
+def sapiens2_main(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+    from bench_sapiens2 import matmul_peak_gflops
+
+    from core.video import probe_video
+
+    video, every = args.video, args.every
+    info = probe_video(video)
+    print(
+        f"video: {video.name} ({info.n_frames} frames, {info.width}x{info.height}); every {every}; "
+        f"Sapiens2 pose-{args.size} {args.dtype}, flip test {'on' if args.flip else 'off'}, "
+        f"detector {args.detector}; cpus: {os.cpu_count()}, torch threads: "
+        f"{torch.get_num_threads()}"
+    )
+    with Clock() as c:
+        backend = sapiens2_backend(args.size, args.dtype, flip=args.flip, detector=args.detector)
+    print(f"model built (random weights) in {c.wall:.1f} s")
+    decode = fastest(args.repeat, lambda: decode_stage(video, every))
+    # A warm-up forward, and the measures imported (scipy: ~1 s, on a thread that would otherwise
+    # compete with the first run only): first-call costs stay out of the figures.
+    with Clock() as c:
+        backend.estimate_pose(np.zeros((info.height, info.width, 3), np.uint8))
+        for name in ("core.measure.gait", "core.measure.summary"):
+            importlib.import_module(name)
+    print(
+        f"warm-up forward {c.wall:.1f} s; sampled frames' decode on its own {decode['wall']:.2f} s"
+    )
+    print(
+        "| batch | frames | total s | s/frame | pose s | of which detect | rest s "
+        "| load avg (1 min) | bf16 matmul GFLOP/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    untracked: list[int] = []
+    for batch in args.batches:
+        load = os.getloadavg()[0]
+        peak = matmul_peak_gflops(torch.bfloat16)
+        run = fastest(
+            args.repeat, lambda b=batch: sapiens2_gait_run(video, backend, every=every, batch=b)
+        )
+        n = run["n_frames"]
+        print(
+            f"| {batch} | {n} | {run['wall']:.2f} | {run['wall'] / n:.3f} | {run['pose']:.2f} "
+            f"| {run['detect']:.2f} | {run['wall'] - run['pose']:.2f} | {load:.2f} | {peak:.0f} |"
+        )
+        untracked += [] if run["tracked"] else [batch]
+    if untracked:
+        print(f"batch {untracked}: no subject tracked (random weights); measures not timed")
+    backend.close()  # the lite detector it made, while MediaPipe can still shut down cleanly
+    print(f"load average after: {os.getloadavg()}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, default=SHARED / "data" / "walking_side_view.mp4")
     parser.add_argument("--repeat", type=int, default=1, help="fastest of N runs per figure")
     parser.add_argument("--masks", action="store_true", help="also time pose with person masks")
     parser.add_argument("--before", type=Path, help="another checkout whose CLI to time too")
+    s2 = parser.add_argument_group("Sapiens2 (--sapiens2)")
+    s2.add_argument("--sapiens2", action="store_true", help="time Sapiens2 pose, not the lite one")
+    s2.add_argument("--size", default="0.4b", help="pose preset size: 0.4b ... or tiny")
+    s2.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16")
+    s2.add_argument("--every", type=int, default=10, help="analyse every N-th frame")
+    s2.add_argument("--batches", type=int, nargs="+", default=[1, 4], help="frames per forward")
+    s2.add_argument(
+        "--flip",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="flip-test averaging (2x the cost; default off, the fast mode)",
+    )
+    s2.add_argument(
+        "--detector",
+        choices=("auto", "none"),
+        default="auto",
+        help="person boxes from the lite detector when available (auto), or the whole frame",
+    )
     args = parser.parse_args()
     os.environ.update(env_with_models())
+    if args.sapiens2:
+        return sapiens2_main(args)
     video, n = args.video, args.repeat
 
     print(f"video: {video.name}; cpus: {os.cpu_count()}; load average: {os.getloadavg()}")

@@ -131,6 +131,27 @@ def _import_in_background(*modules: str) -> None:
     threading.Thread(target=load, name="import-measures", daemon=True).start()
 
 
+def _poses_per_frame(
+    frames: Iterator[Frame], backend: object, batch: int
+) -> Iterator[tuple[list[Frame], list[list[Pose]]]]:
+    """(frames, their poses) in video order: groups of up to ``batch`` frames when the backend
+    takes several at once (``estimate_pose_frames``), else single frames with their timestamps."""
+    many = getattr(backend, "estimate_pose_frames", None) if batch > 1 else None
+    group: list[Frame] = []
+    for frame in frames:
+        _check_image(frame.rgb)
+        if many is None:
+            timestamp_ms = int(round(frame.time_s * 1000))
+            yield [frame], [backend.estimate_pose(frame.rgb, timestamp_ms=timestamp_ms)]
+            continue
+        group.append(frame)
+        if len(group) == batch:
+            yield group, many([f.rgb for f in group], max_batch=batch)
+            group = []
+    if group:  # the last, partial group
+        yield group, many([f.rgb for f in group], max_batch=batch)
+
+
 def analyze_gait_video(
     path: Path | str,
     backend: object,
@@ -138,18 +159,24 @@ def analyze_gait_video(
     every: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
     height_m: float | None = None,
+    batch: int = 1,
 ) -> GaitAnalysis:
     """Track one walking person through the video at ``path`` and compute gait parameters.
 
     every: analyse every N-th frame. progress(done, total) is called after each analysed frame
-    (total None when unknown). Raises ``InputError`` for an unreadable or empty video and
-    ``NoPersonFound`` when no frame holds a person. Too few steps is not an error: the result then
-    carries nulls and a warning (``core.measure.gait``).
+    (total None when unknown). batch: frames per pose call for a backend that takes several
+    (``estimate_pose_frames``; Sapiens2 runs up to ``batch`` frames' crops in one forward); others,
+    such as the lite backend's VIDEO mode, see the frames one by one whatever ``batch`` says.
+    Raises ``InputError`` for an unreadable or empty video and ``NoPersonFound`` when no frame
+    holds a person. Too few steps is not an error: the result then carries nulls and a warning
+    (``core.measure.gait``).
     """
     from core.backends.tracking import PersonTracker
 
     if not isinstance(every, int) or every < 1:
         raise InputError(f"--every must be a whole number >= 1, got {every!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise InputError(f"--batch must be a whole number >= 1, got {batch!r}")
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"{path} does not exist or is empty")
@@ -166,15 +193,14 @@ def analyze_gait_video(
         inference_lock(backend),
         session() if session is not None else contextlib.nullcontext(),
     ):
-        for frame in frames:
-            image = _check_image(frame.rgb)
-            size = (int(image.shape[1]), int(image.shape[0]))
-            found = backend.estimate_pose(image, timestamp_ms=int(round(frame.time_s * 1000)))
-            tracker.update(found)
-            times.append(frame.time_s)
-            indices.append(frame.index)
-            if progress is not None:
-                progress(len(times), total)
+        for group, found_per_frame in _poses_per_frame(frames, backend, batch):
+            for frame, found in zip(group, found_per_frame, strict=True):
+                size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
+                tracker.update(found)
+                times.append(frame.time_s)
+                indices.append(frame.index)
+                if progress is not None:
+                    progress(len(times), total)
     from core.measure.gait import analyze_gait
     from core.measure.summary import gait_rows
 

@@ -165,9 +165,32 @@ class Sapiens2Backend(Backend):
         predictor = self._predictor("pose")
         if boxes is None:
             boxes = self.detect_people(image)
+        xyxy = self._pose_boxes(boxes)
+        return self._poses(predictor.predict(image, xyxy))
+
+    def estimate_pose_frames(
+        self, images: list[np.ndarray], *, max_batch: int = 8
+    ) -> list[list[Pose]]:
+        """``estimate_pose`` (detected boxes) for each of several frames, their crops batched.
+
+        The crops of all frames share forwards of at most ``max_batch`` crops
+        (``PosePredictor.predict_many``): on video, one pass over the weights serves several
+        frames. With ``max_batch=1`` the poses of a frame with one box (or none) equal
+        ``estimate_pose(frame)``; in float32, forwards of other sizes (larger batches, or a frame's
+        several boxes split up) may differ from it in the last digits (other matmul kernels).
+        """
+        predictor = self._predictor("pose")
+        xyxy = [self._pose_boxes(self.detect_people(image)) for image in images]
+        return [self._poses(r) for r in predictor.predict_many(images, xyxy, max_batch=max_batch)]
+
+    @staticmethod
+    def _pose_boxes(boxes: list[PersonBox]) -> np.ndarray | None:
+        """Boxes largest first as (N, 4) x1 y1 x2 y2, or None (no boxes: the whole image)."""
         boxes = sorted(boxes, key=lambda b: b.area, reverse=True)
-        xyxy = np.array([b.xyxy for b in boxes], np.float32).reshape(-1, 4) if boxes else None
-        result = predictor.predict(image, xyxy)
+        return np.array([b.xyxy for b in boxes], np.float32).reshape(-1, 4) if boxes else None
+
+    def _poses(self, result: Any) -> list[Pose]:
+        """One ``Pose`` per instance of a ``PoseResult``, in its box order."""
         return [
             Pose.from_sapiens2(
                 kp,

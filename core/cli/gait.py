@@ -69,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.every < 1:
         raise InputError(f"--every must be >= 1 (got {args.every})")
+    if args.batch < 1:
+        raise InputError(f"--batch must be >= 1 (got {args.batch})")
     store = Store() if args.save else None
     try:
         subject = consented_subject(store, args.save) if store else None
@@ -86,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
             every=args.every,
             height_m=height,
             progress=progress,
+            batch=args.batch,
         )
         if progress is not None:
             progress.close()
@@ -137,6 +140,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_backend_options(p)
     p.add_argument(
         "--every", type=int, default=1, metavar="N", help="analyse every N-th frame (default 1)"
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Sapiens2: frames per forward (the lite backend ignores it)",
     )
     p.add_argument(
         "--height-m", type=float, default=None, help="body height in metres (else the subject's)"

@@ -106,7 +106,50 @@ class PosePredictor(Predictor):
         return flip_average(plain, flipped, FLIP_INDICES)
 
     def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
-        """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image."""
+        """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image.
+
+        All of the image's crops go through one forward, as the official code runs them.
+        """
+        n_boxes = 1 if boxes_xyxy is None else len(np.asarray(boxes_xyxy).reshape(-1, 4))
+        return self.predict_many([image], [boxes_xyxy], max_batch=max(n_boxes, 1))[0]
+
+    def predict_many(
+        self,
+        images: list[np.ndarray],
+        boxes: list[np.ndarray | None],
+        *,
+        max_batch: int = 8,
+    ) -> list[PoseResult]:
+        """``predict`` for several images, whose crops share forwards of at most ``max_batch``.
+
+        ``boxes[i]`` are image i's boxes (N_i, 4), or None for one box over the whole image; an
+        image with no boxes gives an empty result. One result per image, in order. In float32 a
+        batch runs other matmul kernels than single crops, so heatmaps can differ from per-image
+        ``predict`` in the last digits (~3e-3 on the golden tiny pose); ``max_batch=1`` is exact.
+        """
+        if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
+            raise ValueError(f"max_batch must be a whole number >= 1, got {max_batch!r}")
+        if len(images) != len(boxes):
+            raise ValueError(f"{len(images)} images but {len(boxes)} box lists")
+        per_image = [self._crops(image, b) for image, b in zip(images, boxes)]
+        crops = [crop for *_, image_crops in per_image for crop in image_crops]
+        in_wh = (self.input_hw[1], self.input_hw[0])
+        decoded: list[tuple[np.ndarray, np.ndarray]] = []
+        for i in range(0, len(crops), max_batch):
+            # Decoded chunk by chunk: 0.4b heatmaps are ~60 MB a crop, keypoints a few KB.
+            heatmaps = self.heatmaps(pre.normalize(np.stack(crops[i : i + max_batch])))
+            decoded += [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
+        results, start = [], 0
+        for image_boxes, centers, scales, _ in per_image:
+            stop = start + len(image_boxes)
+            results.append(self._result(decoded[start:stop], image_boxes, centers, scales))
+            start = stop
+        return results
+
+    def _crops(
+        self, image: np.ndarray, boxes_xyxy: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The image's boxes (N, 4), their centres and scales (N, 2) and its network-input crops."""
         image = pre.check_image(image)
         h, w = image.shape[:2]
         boxes = (
@@ -114,18 +157,26 @@ class PosePredictor(Predictor):
             if boxes_xyxy is None
             else np.asarray(boxes_xyxy, np.float32).reshape(-1, 4)
         )
-        if len(boxes) == 0:
+        centers, scales = pre.bbox_center_scale(boxes, input_hw=self.input_hw)
+        crops = [
+            pre.crop_person(image, c, s, input_hw=self.input_hw) for c, s in zip(centers, scales)
+        ]
+        return boxes, centers, scales, crops
+
+    def _result(
+        self,
+        decoded: list[tuple[np.ndarray, np.ndarray]],
+        boxes: np.ndarray,
+        centers: np.ndarray,
+        scales: np.ndarray,
+    ) -> PoseResult:
+        """One image's decoded crops ((308, 2) input pixels, (308,) scores each) -> image pixels."""
+        if not decoded:
             empty = np.zeros((0, 308, 2), np.float32)
             return PoseResult(empty, np.zeros((0, 308), np.float32), boxes, **self._meta())
-        centers, scales = pre.bbox_center_scale(boxes, input_hw=self.input_hw)
-        crops = np.stack(
-            [pre.crop_person(image, c, s, input_hw=self.input_hw) for c, s in zip(centers, scales)]
-        )
-        heatmaps = self.heatmaps(pre.normalize(crops))
-        in_wh = (self.input_hw[1], self.input_hw[0])
-        decoded = [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
         kp_in = np.stack([d[0] for d in decoded])
         scores = np.stack([d[1] for d in decoded]).astype(np.float32)
+        in_wh = (self.input_hw[1], self.input_hw[0])
         keypoints = to_image_space(kp_in, centers, scales, input_size_wh=in_wh).astype(np.float32)
         return PoseResult(keypoints, scores, boxes, **self._meta())
 

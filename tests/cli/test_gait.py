@@ -11,6 +11,7 @@ from core.backends.fake import FakeBackend
 from core.store import Store
 from tests.cli.conftest import run_json
 from tests.cli.scenes import WALK_TRUTH, walking_backend, write_video, write_walk_video
+from tests.test_gait_batching import BatchedFake
 
 KEYS = {
     "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s", "step_time_right_s",
@@ -115,3 +116,23 @@ def test_progress_bar_on_stderr(cli, install, walk_video):
     # Not a terminal: the bar is logged as full lines; the last one says all frames are done.
     last = err.strip().splitlines()[-1]
     assert "180/180" in last and "frames/s" in last and "0:00 left" in last
+
+
+def test_batch_reaches_a_batching_backend(cli, install, tmp_path):
+    video = write_video(tmp_path / "w.avi", 10, fps=30.0)
+    install(backend := BatchedFake())
+    out = run_json(cli, "gait", video, "--json", "--batch", "4")
+    assert backend.groups == [(4, 4), (4, 4), (2, 4)] and out["n_frames_analysed"] == 10
+    install(default := BatchedFake())
+    run_json(cli, "gait", video, "--json")
+    assert default.groups == [] and default.calls == 10  # default 1: frame by frame, as before
+    code, _, err = cli("gait", video, "--batch", "0")
+    assert code == 1 and "--batch" in err
+
+
+def test_batch_is_ignored_by_a_frame_by_frame_backend(cli, install, walk_video):
+    install(walking_backend(WALK_S))
+    plain = run_json(cli, "gait", walk_video, "--json", "--every", "2")
+    install(backend := walking_backend(WALK_S))
+    batched = run_json(cli, "gait", walk_video, "--json", "--every", "2", "--batch", "8")
+    assert batched == plain and backend.calls == 90
