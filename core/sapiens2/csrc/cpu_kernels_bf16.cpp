@@ -180,25 +180,94 @@ struct Problem {
   size_t kpack_stride = 0, vpack_stride = 0;  // uint32 per (b, g)
 };
 
-void pack_kv(const Problem& pb, int64_t bg) {
-  const int64_t b = bg / pb.kv_heads, g = bg % pb.kv_heads;
-  const uint16_t* k = pb.k + b * pb.ks[0] + g * pb.ks[2];
-  const uint16_t* v = pb.v + b * pb.vs[0] + g * pb.vs[2];
-  uint16_t* kp = reinterpret_cast<uint16_t*>(pb.kpack + bg * pb.kpack_stride);
-  uint16_t* vp = reinterpret_cast<uint16_t*>(pb.vpack + bg * pb.vpack_stride);
-  // keys: panel t/16, pair c/2, lane t%16, half c%2
+// Keys: panel t/16, pair c/2, lane t%16, half c%2. Values: pair row t/2, channel c, half t%2.
+// The padding (keys and values past the last token, channels past dim) must read as zero.
+void pack_kv_scalar(const Problem& pb, const uint16_t* k, const uint16_t* v, uint16_t* kp,
+                    uint16_t* vp) {
+  std::memset(kp, 0, pb.kpack_stride * 4);
+  std::memset(vp, 0, pb.vpack_stride * 4);
   for (int64_t t = 0; t < pb.tokens; ++t) {
     const uint16_t* row = k + t * pb.ks[1];
     uint16_t* panel = kp + (t / 16) * (size_t)pb.pairs * 32 + (t % 16) * 2;
     for (int64_t c = 0; c < pb.dim; ++c) panel[(c / 2) * 32 + (c % 2)] = row[c];
   }
-  // values: pair row t/2, channel c, half t%2
   for (int64_t t = 0; t < pb.tokens; ++t) {
     const uint16_t* row = v + t * pb.vs[1];
     uint16_t* dst = vp + (t / 2) * (size_t)pb.dim_pad * 2 + (t % 2);
     for (int64_t c = 0; c < pb.dim; ++c) dst[c * 2] = row[c];
   }
 }
+
+// The same layouts with AVX512 when dim is a multiple of 32 (no channel padding): keys by 16-lane
+// gathers (one pair of 16 tokens per instruction), values by interleaving two token rows.
+void pack_kv_vector(const Problem& pb, const uint16_t* k, const uint16_t* v, uint32_t* kp,
+                    uint32_t* vp) {
+  const int64_t n = pb.tokens, full_panels = (n + 15) / 16;
+  std::memset(kp + full_panels * pb.pairs * 16, 0,
+              (pb.kpack_stride - full_panels * pb.pairs * 16) * 4);
+  const __m512i lanes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                             11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(static_cast<int>(pb.ks[1])));
+  for (int64_t panel = 0; panel < full_panels; ++panel) {
+    const int64_t t0 = panel * 16;
+    const __mmask16 m = n - t0 >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - t0)) - 1);
+    const uint16_t* base = k + t0 * pb.ks[1];
+    uint32_t* dst = kp + panel * pb.pairs * 16;
+    for (int p = 0; p < pb.pairs; ++p) {
+      __m512i x = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, lanes, base + 2 * p, 2);
+      _mm512_store_si512(reinterpret_cast<void*>(dst + p * 16), x);
+    }
+  }
+  const int64_t pair_rows = (n + 1) / 2;
+  std::memset(vp + pair_rows * pb.dim_pad, 0, (pb.vpack_stride - pair_rows * pb.dim_pad) * 4);
+  const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i hi_idx = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int64_t j = 0; j < pair_rows; ++j) {
+    const uint16_t* r0 = v + (2 * j) * pb.vs[1];
+    const uint16_t* r1 = 2 * j + 1 < n ? v + (2 * j + 1) * pb.vs[1] : nullptr;
+    uint32_t* dst = vp + j * pb.dim_pad;
+    for (int64_t c = 0; c < pb.dim; c += 32) {
+      __m512i a = _mm512_loadu_si512(reinterpret_cast<const void*>(r0 + c));
+      __m512i b = r1 ? _mm512_loadu_si512(reinterpret_cast<const void*>(r1 + c))
+                     : _mm512_setzero_si512();
+      __m512i lo = _mm512_unpacklo_epi16(a, b), hi = _mm512_unpackhi_epi16(a, b);
+      _mm512_store_si512(reinterpret_cast<void*>(dst + c),
+                         _mm512_permutex2var_epi64(lo, lo_idx, hi));
+      _mm512_store_si512(reinterpret_cast<void*>(dst + c + 16),
+                         _mm512_permutex2var_epi64(lo, hi_idx, hi));
+    }
+  }
+}
+
+void pack_kv(const Problem& pb, int64_t bg) {
+  const int64_t b = bg / pb.kv_heads, g = bg % pb.kv_heads;
+  const uint16_t* k = pb.k + b * pb.ks[0] + g * pb.ks[2];
+  const uint16_t* v = pb.v + b * pb.vs[0] + g * pb.vs[2];
+  uint32_t* kp = pb.kpack + bg * pb.kpack_stride;
+  uint32_t* vp = pb.vpack + bg * pb.vpack_stride;
+  if (pb.dim % 32 == 0)
+    pack_kv_vector(pb, k, v, kp, vp);
+  else
+    pack_kv_scalar(pb, k, v, reinterpret_cast<uint16_t*>(kp), reinterpret_cast<uint16_t*>(vp));
+}
+
+// Packed keys and values outlive one call: each calling thread keeps its buffer (tens of MB for
+// a 0.4b layer) instead of mapping and faulting in fresh pages for every layer.
+struct PackArena {
+  void* ptr = nullptr;
+  size_t bytes = 0;
+  void* get(size_t want) {
+    if (want > bytes) {
+      std::free(ptr);
+      bytes = 0;
+      ptr = std::aligned_alloc(64, (want + 63) / 64 * 64);
+      if (!ptr) throw std::bad_alloc();
+      bytes = want;
+    }
+    return ptr;
+  }
+  ~PackArena() { std::free(ptr); }
+};
 
 struct Scratch {
   Buffer qbuf, sbuf, pbuf, obuf;
@@ -409,9 +478,10 @@ extern "C" int sm_flash_attention_bf16(const uint16_t* q, const uint16_t* k, con
     pb.kpack_stride = (size_t)pb.panels_total * pb.pairs * 16;
     pb.vpack_stride = (size_t)(pb.tokens_pad / 2) * pb.dim_pad;
     const int64_t groups = batch * kv_heads;
-    Buffer kpack(groups * pb.kpack_stride * 4), vpack(groups * pb.vpack_stride * 4);
-    pb.kpack = static_cast<uint32_t*>(kpack.ptr);
-    pb.vpack = static_cast<uint32_t*>(vpack.ptr);
+    static thread_local PackArena arena;
+    const size_t kbytes = groups * pb.kpack_stride * 4, vbytes = groups * pb.vpack_stride * 4;
+    pb.kpack = static_cast<uint32_t*>(arena.get(kbytes + vbytes));
+    pb.vpack = pb.kpack + kbytes / 4;
 
     parallel_for(groups, threads, [&](auto next, int64_t n) {
       for (int64_t i = next(); i < n; i = next()) pack_kv(pb, i);
