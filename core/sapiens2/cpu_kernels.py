@@ -124,6 +124,9 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     fn = lib.sm_instance_norm_silu_bf16
     fn.restype = ctypes.c_int
     fn.argtypes = [ctypes.c_void_p, i64, i64, ctypes.c_float, ctypes.c_int]
+    fn = lib.sm_instance_norm_silu_nhwc_bf16
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, i64, i64, i64, ctypes.c_float, ctypes.c_int]
     return lib, "ready"
 
 
@@ -264,19 +267,39 @@ def swiglu(
     return a
 
 
+def channels_last(x: torch.Tensor) -> bool:
+    """A 4-D tensor laid out (B, H, W, C) in memory (and not also plain contiguous)."""
+    return (
+        x.dim() == 4
+        and x.is_contiguous(memory_format=torch.channels_last)
+        and not x.is_contiguous()
+    )
+
+
+def norm_silu_applies(x: torch.Tensor) -> bool:
+    """True when :func:`instance_norm_silu_` can take x: a non-empty bf16 CPU (B, C, H, W) tensor,
+    contiguous, or channels-last with C a multiple of 16."""
+    if not usable(x) or x.dim() != 4 or x.numel() == 0:
+        return False
+    return x.is_contiguous() or (channels_last(x) and x.shape[1] % 16 == 0)
+
+
 def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """``silu(instance_norm(x, eps))`` (no affine, biased variance) in place on a contiguous bf16
-    CPU tensor (B, C, H, W); returns x. Raises ValueError where the kernels cannot take it."""
-    if not (usable(x) and x.dim() == 4 and x.is_contiguous() and x.numel() > 0):
+    """``silu(instance_norm(x, eps))`` (no affine, biased variance) in place on a bf16 CPU tensor
+    (B, C, H, W), contiguous or channels-last; returns x. Raises ValueError where
+    :func:`norm_silu_applies` is false."""
+    if not norm_silu_applies(x):
         raise ValueError(
             f"instance_norm_silu_ cannot take a {x.dtype} tensor {tuple(x.shape)} here"
         )
     lib = library()
     b, c, h, w = x.shape
+    threads = max(1, torch.get_num_threads())
     with torch.profiler.record_function("sapiens_measure::instance_norm_silu_bf16"):
-        rc = lib.sm_instance_norm_silu_bf16(
-            x.data_ptr(), b * c, h * w, float(eps), max(1, torch.get_num_threads())
-        )
+        if x.is_contiguous():
+            rc = lib.sm_instance_norm_silu_bf16(x.data_ptr(), b * c, h * w, float(eps), threads)
+        else:
+            rc = lib.sm_instance_norm_silu_nhwc_bf16(x.data_ptr(), b, h * w, c, float(eps), threads)
     if rc != 0:
         raise ValueError(f"instance_norm_silu_ refused {tuple(x.shape)} with eps {eps}")
     return x

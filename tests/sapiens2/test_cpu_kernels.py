@@ -335,13 +335,28 @@ def test_pointwise_conv_bf16_matmul_matches_the_convolution(batch: int, bias: bo
     assert ((ours - ref).abs() <= ref.abs() * 2.0**-7 + 1e-2).all()
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 1, 2), (2, 3, 5, 7), (1, 16, 33, 65), (1, 4, 128, 96)])
-def test_instance_norm_silu_matches_float64_better_than_torch(shape: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("shape", "layout"),
+    [
+        ((1, 1, 1, 2), torch.contiguous_format),
+        ((2, 3, 5, 7), torch.contiguous_format),
+        ((1, 16, 33, 65), torch.contiguous_format),
+        ((1, 4, 128, 96), torch.contiguous_format),
+        ((2, 16, 5, 7), torch.channels_last),
+        ((1, 64, 33, 65), torch.channels_last),
+        ((1, 32, 300, 2), torch.channels_last),  # more pixels than one 256-pixel chunk
+    ],
+)
+def test_instance_norm_silu_matches_float64_better_than_torch(
+    shape: tuple[int, ...], layout: torch.memory_format
+) -> None:
     _needs_kernels()
     gen = torch.Generator().manual_seed(sum(shape))
-    x = (torch.randn(*shape, generator=gen) * 3 + 1).to(torch.bfloat16)
+    # An offset far from zero checks that the variance does not cancel.
+    x = (torch.randn(*shape, generator=gen) * 3 + 20).to(torch.bfloat16)
     ref = F.silu(F.instance_norm(x.double(), eps=1e-5))
-    y = x.clone()
+    y = x.clone(memory_format=layout)
+    assert cpu_kernels.norm_silu_applies(y)
     out = cpu_kernels.instance_norm_silu_(y, 1e-5)
     assert out.data_ptr() == y.data_ptr()  # in place
     ours = (out.double() - ref).abs()
@@ -354,7 +369,9 @@ def test_instance_norm_silu_matches_float64_better_than_torch(shape: tuple[int, 
 def test_instance_norm_silu_refuses_what_it_cannot_take() -> None:
     _needs_kernels()
     x = torch.randn(1, 2, 4, 4).to(torch.bfloat16)
-    for bad in (x.float(), x.transpose(2, 3), x[0], torch.empty(0, 2, 4, 4, dtype=torch.bfloat16)):
+    odd_channels_last = x.contiguous(memory_format=torch.channels_last)  # 2 channels, not 16k
+    empty = torch.empty(0, 2, 4, 4, dtype=torch.bfloat16)
+    for bad in (x.float(), x.transpose(2, 3), x[0], empty, odd_channels_last):
         with pytest.raises(ValueError):
             cpu_kernels.instance_norm_silu_(bad)
 
@@ -390,3 +407,37 @@ def test_attention_reused_pack_buffers_carry_nothing_over() -> None:
         ref = _sdpa(q.double(), k.double(), v.double())
         err = (cpu_kernels.attention(q, k, v).double() - ref).abs()
         assert err.max() <= 1.25 * (_sdpa(q, k, v).double() - ref).abs().max() + 1e-3, shape
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_pointwise_conv_channels_last_stays_channels_last_and_matches(bias: bool) -> None:
+    from core.sapiens2.heads.layers import PointwiseConv2d
+
+    torch.manual_seed(3)
+    conv = PointwiseConv2d(32, 20, bias=bias).to(torch.bfloat16)
+    x = torch.randn(2, 32, 6, 9).to(torch.bfloat16)
+    with torch.inference_mode():
+        plain = conv(x)
+        last = conv(x.contiguous(memory_format=torch.channels_last))
+        ref = F.conv2d(x.double(), conv.weight.double(), None if not bias else conv.bias.double())
+    assert last.is_contiguous(memory_format=torch.channels_last)
+    assert ((last.double() - ref).abs() <= ref.abs() * 2.0**-7 + 1e-2).all()
+    assert ((plain.double() - ref).abs() <= ref.abs() * 2.0**-7 + 1e-2).all()
+
+
+@pytest.mark.parametrize("task", ["pose", "seg"])
+@torch.inference_mode()
+def test_deconv_heads_channels_last_path_agrees_and_returns_nchw(task: str) -> None:
+    _needs_kernels()
+    from tests.sapiens2.golden import golden_model
+
+    head = golden_model(task).decode_head.to(torch.bfloat16)
+    torch.manual_seed(0)
+    x = torch.randn(2, head.deconv_layers[0].in_channels, 4, 3).to(torch.bfloat16)
+    with cpu_kernels.enabled(True):
+        ours = head(x)
+    with cpu_kernels.enabled(False):
+        theirs = head(x)
+    assert ours.is_contiguous() and ours.shape == theirs.shape
+    scale = theirs.float().abs().max()
+    assert (ours.float() - theirs.float()).abs().max() <= 0.05 * scale

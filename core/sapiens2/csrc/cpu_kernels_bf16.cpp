@@ -455,6 +455,76 @@ void instance_norm_silu_plane(uint16_t* x, int64_t n, float eps) {
   }
 }
 
+// Channels-last InstanceNorm + SiLU for one image: x is (pixels, channels), channels % 16 == 0.
+// Statistics per channel in one pass, shifted by the first pixel's value (so the variance does not
+// cancel), float lanes per 256-pixel chunk summed in double; then one pass to normalise in place.
+void instance_norm_silu_nhwc_image(uint16_t* x, int64_t pixels, int64_t channels, float eps,
+                                   int threads) {
+  const int64_t chunk = 256, chunks = (pixels + chunk - 1) / chunk;
+  const int nthreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, chunks)));
+  std::vector<float> shift(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    uint32_t bits = static_cast<uint32_t>(x[c]) << 16;
+    std::memcpy(&shift[c], &bits, 4);
+  }
+  std::vector<double> sums(static_cast<size_t>(nthreads) * channels * 2, 0.0);
+  auto stats = [&](int t) {
+    double* sum = sums.data() + static_cast<size_t>(t) * channels * 2;
+    double* sq = sum + channels;
+    const int64_t c0 = chunks * t / nthreads, c1 = chunks * (t + 1) / nthreads;
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      const int64_t p0 = ch * chunk, p1 = std::min(pixels, p0 + chunk);
+      for (int64_t c = 0; c < channels; c += 16) {
+        const __m512 s = _mm512_loadu_ps(shift.data() + c);
+        __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+        for (int64_t p = p0; p < p1; ++p) {
+          __m512 d = _mm512_sub_ps(load_bf16(x + p * channels + c, 0xFFFF), s);
+          a = _mm512_add_ps(a, d);
+          b = _mm512_fmadd_ps(d, d, b);
+        }
+        alignas(64) float fa[16], fb[16];
+        _mm512_store_ps(fa, a);
+        _mm512_store_ps(fb, b);
+        for (int i = 0; i < 16; ++i) sum[c + i] += fa[i], sq[c + i] += fb[i];
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nthreads; ++t) pool.emplace_back(stats, t);
+  stats(0);
+  for (auto& th : pool) th.join();
+  pool.clear();
+  std::vector<float> mean(channels), rstd(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    double s = 0.0, q = 0.0;
+    for (int t = 0; t < nthreads; ++t) {
+      s += sums[static_cast<size_t>(t) * channels * 2 + c];
+      q += sums[static_cast<size_t>(t) * channels * 2 + channels + c];
+    }
+    const double m = s / static_cast<double>(pixels);
+    const double var = std::max(0.0, q / static_cast<double>(pixels) - m * m);
+    mean[c] = static_cast<float>(shift[c] + m);
+    rstd[c] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
+  }
+  auto apply = [&](int t) {
+    const int64_t p0 = pixels * t / nthreads, p1 = pixels * (t + 1) / nthreads;
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t c = 0; c < channels; c += 16) {
+        uint16_t* px = x + p * channels + c;
+        __m512 y = _mm512_mul_ps(_mm512_sub_ps(load_bf16(px, 0xFFFF), _mm512_loadu_ps(mean.data() + c)),
+                                 _mm512_loadu_ps(rstd.data() + c));
+        __m512 act =
+            _mm512_div_ps(y, _mm512_add_ps(one, exp_clamped(_mm512_sub_ps(_mm512_setzero_ps(), y))));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(px), (__m256i)_mm512_cvtneps_pbh(act));
+      }
+    }
+  };
+  for (int t = 1; t < nthreads; ++t) pool.emplace_back(apply, t);
+  apply(0);
+  for (auto& th : pool) th.join();
+}
+
 }  // namespace
 
 // Returns 0 on success, 1 on arguments out of range, 2 when memory ran out.
@@ -529,6 +599,21 @@ extern "C" int sm_instance_norm_silu_bf16(uint16_t* x, int64_t planes, int64_t p
       for (int64_t p = next(); p < n; p = next()) instance_norm_silu_plane(x + p * plane, plane, eps);
     });
   } catch (const std::bad_alloc&) {
+    return 2;
+  }
+  return 0;
+}
+
+// The same for channels-last images: x is (batch, pixels, channels) contiguous, channels a
+// multiple of 16. Returns 0, 1 on arguments out of range, 2 when memory ran out.
+extern "C" int sm_instance_norm_silu_nhwc_bf16(uint16_t* x, int64_t batch, int64_t pixels,
+                                               int64_t channels, float eps, int threads) {
+  if (batch < 0 || pixels < 1 || channels < 16 || channels % 16 || threads < 1 || !(eps >= 0.0f))
+    return 1;
+  try {
+    for (int64_t b = 0; b < batch; ++b)
+      instance_norm_silu_nhwc_image(x + b * pixels * channels, pixels, channels, eps, threads);
+  } catch (const std::exception&) {
     return 2;
   }
   return 0;

@@ -18,7 +18,8 @@ _DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}
 
 class Stages(nn.Sequential):
     """``nn.Sequential`` (same keys) that runs each InstanceNorm -> SiLU pair as one in-place pass
-    of :func:`core.sapiens2.cpu_kernels.instance_norm_silu_` in bf16 CPU inference."""
+    of :func:`core.sapiens2.cpu_kernels.instance_norm_silu_` in bf16 CPU inference (contiguous or
+    channels-last input)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         layers = list(self)
@@ -33,9 +34,7 @@ class Stages(nn.Sequential):
                 and i + 1 < len(layers)
                 and isinstance(layers[i + 1], nn.SiLU)
                 and not torch.is_grad_enabled()
-                and x.dim() == 4
-                and x.is_contiguous()
-                and cpu_kernels.usable(x)
+                and cpu_kernels.norm_silu_applies(x)
             ):
                 x = cpu_kernels.instance_norm_silu_(x, layer.eps)  # x is the fresh conv output
                 i += 2
@@ -54,7 +53,7 @@ def _norm_act(channels: int) -> list[nn.Module]:
 
 class PointwiseConv2d(nn.Conv2d):
     """A 1x1 convolution (same parameters and keys as ``nn.Conv2d``) that runs reduced-precision CPU
-    inference as one matmul over the pixels.
+    inference as one matmul over the pixels (either memory layout; channels-last stays so).
 
     oneDNN's bf16 1x1 convolution at the heads' full resolution (e.g. 768 -> 512 channels at
     256x192) runs at 0.25-0.5 of the bf16 matmul peak; ``addmm`` on the (C, H*W) view of the same
@@ -75,6 +74,14 @@ class PointwiseConv2d(nn.Conv2d):
             return super().forward(x)
         b, c, h, w = x.shape
         weight = self.weight.view(self.out_channels, c)
+        if cpu_kernels.channels_last(x):  # (B*H*W, C) rows: out = x . W^T, channels-last too
+            rows = x.permute(0, 2, 3, 1).reshape(b * h * w, c)
+            out = (
+                torch.mm(rows, weight.t())
+                if self.bias is None
+                else torch.addmm(self.bias, rows, weight.t())
+            )
+            return out.view(b, h, w, self.out_channels).permute(0, 3, 1, 2)
         pixels = x.reshape(b, c, h * w)
         if b == 1:
             out = (
@@ -166,4 +173,10 @@ class DeconvHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         final = getattr(self, self.final_name)
+        if x.dim() == 4 and not torch.is_grad_enabled() and cpu_kernels.usable(x):
+            # bf16 CPU inference runs the stages channels-last: oneDNN's transposed convolutions
+            # then skip their NCHW reorders (0.93 -> 0.52 s over the seg head's four), the 1x1
+            # convs are (pixels, C) matmuls and the IN + SiLU kernel has a channels-last form.
+            x = x.contiguous(memory_format=torch.channels_last)
+            return final(self.conv_layers(self.deconv_layers(x))).contiguous()
         return final(self.conv_layers(self.deconv_layers(x)))
