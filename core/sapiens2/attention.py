@@ -86,6 +86,18 @@ class GroupedQueryAttention(nn.Module):
             return F.linear(x, self._qkv_weight, self._qkv_bias).split((q_dim, kv_dim, kv_dim), -1)
         return self.wq(x), self.wk(x), self.wv(x)
 
+    def _fused_norm_rope(
+        self, q: torch.Tensor, k: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> bool:
+        return (
+            rope is not None
+            and not self.training
+            and isinstance(self.q_norm, RMSNorm)
+            and isinstance(self.k_norm, RMSNorm)
+            and cpu_kernels.rmsnorm_rope_applies(q, self.q_norm.weight, *rope)
+            and cpu_kernels.rmsnorm_rope_applies(k, self.k_norm.weight, *rope)
+        )
+
     def forward(
         self, x: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
     ) -> torch.Tensor:
@@ -99,13 +111,19 @@ class GroupedQueryAttention(nn.Module):
         """
         b, n, _ = x.shape
         q, k, v = self._qkv(x)
-        q = self.q_norm(q.view(b, n, self.num_heads, self.head_dim))  # B N h d
-        k = self.k_norm(k.view(b, n, self.num_kv_heads, self.head_dim))  # B N kv d
+        q = q.view(b, n, self.num_heads, self.head_dim)  # B N h d
+        k = k.view(b, n, self.num_kv_heads, self.head_dim)  # B N kv d
         v = v.view(b, n, self.num_kv_heads, self.head_dim)
-        if rope is not None:
-            if rope[0].dim() == 2:
-                rope = token_tables(*rope, n_prefix=n - rope[0].shape[0])
-            q, k = apply_rope_tokens(q, rope), apply_rope_tokens(k, rope)
+        if rope is not None and rope[0].dim() == 2:
+            rope = token_tables(*rope, n_prefix=n - rope[0].shape[0])
+        if self._fused_norm_rope(q, k, rope):
+            # bf16 on an AVX512-BF16 CPU: qk-norm and RoPE in one pass each for q and k.
+            q = cpu_kernels.rmsnorm_rope(q, self.q_norm.weight, self.q_norm.eps, *rope)
+            k = cpu_kernels.rmsnorm_rope(k, self.k_norm.weight, self.k_norm.eps, *rope)
+        else:
+            q, k = self.q_norm(q), self.k_norm(k)
+            if rope is not None:
+                q, k = apply_rope_tokens(q, rope), apply_rope_tokens(k, rope)
         if not self.training and cpu_kernels.applies(q, k, v):
             # bf16 on an AVX512-BF16 CPU: the flash kernel reads this layout and the shared kv heads.
             out = cpu_kernels.attention(q, k, v).view(b, n, self.num_heads * self.head_dim)

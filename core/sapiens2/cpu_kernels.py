@@ -124,6 +124,10 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     fn = lib.sm_instance_norm_silu_bf16
     fn.restype = ctypes.c_int
     fn.argtypes = [ctypes.c_void_p, i64, i64, ctypes.c_float, ctypes.c_int]
+    fn = lib.sm_rmsnorm_rope_bf16
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, ctypes.POINTER(i64), i64, i64, i64, i64, ctypes.c_void_p]
+    fn.argtypes += [ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     fn = lib.sm_instance_norm_silu_nhwc_bf16
     fn.restype = ctypes.c_int
     fn.argtypes = [ctypes.c_void_p, i64, i64, i64, ctypes.c_float, ctypes.c_int]
@@ -303,3 +307,48 @@ def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     if rc != 0:
         raise ValueError(f"instance_norm_silu_ refused {tuple(x.shape)} with eps {eps}")
     return x
+
+
+def rmsnorm_rope_applies(
+    x: torch.Tensor, weight: torch.Tensor | None, sin_signed: torch.Tensor, cos: torch.Tensor
+) -> bool:
+    """True when :func:`rmsnorm_rope` can take these: x (B, N, H, d) bf16 with channel stride 1,
+    d a multiple of 32 up to 256; tables (N, 1, d) or (N, d) contiguous bf16; weight (d,) or None."""
+    present = [t for t in (x, weight, sin_signed, cos) if t is not None]
+    if not usable(*present) or x.dim() != 4 or x.stride(-1) != 1:
+        return False
+    n, d = x.shape[1], x.shape[3]
+    if d % 32 or d > MAX_HEAD_DIM:
+        return False
+    if weight is not None and (weight.shape != (d,) or weight.stride(0) != 1):
+        return False
+    return all(
+        t.numel() == n * d and t.shape[-1] == d and t.is_contiguous() for t in (sin_signed, cos)
+    )
+
+
+def rmsnorm_rope(
+    x: torch.Tensor,
+    weight: torch.Tensor | None,
+    eps: float,
+    sin_signed: torch.Tensor,
+    cos: torch.Tensor,
+) -> torch.Tensor:
+    """qk-norm then RoPE in one pass: ``apply_rope_tokens(rms_norm(x, weight, eps), tables)`` with
+    the tables of :func:`core.sapiens2.rope.token_tables`; the RoPE products and sum round to bf16
+    exactly as rope.py's. Returns a new contiguous (B, N, H, d) tensor. Raises ValueError where
+    :func:`rmsnorm_rope_applies` is false."""
+    if not rmsnorm_rope_applies(x, weight, sin_signed, cos):
+        raise ValueError(f"rmsnorm_rope cannot take x {tuple(x.shape)} here")
+    lib = library()
+    b, n, h, d = x.shape
+    out = torch.empty((b, n, h, d), dtype=torch.bfloat16)
+    with torch.profiler.record_function("sapiens_measure::rmsnorm_rope_bf16"):
+        rc = lib.sm_rmsnorm_rope_bf16(
+            x.data_ptr(), (ctypes.c_int64 * 3)(*x.stride()[:3]), b, n, h, d,
+            None if weight is None else weight.data_ptr(), float(eps),
+            sin_signed.data_ptr(), cos.data_ptr(), out.data_ptr(), max(1, torch.get_num_threads()),
+        )  # fmt: skip
+    if rc != 0:
+        raise ValueError(f"rmsnorm_rope refused x {tuple(x.shape)}")
+    return out

@@ -441,3 +441,76 @@ def test_deconv_heads_channels_last_path_agrees_and_returns_nchw(task: str) -> N
     assert ours.is_contiguous() and ours.shape == theirs.shape
     scale = theirs.float().abs().max()
     assert (ours.float() - theirs.float()).abs().max() <= 0.05 * scale
+
+
+def _rope_case(n_prefix: int = 5, n_patch: int = 40, h: int = 3, d: int = 64):
+    from core.sapiens2.norm import RMSNorm
+    from core.sapiens2.rope import token_tables
+
+    gen = torch.Generator().manual_seed(d)
+    n = n_prefix + n_patch
+    packed = (torch.randn(2, n, 2 * h * d, generator=gen) * 2).to(torch.bfloat16)
+    x = packed[..., : h * d].view(2, n, h, d)  # a strided view, as the packed qkv gives
+    norm = RMSNorm(d).to(torch.bfloat16)
+    with torch.no_grad():
+        norm.weight.copy_(torch.rand(d, generator=gen) * 2)
+    sin = torch.randn(n_patch, d, generator=gen).to(torch.bfloat16)
+    cos = torch.randn(n_patch, d, generator=gen).to(torch.bfloat16)
+    return x, norm, token_tables(sin, cos, n_prefix)
+
+
+@pytest.mark.parametrize("d", [32, 64, 128])
+@torch.inference_mode()
+def test_rmsnorm_rope_rotation_is_bit_exact_and_norm_within_one_ulp(d: int) -> None:
+    _needs_kernels()
+    from core.sapiens2.rope import apply_rope_tokens
+
+    x, norm, tables = _rope_case(d=d)
+    normed = norm(x)
+    # RoPE alone (no weight): the same bf16 products and sum as rope.py, bit for bit.
+    assert torch.equal(
+        cpu_kernels.rmsnorm_rope(normed, None, 0.0, *tables), apply_rope_tokens(normed, tables)
+    )
+    ours = cpu_kernels.rmsnorm_rope(x, norm.weight, norm.eps, *tables)
+    ref = apply_rope_tokens(normed, tables)
+    assert ours.is_contiguous() and ours.shape == x.shape
+    # The norm's float32 sum runs in another order than PyTorch's: rare one-ulp differences.
+    differs = ours != ref
+    assert differs.float().mean() <= 1e-3
+    ulp = ref.float().abs() * 2.0**-7 + 1e-30
+    assert ((ours.float() - ref.float()).abs() <= 2 * ulp).all()
+
+
+def test_rmsnorm_rope_applies_only_where_it_can() -> None:
+    x, norm, tables = _rope_case(d=64)
+    with torch.no_grad():
+        assert cpu_kernels.rmsnorm_rope_applies(x, norm.weight, *tables) == (
+            cpu_kernels.status() == "ready"
+        )
+        small, small_norm, small_tables = _rope_case(d=8)  # the golden tiny models' head dim
+        assert not cpu_kernels.rmsnorm_rope_applies(small, small_norm.weight, *small_tables)
+        assert not cpu_kernels.rmsnorm_rope_applies(x.float(), None, *tables)
+        assert not cpu_kernels.rmsnorm_rope_applies(x[:, :10], norm.weight, *tables)  # token count
+
+
+@torch.inference_mode()
+def test_attention_module_with_rope_uses_the_fused_norm_and_agrees() -> None:
+    _needs_kernels()
+    from core.sapiens2.rope import token_tables
+
+    torch.manual_seed(0)
+    module = GroupedQueryAttention(128, num_heads=4, num_kv_heads=2, head_dim=32).eval()
+    with torch.no_grad():
+        module.gamma.weight.fill_(1.0)
+    module = module.to(torch.bfloat16)
+    module.pack_qkv()
+    x = torch.randn(1, 45, 128).to(torch.bfloat16)
+    sin = torch.randn(40, 32).to(torch.bfloat16)
+    cos = torch.randn(40, 32).to(torch.bfloat16)
+    rope = token_tables(sin, cos, 5)
+    with cpu_kernels.enabled(True), torch.profiler.profile() as prof:
+        ours = module(x, rope)
+    assert "sapiens_measure::rmsnorm_rope_bf16" in {e.key for e in prof.key_averages()}
+    with cpu_kernels.enabled(False):
+        theirs = module(x, rope)
+    assert (ours.float() - theirs.float()).abs().max() <= 0.02 * theirs.float().abs().max()

@@ -525,6 +525,40 @@ void instance_norm_silu_nhwc_image(uint16_t* x, int64_t pixels, int64_t channels
   for (auto& th : pool) th.join();
 }
 
+inline __m512 round_bf16(__m512 v) {  // float32 -> nearest bf16 (ties to even) -> float32
+  __m256bh h = _mm512_cvtneps_pbh(v);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16));
+}
+
+// One head vector of d (<= 256, % 16 == 0) values: RMSNorm (float32, one rounding), then the bf16
+// RoPE of rope.py: bf16(bf16(y * cos) + bf16(swap_halves(y) * sin_signed)).
+void rmsnorm_rope_vector(const uint16_t* x, const uint16_t* weight, float eps, const uint16_t* sn,
+                         const uint16_t* cs, uint16_t* out, int d) {
+  alignas(64) float y[kMaxDim];
+  __m512 sq = _mm512_setzero_ps();
+  for (int c = 0; c < d; c += 16) {
+    __m512 v = load_bf16(x + c, 0xFFFF);
+    sq = _mm512_fmadd_ps(v, v, sq);
+    _mm512_store_ps(y + c, v);
+  }
+  if (weight) {
+    const float rstd = 1.0f / std::sqrt(_mm512_reduce_add_ps(sq) / static_cast<float>(d) + eps);
+    const __m512 r = _mm512_set1_ps(rstd);
+    for (int c = 0; c < d; c += 16)
+      _mm512_store_ps(y + c, round_bf16(_mm512_mul_ps(_mm512_mul_ps(_mm512_load_ps(y + c), r),
+                                                      load_bf16(weight + c, 0xFFFF))));
+  }
+  const int half = d / 2;
+  for (int c = 0; c < d; c += 16) {
+    const int sw = c < half ? c + half : c - half;
+    // swap_halves needs d/2 % 16 == 0 for whole vectors; callers guarantee d % 32 == 0.
+    __m512 a = round_bf16(_mm512_mul_ps(_mm512_load_ps(y + c), load_bf16(cs + c, 0xFFFF)));
+    __m512 b = round_bf16(_mm512_mul_ps(_mm512_load_ps(y + sw), load_bf16(sn + c, 0xFFFF)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
+                        (__m256i)_mm512_cvtneps_pbh(_mm512_add_ps(a, b)));
+  }
+}
+
 }  // namespace
 
 // Returns 0 on success, 1 on arguments out of range, 2 when memory ran out.
@@ -613,6 +647,33 @@ extern "C" int sm_instance_norm_silu_nhwc_bf16(uint16_t* x, int64_t batch, int64
   try {
     for (int64_t b = 0; b < batch; ++b)
       instance_norm_silu_nhwc_image(x + b * pixels * channels, pixels, channels, eps, threads);
+  } catch (const std::exception&) {
+    return 2;
+  }
+  return 0;
+}
+
+// q or k: x (B, N, H, d) with strides xs = (batch, token, head), channel stride 1 -> out contiguous
+// (B, N, H, d): RMSNorm with `weight` (d; null for none) then RoPE with per-token tables sin_signed
+// and cos (N, d) contiguous bf16 (rope.token_tables). d % 32 == 0 and d <= 256.
+// Returns 0, or 1 on arguments out of range.
+extern "C" int sm_rmsnorm_rope_bf16(const uint16_t* x, const int64_t* xs, int64_t batch,
+                                    int64_t tokens, int64_t heads, int64_t dim,
+                                    const uint16_t* weight, float eps, const uint16_t* sin_signed,
+                                    const uint16_t* cos, uint16_t* out, int threads) {
+  if (batch < 0 || tokens < 0 || heads < 1 || dim < 32 || dim % 32 || dim > kMaxDim ||
+      threads < 1 || !(eps >= 0.0f))
+    return 1;
+  try {
+    parallel_for(batch * tokens, threads, [&](auto next, int64_t n) {
+      for (int64_t bt = next(); bt < n; bt = next()) {
+        const int64_t b = bt / tokens, t = bt % tokens;
+        for (int64_t h = 0; h < heads; ++h)
+          rmsnorm_rope_vector(x + b * xs[0] + t * xs[1] + h * xs[2], weight, eps,
+                              sin_signed + t * dim, cos + t * dim,
+                              out + (bt * heads + h) * dim, static_cast<int>(dim));
+      }
+    });
   } catch (const std::exception&) {
     return 2;
   }
