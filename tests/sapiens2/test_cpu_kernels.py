@@ -110,15 +110,21 @@ def test_attention_is_independent_of_the_thread_count() -> None:
     assert torch.equal(one, many)
 
 
-@torch.inference_mode()
-def test_attention_module_uses_the_kernel_and_agrees_with_sdpa() -> None:
-    _needs_kernels()
+def _bf16_attention(dim: int, *, head_dim: int) -> GroupedQueryAttention:
+    """A seeded bf16 attention layer (4 q heads sharing 2 kv heads) with unit layer scale, packed."""
     torch.manual_seed(0)
-    module = GroupedQueryAttention(64, num_heads=4, num_kv_heads=2, head_dim=16).eval()
+    module = GroupedQueryAttention(dim, num_heads=4, num_kv_heads=2, head_dim=head_dim).eval()
     with torch.no_grad():
         module.gamma.weight.fill_(1.0)
     module = module.to(torch.bfloat16)
     module.pack_qkv()
+    return module
+
+
+@torch.inference_mode()
+def test_attention_module_uses_the_kernel_and_agrees_with_sdpa() -> None:
+    _needs_kernels()
+    module = _bf16_attention(64, head_dim=16)
     x = torch.randn(2, 50, 64).to(torch.bfloat16)
     with cpu_kernels.enabled(True), torch.profiler.profile() as prof:
         ours = module(x, None)
@@ -498,12 +504,7 @@ def test_attention_module_with_rope_uses_the_fused_norm_and_agrees() -> None:
     _needs_kernels()
     from core.sapiens2.rope import token_tables
 
-    torch.manual_seed(0)
-    module = GroupedQueryAttention(128, num_heads=4, num_kv_heads=2, head_dim=32).eval()
-    with torch.no_grad():
-        module.gamma.weight.fill_(1.0)
-    module = module.to(torch.bfloat16)
-    module.pack_qkv()
+    module = _bf16_attention(128, head_dim=32)
     x = torch.randn(1, 45, 128).to(torch.bfloat16)
     sin = torch.randn(40, 32).to(torch.bfloat16)
     cos = torch.randn(40, 32).to(torch.bfloat16)

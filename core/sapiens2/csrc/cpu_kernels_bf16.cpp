@@ -99,46 +99,42 @@ inline __m512 load_bf16(const uint16_t* p, __mmask16 m) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
 }
 
-// S[MR x 16*NR] = A[MR x 2*pairs] . Kp, A rows of `pairs` bf16 pairs (row stride lda uint32),
-// Kp: NR consecutive 16-key panels, each [pairs][16] uint32 (panel stride kp_panel uint32).
+// C[MR x 16*NV] (+)= A[MR x 2*k] . B on VDPBF16PS. A: MR rows of k bf16 pairs (row stride lda
+// uint32); B: for pair j, vector v (16 uint32, each a pair) at b + j * b_step + v * b_vec; C: rows
+// of NV float vectors (row stride ldc floats), overwritten (ACC false) or accumulated into.
+// q.k^T: B = NV 16-key panels of packed keys; p.v: B = rows of packed value pairs.
+template <int MR, int NV, bool ACC>
+inline void dp_tile(const uint32_t* a, int lda, const uint32_t* b, int b_step, int b_vec, int k,
+                    float* c, int ldc) {
+  __m512 acc[MR][NV];
+  for (int m = 0; m < MR; ++m)
+    for (int v = 0; v < NV; ++v)
+      acc[m][v] = ACC ? _mm512_load_ps(c + m * ldc + v * 16) : _mm512_setzero_ps();
+  for (int j = 0; j < k; ++j) {
+    __m512i bv[NV];
+    for (int v = 0; v < NV; ++v)
+      bv[v] = _mm512_load_si512(reinterpret_cast<const void*>(b + j * b_step + v * b_vec));
+    for (int m = 0; m < MR; ++m) {
+      __m512i av = _mm512_set1_epi32(static_cast<int>(a[m * lda + j]));
+      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbf16_ps(acc[m][v], as_bh(av), as_bh(bv[v]));
+    }
+  }
+  for (int m = 0; m < MR; ++m)
+    for (int v = 0; v < NV; ++v) _mm512_store_ps(c + m * ldc + v * 16, acc[m][v]);
+}
+
+// S[MR x 16*NR] = A . Kp over NR consecutive 16-key panels (panel stride kp_panel uint32).
 template <int MR, int NR>
 inline void qk_tile(const uint32_t* a, int lda, const uint32_t* kp, int kp_panel, int pairs,
                     float* s, int lds) {
-  __m512 acc[MR][NR];
-  for (int m = 0; m < MR; ++m)
-    for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_setzero_ps();
-  for (int p = 0; p < pairs; ++p) {
-    __m512i b[NR];
-    for (int r = 0; r < NR; ++r)
-      b[r] = _mm512_load_si512(reinterpret_cast<const void*>(kp + r * kp_panel + p * 16));
-    for (int m = 0; m < MR; ++m) {
-      __m512i av = _mm512_set1_epi32(static_cast<int>(a[m * lda + p]));
-      for (int r = 0; r < NR; ++r) acc[m][r] = _mm512_dpbf16_ps(acc[m][r], as_bh(av), as_bh(b[r]));
-    }
-  }
-  for (int m = 0; m < MR; ++m)
-    for (int r = 0; r < NR; ++r) _mm512_store_ps(s + m * lds + r * 16, acc[m][r]);
+  dp_tile<MR, NR, false>(a, lda, kp, 16, kp_panel, pairs, s, lds);
 }
 
-// O[MR x 16*NC] += P[MR x 2*pairs] . Vp, P rows of bf16 pairs (row stride ldp uint32),
-// Vp: [pairs][ldv] uint32 rows (each uint32 = the same channel of two consecutive keys).
+// O[MR x 16*NC] += P . Vp, Vp: [pairs][ldv] uint32 rows (the same channel of two keys).
 template <int MR, int NC>
 inline void pv_tile(const uint32_t* p, int ldp, const uint32_t* vp, int ldv, int pairs, float* o,
                     int ldo) {
-  __m512 acc[MR][NC];
-  for (int m = 0; m < MR; ++m)
-    for (int c = 0; c < NC; ++c) acc[m][c] = _mm512_load_ps(o + m * ldo + c * 16);
-  for (int j = 0; j < pairs; ++j) {
-    __m512i b[NC];
-    for (int c = 0; c < NC; ++c)
-      b[c] = _mm512_load_si512(reinterpret_cast<const void*>(vp + j * ldv + c * 16));
-    for (int m = 0; m < MR; ++m) {
-      __m512i av = _mm512_set1_epi32(static_cast<int>(p[m * ldp + j]));
-      for (int c = 0; c < NC; ++c) acc[m][c] = _mm512_dpbf16_ps(acc[m][c], as_bh(av), as_bh(b[c]));
-    }
-  }
-  for (int m = 0; m < MR; ++m)
-    for (int c = 0; c < NC; ++c) _mm512_store_ps(o + m * ldo + c * 16, acc[m][c]);
+  dp_tile<MR, NC, true>(p, ldp, vp, ldv, 16, pairs, o, ldo);
 }
 
 template <int MR>
