@@ -8,9 +8,9 @@ with float32 weights, the previous bf16 path, gave 0.021-0.044 max and 0.023-0.0
 scales: the bf16 residual stream adds about half again.) Keypoints: median shift 0.09 image px.
 
 The max is one element of a chaotic bf16 forward, not a stable figure: over the golden input and
-five random ones, normal and pointmap gave max 0.027-0.054 with PyTorch's ops and 0.030-0.056 with
-the project's CPU kernels (means 0.036-0.045 either way), so the max bound is 0.07 and the mean
-bound, which is stable, stays 0.05. The kernels' own accuracy is pinned per call against float64
+five random ones, normal and pointmap gave max 0.027-0.054 with PyTorch's ops and 0.029-0.056 with
+the project's CPU kernels as they evolved (means 0.034-0.045 either way), so the max bound is 0.07
+and the mean bound, which is stable, stays 0.05. The kernels' own accuracy is pinned per call against float64
 in test_cpu_kernels.py.
 """
 
