@@ -94,6 +94,40 @@ def _build(target: Path, compiler: str) -> None:
             os.unlink(tmp)
 
 
+_P, _I64, _F32, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float, ctypes.c_int
+_I64S = ctypes.POINTER(ctypes.c_int64)
+# Each exported function's argument types (all return an int status).
+_SIGNATURES = {
+    "sm_flash_attention_bf16": [_P] * 4 + [_I64] * 5 + [_I64S] * 3 + [_F32, _INT],
+    "sm_swiglu_bf16": [_P, _I64, _P, _I64, _P, _P, _P, _I64, _I64, _I64, _INT],
+    "sm_instance_norm_silu_bf16": [_P, _I64, _I64, _F32, _INT],
+    "sm_instance_norm_silu_nhwc_bf16": [_P, _I64, _I64, _I64, _F32, _INT],
+    "sm_rmsnorm_rope_bf16": [_P, _I64S, _I64, _I64, _I64, _I64, _P, _F32, _P, _P, _P, _INT],
+}
+
+
+def _open(target: Path, compiler: str) -> ctypes.CDLL:
+    """The library at ``target``, built first when absent; a cached file that does not load
+    (damaged, or built on another system sharing this cache) is rebuilt once."""
+    if not target.is_file():
+        log.info("building the bf16 CPU kernels into %s", target.parent)
+        _build(target, compiler)
+        return ctypes.CDLL(str(target))
+    try:
+        return ctypes.CDLL(str(target))
+    except OSError as exc:
+        log.warning("rebuilding %s, which does not load (%s)", target.name, exc)
+        _build(target, compiler)
+        return ctypes.CDLL(str(target))
+
+
+def _target(compiler: str) -> Path:
+    """The cached library's path: keyed by the source, flags, compiler and system."""
+    build = " ".join((*FLAGS, compiler, platform.machine(), *platform.libc_ver()))
+    key = hashlib.sha256(SOURCE.read_bytes() + build.encode()).hexdigest()[:16]
+    return _cache_dir() / f"cpu_kernels_bf16-{key}.so"
+
+
 def _load() -> tuple[ctypes.CDLL | None, str]:
     machine = platform.machine()
     if machine.lower() not in ("x86_64", "amd64") or not sys.platform.startswith("linux"):
@@ -101,36 +135,16 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     compiler = _compiler()
     if compiler is None:
         return None, "no C++ compiler found (set CXX or install g++); PyTorch's ops are used"
-    key = hashlib.sha256(SOURCE.read_bytes() + " ".join(FLAGS).encode()).hexdigest()[:16]
-    target = _cache_dir() / f"cpu_kernels_bf16-{key}.so"
+    target = _target(compiler)
     try:
-        if not target.is_file():
-            log.info("building the bf16 CPU kernels into %s", target.parent)
-            _build(target, compiler)
-        lib = ctypes.CDLL(str(target))
-    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        lib = _open(target, compiler)
+        for name, argtypes in _SIGNATURES.items():
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = ctypes.c_int, argtypes
+    except (OSError, AttributeError, RuntimeError, subprocess.SubprocessError) as exc:
         return None, f"could not build the bf16 CPU kernels ({exc}); PyTorch's ops are used"
     if not lib.sm_cpu_supported():
         return None, "this CPU has no AVX512-BF16; PyTorch's ops are used"
-    i64 = ctypes.c_int64
-    fn = lib.sm_flash_attention_bf16
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p] * 4 + [i64] * 5 + [ctypes.POINTER(i64)] * 3
-    fn.argtypes += [ctypes.c_float, ctypes.c_int]
-    fn = lib.sm_swiglu_bf16
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p, i64, ctypes.c_void_p, i64, ctypes.c_void_p, ctypes.c_void_p]
-    fn.argtypes += [ctypes.c_void_p, i64, i64, i64, ctypes.c_int]
-    fn = lib.sm_instance_norm_silu_bf16
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p, i64, i64, ctypes.c_float, ctypes.c_int]
-    fn = lib.sm_rmsnorm_rope_bf16
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p, ctypes.POINTER(i64), i64, i64, i64, i64, ctypes.c_void_p]
-    fn.argtypes += [ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-    fn = lib.sm_instance_norm_silu_nhwc_bf16
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p, i64, i64, i64, ctypes.c_float, ctypes.c_int]
     return lib, "ready"
 
 

@@ -515,3 +515,16 @@ def test_attention_module_with_rope_uses_the_fused_norm_and_agrees() -> None:
     with cpu_kernels.enabled(False):
         theirs = module(x, rope)
     assert (ours.float() - theirs.float()).abs().max() <= 0.02 * theirs.float().abs().max()
+
+
+def test_a_damaged_cached_library_is_rebuilt(fresh_build: Path) -> None:
+    compiler = cpu_kernels._compiler()
+    if compiler is None:
+        pytest.skip("no C++ compiler on this machine")
+    target = cpu_kernels._target(compiler)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"not a shared library")  # e.g. a cache folder shared with another system
+    lib = cpu_kernels.library()
+    assert target.read_bytes()[:4] == b"\x7fELF"  # rebuilt (a new file renamed into place)
+    assert (lib is not None) == (cpu_kernels.status() == "ready")
+    assert "could not build" not in cpu_kernels.status()
