@@ -103,6 +103,7 @@ _SIGNATURES = {
     "sm_instance_norm_silu_bf16": [_P, _I64, _I64, _F32, _INT],
     "sm_instance_norm_silu_nhwc_bf16": [_P, _I64, _I64, _I64, _F32, _INT],
     "sm_rmsnorm_rope_bf16": [_P, _I64S, _I64, _I64, _I64, _I64, _P, _F32, _P, _P, _P, _INT],
+    "sm_rmsnorm_bf16": [_P, _I64, _I64, _I64, _P, _F32, _P, _INT],
 }
 
 
@@ -365,4 +366,39 @@ def rmsnorm_rope(
         )  # fmt: skip
     if rc != 0:
         raise ValueError(f"rmsnorm_rope refused x {tuple(x.shape)}")
+    return out
+
+
+def rms_norm_applies(x: torch.Tensor, weight: torch.Tensor | None) -> bool:
+    """True when :func:`rms_norm` can take x: bf16 CPU, rows of the last dim evenly strided (any
+    view whose leading dims flatten), channel stride 1; weight (C,) contiguous or None."""
+    present = [t for t in (x, weight) if t is not None]
+    if not usable(*present) or x.dim() < 1 or x.numel() == 0 or x.stride(-1) != 1:
+        return False
+    if weight is not None and (weight.shape != x.shape[-1:] or weight.stride(0) != 1):
+        return False
+    try:
+        x.view(-1, x.shape[-1])
+    except RuntimeError:
+        return False
+    return True
+
+
+def rms_norm(x: torch.Tensor, weight: torch.Tensor | None, eps: float) -> torch.Tensor:
+    """``F.rms_norm(x, (C,), weight, eps)`` in one pass per row (float32 sum, one rounding); a new
+    contiguous tensor. Raises ValueError where :func:`rms_norm_applies` is false."""
+    if not rms_norm_applies(x, weight):
+        raise ValueError(f"rms_norm cannot take x {tuple(x.shape)} here")
+    lib = library()
+    d = x.shape[-1]
+    rows = x.view(-1, d)
+    out = torch.empty(x.shape, dtype=torch.bfloat16)
+    with torch.profiler.record_function("sapiens_measure::rms_norm_bf16"):
+        rc = lib.sm_rmsnorm_bf16(
+            rows.data_ptr(), rows.stride(0) if rows.shape[0] > 1 else d, rows.shape[0], d,
+            None if weight is None else weight.data_ptr(), float(eps), out.data_ptr(),
+            max(1, torch.get_num_threads()),
+        )  # fmt: skip
+    if rc != 0:
+        raise ValueError(f"rms_norm refused x {tuple(x.shape)}")
     return out

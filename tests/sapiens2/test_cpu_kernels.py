@@ -528,3 +528,35 @@ def test_a_damaged_cached_library_is_rebuilt(fresh_build: Path) -> None:
     assert target.read_bytes()[:4] == b"\x7fELF"  # rebuilt (a new file renamed into place)
     assert (lib is not None) == (cpu_kernels.status() == "ready")
     assert "could not build" not in cpu_kernels.status()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 37), (2, 50, 1024)])
+@pytest.mark.parametrize("with_weight", [True, False])
+@torch.inference_mode()
+def test_rms_norm_matches_float64_like_torch(shape: tuple[int, ...], with_weight: bool) -> None:
+    _needs_kernels()
+    gen = torch.Generator().manual_seed(len(shape) * 100 + shape[-1])
+    wide = (torch.randn(*shape[:-1], shape[-1] + 8, generator=gen) * 3).to(torch.bfloat16)
+    x = wide[..., 4 : 4 + shape[-1]]  # rows strided, as a view into a wider tensor
+    w = torch.rand(shape[-1], generator=gen).to(torch.bfloat16) if with_weight else None
+    assert cpu_kernels.rms_norm_applies(x, w)
+    ours = cpu_kernels.rms_norm(x, w, 1e-6)
+    ref = F.rms_norm(x.double(), (shape[-1],), None if w is None else w.double(), 1e-6)
+    theirs = F.rms_norm(x, (shape[-1],), w, 1e-6)
+    assert ours.is_contiguous() and ours.shape == x.shape
+    assert ((ours.double() - ref).abs() <= ref.abs() * 2.0**-8 + 1e-6).all()
+    assert (ours.double() - ref).abs().mean() <= (theirs.double() - ref).abs().mean() * 1.01 + 1e-9
+
+
+@torch.inference_mode()
+def test_rmsnorm_module_uses_the_kernel_for_bf16_only() -> None:
+    _needs_kernels()
+    from core.sapiens2.norm import RMSNorm
+
+    norm = RMSNorm(64)
+    x = torch.randn(2, 5, 64)
+    assert torch.equal(norm(x), F.rms_norm(x, (64,), norm.weight, norm.eps))  # float32: PyTorch
+    norm16, x16 = norm.to(torch.bfloat16), x.to(torch.bfloat16)
+    with torch.profiler.profile() as prof:
+        norm16(x16)
+    assert "sapiens_measure::rms_norm_bf16" in {e.key for e in prof.key_averages()}

@@ -555,6 +555,24 @@ void rmsnorm_rope_vector(const uint16_t* x, const uint16_t* weight, float eps, c
   }
 }
 
+// One row of d values: out = bf16(x * rsqrt(mean(x^2) + eps) * weight), float32 throughout.
+void rmsnorm_row(const uint16_t* x, const uint16_t* weight, float eps, uint16_t* out, int64_t d) {
+  __m512 sq = _mm512_setzero_ps();
+  for (int64_t c = 0; c < d; c += 16) {
+    const __mmask16 m = d - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (d - c)) - 1);
+    __m512 v = load_bf16(x + c, m);
+    sq = _mm512_fmadd_ps(v, v, sq);
+  }
+  const __m512 r =
+      _mm512_set1_ps(1.0f / std::sqrt(_mm512_reduce_add_ps(sq) / static_cast<float>(d) + eps));
+  for (int64_t c = 0; c < d; c += 16) {
+    const __mmask16 m = d - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (d - c)) - 1);
+    __m512 y = _mm512_mul_ps(load_bf16(x + c, m), r);
+    if (weight) y = _mm512_mul_ps(y, load_bf16(weight + c, m));
+    _mm256_mask_storeu_epi16(out + c, m, (__m256i)_mm512_cvtneps_pbh(y));
+  }
+}
+
 }  // namespace
 
 // Returns 0 on success, 1 on arguments out of range, 2 when memory ran out.
@@ -669,6 +687,24 @@ extern "C" int sm_rmsnorm_rope_bf16(const uint16_t* x, const int64_t* xs, int64_
                               sin_signed + t * dim, cos + t * dim,
                               out + (bt * heads + h) * dim, static_cast<int>(dim));
       }
+    });
+  } catch (const std::exception&) {
+    return 2;
+  }
+  return 0;
+}
+
+// RMSNorm over the last dim: x rows (row stride ldx elements, channel stride 1) -> out contiguous
+// rows of d; weight (d) or null. Returns 0, or 1 on arguments out of range.
+extern "C" int sm_rmsnorm_bf16(const uint16_t* x, int64_t ldx, int64_t rows, int64_t d,
+                               const uint16_t* weight, float eps, uint16_t* out, int threads) {
+  if (rows < 0 || d < 1 || ldx < d || threads < 1 || !(eps >= 0.0f)) return 1;
+  const int64_t chunk = 64, chunks = (rows + chunk - 1) / chunk;
+  try {
+    parallel_for(chunks, threads, [&](auto next, int64_t n) {
+      for (int64_t t = next(); t < n; t = next())
+        for (int64_t r = t * chunk; r < std::min(rows, (t + 1) * chunk); ++r)
+          rmsnorm_row(x + r * ldx, weight, eps, out + r * d, d);
     });
   } catch (const std::exception&) {
     return 2;
