@@ -1,23 +1,25 @@
-"""bf16 CPU kernels for the Sapiens2 backbone (x86 with AVX512-BF16), built on first use.
+"""bf16 CPU kernels for Sapiens2 (x86 with AVX512-BF16), built on first use.
 
-Two parts of a bf16 forward on the CPU run well below the matmul peak in PyTorch 2.13
+Parts of a bf16 forward on the CPU run well below the matmul peak in PyTorch 2.13
 (docs/PERFORMANCE.md): ``scaled_dot_product_attention`` (about a third of the peak, and attention
-is a quarter of the backbone's FLOPs) and the feed-forward's bias-add, SiLU and product between its
-matmuls (a bias copy and two passes over 25 MB per block); in the heads, InstanceNorm and SiLU at
-full resolution each allocate and write a new tensor. ``csrc/cpu_kernels_bf16.cpp`` has
+is a quarter of the backbone's FLOPs), the element-wise passes between the matmuls (bias copies,
+SiLU and product in the feed-forward; RMSNorm, then RoPE's roll, products and sum on q and k),
+and in the heads InstanceNorm and SiLU at full resolution, each allocating and writing a new
+tensor. ``csrc/cpu_kernels_bf16.cpp`` has
 
-- a flash-attention loop on VDPBF16PS with the numerics of torch's own kernel (float32 logits and
-  online softmax, bf16 probabilities for p.v, float32 accumulation); it reads q, k, v in the
-  (B, N, heads, d) layout the linears produce, shares each kv head across its group of q heads
-  without copying it, and writes the layout ``proj`` reads;
-- ``silu(a + bias_a) * (b + bias_b)`` in one float32 pass, rounded once to bf16;
-- the heads' InstanceNorm + SiLU in place (float32 statistics, one rounding), with no new
-  full-resolution tensors.
+- :func:`attention`: a flash-attention loop on VDPBF16PS with the numerics of torch's own kernel
+  (float32 logits and online softmax, bf16 probabilities for p.v, float32 accumulation); it reads
+  q, k, v in the (B, N, heads, d) layout the linears produce, shares each kv head across its group
+  of q heads without copying it, and writes the layout ``proj`` reads;
+- :func:`swiglu`: ``silu(a + bias_a) * (b + bias_b)`` in one float32 pass, rounded once;
+- :func:`rmsnorm_rope` (qk-norm then RoPE, the rotation bit-exact to rope.py) and :func:`rms_norm`;
+- :func:`instance_norm_silu_`: the heads' InstanceNorm + SiLU in place (float32 statistics, one
+  rounding), for contiguous and channels-last tensors.
 
 The library is compiled once per machine with the system C++ compiler (``$CXX``, else ``g++``,
 else ``c++``; about 2 s) into ``<cache dir>/kernels`` and loaded with ctypes. Where there is no
 compiler, the CPU lacks AVX512-BF16, or ``SAPIENS_MEASURE_CPU_KERNELS=torch``, everything runs on
-PyTorch's own ops: :func:`status` says which.
+PyTorch's own ops: :func:`status` says which. float32 never uses these kernels.
 """
 
 from __future__ import annotations
@@ -55,7 +57,21 @@ _override: bool | None = None  # set by `enabled(...)`
 
 def _mode() -> str:
     value = os.environ.get("SAPIENS_MEASURE_CPU_KERNELS", "auto").strip().lower() or "auto"
-    return value if value in MODES else "auto"
+    if value not in MODES:
+        _warn_once(
+            f"SAPIENS_MEASURE_CPU_KERNELS={value!r} is not one of {', '.join(MODES)}; using auto"
+        )
+        return "auto"
+    return value
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 
 def _cache_dir() -> Path:

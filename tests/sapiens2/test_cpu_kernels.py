@@ -166,6 +166,18 @@ def test_setting_torch_turns_the_kernels_off(monkeypatch: pytest.MonkeyPatch) ->
     assert cpu_kernels.is_enabled()
 
 
+def test_an_unknown_setting_warns_and_means_auto(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SAPIENS_MEASURE_CPU_KERNELS", "fastest")
+    monkeypatch.setattr(cpu_kernels, "_warned", set())
+    with caplog.at_level("WARNING", logger="core.sapiens2.cpu_kernels"):
+        assert cpu_kernels.is_enabled()
+        assert cpu_kernels.is_enabled()
+    warnings = [r.getMessage() for r in caplog.records if "fastest" in r.getMessage()]
+    assert len(warnings) == 1 and "auto" in warnings[0]
+
+
 def _swiglu_ref(a, b, ba, bb) -> torch.Tensor:
     a, b = a.double(), b.double()
     if ba is not None:
@@ -560,3 +572,23 @@ def test_rmsnorm_module_uses_the_kernel_for_bf16_only() -> None:
     with torch.profiler.profile() as prof:
         norm16(x16)
     assert "sapiens_measure::rms_norm_bf16" in {e.key for e in prof.key_averages()}
+
+
+@torch.inference_mode()
+def test_pointwise_conv_bias_skipped_before_norm_and_nchw_output() -> None:
+    from core.sapiens2.heads.layers import PointwiseConv2d
+
+    torch.manual_seed(5)
+    conv = PointwiseConv2d(32, 16).to(torch.bfloat16)
+    with torch.no_grad():
+        conv.bias.copy_(torch.randn(16) * 5)  # a large bias, which the norm must remove anyway
+    x = torch.randn(2, 32, 6, 9).to(torch.bfloat16)
+    xl = x.contiguous(memory_format=torch.channels_last)
+    ref = F.instance_norm(F.conv2d(x.double(), conv.weight.double(), conv.bias.double()))
+    for inp in (x, xl):
+        skipped = F.instance_norm(conv(inp, before_norm=True).double())
+        assert (skipped - ref).abs().max() <= 0.05
+    nchw = conv(xl, nchw=True)
+    assert nchw.is_contiguous()
+    full = F.conv2d(x.double(), conv.weight.double(), conv.bias.double())
+    assert ((nchw.double() - full).abs() <= full.abs() * 2.0**-7 + 2e-2).all()
