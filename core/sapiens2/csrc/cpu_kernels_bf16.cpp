@@ -58,25 +58,6 @@ struct Buffer {
 
 inline __m512bh as_bh(__m512i v) { return (__m512bh)v; }
 
-// exp(x) for x <= 0 (softmax arguments), float32, relative error < 3e-6 (the probabilities are
-// rounded to bf16, 2^-9, for p.v); exp(-inf) = 0.
-inline __m512 exp_nonpositive(__m512 x) {
-  const __m512 lo = _mm512_set1_ps(-100.0f);
-  __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ);
-  x = _mm512_max_ps(x, lo);
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 120.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~tiny), _mm512_scalef_ps(p, n));
-}
-
 // exp(x) for any float32 x (clamped to [-87, 88]), relative error < 3e-6.
 inline __m512 exp_clamped(__m512 x) {
   x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
@@ -91,6 +72,18 @@ inline __m512 exp_clamped(__m512 x) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
+}
+
+// exp(x) for softmax arguments (x <= 0): below -87 (and for -inf, the masked keys) exactly 0. The
+// probabilities are rounded to bf16 (2^-9) for p.v, far coarser than the polynomial's error.
+inline __m512 exp_nonpositive(__m512 x) {
+  const __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ);
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~tiny), exp_clamped(x));
+}
+
+// The lanes of a 16-wide step with `left` values still to go (all 16 when left >= 16).
+inline __mmask16 tail_mask(int64_t left) {
+  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
 }
 
 // Up to 16 bf16 values (mask m) widened to float32; bf16 is the top half of a float32.
@@ -206,7 +199,7 @@ void pack_kv_vector(const Problem& pb, const uint16_t* k, const uint16_t* v, uin
                                            _mm512_set1_epi32(static_cast<int>(pb.ks[1])));
   for (int64_t panel = 0; panel < full_panels; ++panel) {
     const int64_t t0 = panel * 16;
-    const __mmask16 m = n - t0 >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - t0)) - 1);
+    const __mmask16 m = tail_mask(n - t0);
     const uint16_t* base = k + t0 * pb.ks[1];
     uint32_t* dst = kp + panel * pb.pairs * 16;
     for (int p = 0; p < pb.pairs; ++p) {
@@ -402,7 +395,7 @@ void swiglu_rows(const uint16_t* a, int64_t lda, const uint16_t* b, int64_t ldb,
   for (int64_t i = r0; i < r1; ++i) {
     for (int64_t c = 0; c < cols; c += 16) {
       const __mmask16 m =
-          cols - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - c)) - 1);
+          tail_mask(cols - c);
       __m512 x = load_bf16(a + i * lda + c, m);
       __m512 y = load_bf16(b + i * ldb + c, m);
       if (bias_a) x = _mm512_add_ps(x, load_bf16(bias_a + c, m));
@@ -422,7 +415,7 @@ void instance_norm_silu_plane(uint16_t* x, int64_t n, float eps) {
     const int64_t c1 = std::min(n, c0 + 4096);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t c = c0; c < c1; c += 16) {
-      const __mmask16 m = c1 - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (c1 - c)) - 1);
+      const __mmask16 m = tail_mask(c1 - c);
       acc = _mm512_add_ps(acc, load_bf16(x + c, m));
     }
     total += _mm512_reduce_add_ps(acc);
@@ -434,7 +427,7 @@ void instance_norm_silu_plane(uint16_t* x, int64_t n, float eps) {
     const int64_t c1 = std::min(n, c0 + 4096);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t c = c0; c < c1; c += 16) {
-      const __mmask16 m = c1 - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (c1 - c)) - 1);
+      const __mmask16 m = tail_mask(c1 - c);
       __m512 d = _mm512_maskz_sub_ps(m, load_bf16(x + c, m), vmean);
       acc = _mm512_fmadd_ps(d, d, acc);
     }
@@ -444,7 +437,7 @@ void instance_norm_silu_plane(uint16_t* x, int64_t n, float eps) {
       static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(n) + static_cast<double>(eps)));
   const __m512 vrstd = _mm512_set1_ps(rstd), one = _mm512_set1_ps(1.0f);
   for (int64_t c = 0; c < n; c += 16) {
-    const __mmask16 m = n - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - c)) - 1);
+    const __mmask16 m = tail_mask(n - c);
     __m512 y = _mm512_mul_ps(_mm512_sub_ps(load_bf16(x + c, m), vmean), vrstd);
     __m512 act = _mm512_div_ps(y, _mm512_add_ps(one, exp_clamped(_mm512_sub_ps(_mm512_setzero_ps(), y))));
     _mm256_mask_storeu_epi16(x + c, m, (__m256i)_mm512_cvtneps_pbh(act));
@@ -559,14 +552,14 @@ void rmsnorm_rope_vector(const uint16_t* x, const uint16_t* weight, float eps, c
 void rmsnorm_row(const uint16_t* x, const uint16_t* weight, float eps, uint16_t* out, int64_t d) {
   __m512 sq = _mm512_setzero_ps();
   for (int64_t c = 0; c < d; c += 16) {
-    const __mmask16 m = d - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (d - c)) - 1);
+    const __mmask16 m = tail_mask(d - c);
     __m512 v = load_bf16(x + c, m);
     sq = _mm512_fmadd_ps(v, v, sq);
   }
   const __m512 r =
       _mm512_set1_ps(1.0f / std::sqrt(_mm512_reduce_add_ps(sq) / static_cast<float>(d) + eps));
   for (int64_t c = 0; c < d; c += 16) {
-    const __mmask16 m = d - c >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (d - c)) - 1);
+    const __mmask16 m = tail_mask(d - c);
     __m512 y = _mm512_mul_ps(load_bf16(x + c, m), r);
     if (weight) y = _mm512_mul_ps(y, load_bf16(weight + c, m));
     _mm256_mask_storeu_epi16(out + c, m, (__m256i)_mm512_cvtneps_pbh(y));
