@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from core.sapiens2 import cpu_kernels
+from core.sapiens2 import cpu_kernels, kernel_build
 from core.sapiens2.attention import GroupedQueryAttention
 from core.sapiens2.block import SwiGLU
 
@@ -244,7 +244,7 @@ def test_kernels_are_ready_where_the_cpu_and_a_compiler_allow() -> None:
     flags = _cpu_flags()
     if not {"avx512f", "avx512bw", "avx512vl", "avx512_bf16"} <= flags:
         pytest.skip("this CPU has no AVX512-BF16")
-    if cpu_kernels._compiler() is None:
+    if kernel_build.compiler() is None:
         pytest.skip("no C++ compiler on this machine")
     assert cpu_kernels.status() == "ready"
 
@@ -254,14 +254,14 @@ def fresh_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """An empty kernel cache and a module that has not tried to build yet."""
     monkeypatch.setattr(cpu_kernels, "_status", None)
     monkeypatch.setattr(cpu_kernels, "_library", None)
-    monkeypatch.setattr(cpu_kernels, "_cache_dir", lambda: tmp_path / "kernels")
+    monkeypatch.setattr(kernel_build, "cache_dir", lambda: tmp_path / "kernels")
     return tmp_path / "kernels"
 
 
 def test_no_compiler_falls_back_with_a_reason(
     fresh_build: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cpu_kernels, "_compiler", lambda: None)
+    monkeypatch.setattr(kernel_build, "compiler", lambda: None)
     assert cpu_kernels.library() is None
     assert "no C++ compiler" in cpu_kernels.status()
     q, k, v = _qkv(1, 12, 2, 1, 16, 1.0)
@@ -277,7 +277,7 @@ def test_failed_build_falls_back_and_leaves_no_partial_file(
     broken = tmp_path / "broken-cxx"
     broken.write_text("#!/bin/sh\necho 'internal compiler error: simulated' >&2\nexit 1\n")
     broken.chmod(0o755)
-    monkeypatch.setattr(cpu_kernels, "_compiler", lambda: str(broken))
+    monkeypatch.setattr(kernel_build, "compiler", lambda: str(broken))
     assert cpu_kernels.library() is None
     assert "could not build" in cpu_kernels.status()
     assert "simulated" in cpu_kernels.status()
@@ -285,7 +285,7 @@ def test_failed_build_falls_back_and_leaves_no_partial_file(
 
 
 def test_build_is_cached_and_reused(fresh_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if cpu_kernels._compiler() is None:
+    if kernel_build.compiler() is None:
         pytest.skip("no C++ compiler on this machine")
     lib = cpu_kernels.library()
     built = list(fresh_build.glob("cpu_kernels_bf16-*.so"))
@@ -297,7 +297,7 @@ def test_build_is_cached_and_reused(fresh_build: Path, monkeypatch: pytest.Monke
     # A second process (simulated: fresh module state) loads the cached file without compiling.
     monkeypatch.setattr(cpu_kernels, "_status", None)
     monkeypatch.setattr(cpu_kernels, "_library", None)
-    monkeypatch.setattr(cpu_kernels, "_build", lambda *a: pytest.fail("rebuilt a cached library"))
+    monkeypatch.setattr(kernel_build, "build", lambda *a: pytest.fail("rebuilt a cached library"))
     assert cpu_kernels.library() is not None
     assert os.stat(built[0]).st_mtime_ns == stamp
 
@@ -530,10 +530,10 @@ def test_attention_module_with_rope_uses_the_fused_norm_and_agrees() -> None:
 
 
 def test_a_damaged_cached_library_is_rebuilt(fresh_build: Path) -> None:
-    compiler = cpu_kernels._compiler()
+    compiler = kernel_build.compiler()
     if compiler is None:
         pytest.skip("no C++ compiler on this machine")
-    target = cpu_kernels._target(compiler)
+    target = kernel_build.target(compiler)
     target.parent.mkdir(parents=True)
     target.write_bytes(b"not a shared library")  # e.g. a cache folder shared with another system
     lib = cpu_kernels.library()

@@ -26,11 +26,10 @@ class Stages(nn.Sequential):
         i = 0
         while i < len(layers):
             layer = layers[i]
+            norm_next = i + 1 < len(layers) and _plain_instance_norm(layers[i + 1])
             if (
                 i > 0  # x was made by the layer before, inside this stage: safe to overwrite
-                and isinstance(layer, nn.InstanceNorm2d)
-                and not layer.affine
-                and not layer.track_running_stats
+                and _plain_instance_norm(layer)
                 and i + 1 < len(layers)
                 and isinstance(layers[i + 1], nn.SiLU)
                 and not torch.is_grad_enabled()
@@ -39,18 +38,20 @@ class Stages(nn.Sequential):
                 x = cpu_kernels.instance_norm_silu_(x, layer.eps)  # x is the fresh conv output
                 i += 2
                 continue
-            if (
-                isinstance(layer, PointwiseConv2d)
-                and i + 1 < len(layers)
-                and isinstance(layers[i + 1], nn.InstanceNorm2d)
-                and not layers[i + 1].affine
-                and cpu_kernels.usable(x)
-            ):
+            if isinstance(layer, PointwiseConv2d) and norm_next and cpu_kernels.usable(x):
                 x = layer(x, before_norm=True)
             else:
                 x = layer(x)
             i += 1
         return x
+
+
+def _plain_instance_norm(layer: nn.Module) -> bool:
+    """An InstanceNorm2d that normalises with the input's own statistics and has no affine part:
+    it removes any per-channel constant, and its result depends on nothing but its input."""
+    return (
+        isinstance(layer, nn.InstanceNorm2d) and not layer.affine and not layer.track_running_stats
+    )
 
 
 def _norm_act(channels: int) -> list[nn.Module]:
