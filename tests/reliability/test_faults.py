@@ -8,9 +8,6 @@ import hashlib
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 
 import cv2
 import numpy as np
@@ -20,7 +17,8 @@ from core.cli import main
 from core.config import load_settings
 from core.errors import ModelNotAvailable, StorageError
 from core.store import Store
-from tests.conftest import ROOT, shared_path
+from tests.conftest import shared_path
+from tests.processes import python_child, sigkill_after
 from tests.reliability.harness import FUZZ_EXAMPLES, count, one_clear_error
 
 # The real gait path: the walking video analysed (test double backend, every 10th frame), then saved
@@ -64,12 +62,7 @@ def test_sigkill_during_gait_saves_leaves_whole_sessions_only():
     n_rows = None
     mid_save = 0
     for k in range(kills):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(video)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=os.environ.copy(),
-        )  # fmt: skip
-        try:
+        with python_child(WRITER, str(video)) as proc:
             first = proc.stdout.readline()
             assert first.startswith("rows"), proc.stderr.read()
             n_rows = int(first.split()[1])
@@ -78,14 +71,7 @@ def test_sigkill_during_gait_saves_leaves_whole_sessions_only():
             while (line := proc.stdout.readline()) and not line.startswith(target):
                 pass
             assert line, proc.stderr.read()
-            time.sleep(float(rng.uniform(0.0, 0.05)))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.stdout.close()
-            proc.stderr.close()
+            sigkill_after(proc, float(rng.uniform(0.0, 0.05)))
         assert proc.returncode == -signal.SIGKILL
         with Store() as store:
             known = {s.uid for s in store.list_sessions()}

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 
 from core.store import Store
-from tests.conftest import ROOT
+from tests.processes import python_child, sigkill_after
 
 # Saves gait-sized sessions (300 frames x 3 metrics = 900 rows + one artifact) forever.
 WRITER = """
@@ -35,27 +31,12 @@ while True:
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 @pytest.mark.parametrize("delay_s", [0.0, 0.013, 0.037])
 def test_sigkill_mid_save_leaves_integrity_and_whole_sessions(delay_s):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
-    try:
+    with python_child(WRITER) as proc:
         # Wait for a few completed saves, so the kill lands while the next one is in flight.
         for _ in range(3):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
-        time.sleep(delay_s)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
+        sigkill_after(proc, delay_s)
     assert proc.returncode == -signal.SIGKILL
     with Store() as store:
         conn = sqlite3.connect(store.db_path)
