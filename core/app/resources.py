@@ -40,12 +40,9 @@ def settings_key(settings: Settings) -> str:
 def _store(key: str, _settings: Settings) -> Store:
     from core.store import Store
 
-    store = Store(_settings)
-    # Housekeeping once per app start: artifact folders of saves a killed process left behind, and
-    # stale working copies of uploads (the upload spooler also sweeps as it goes).
-    store.sweep_orphans()
-    store.sweep_scratch()
-    return store
+    # Opening sweeps what killed processes left (artifact folders of uncommitted saves, stale
+    # working copies of uploads), as it does for the CLI; the upload spooler also sweeps as it goes.
+    return Store(_settings)
 
 
 def get_store(settings: Settings | None = None) -> Store:

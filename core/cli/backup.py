@@ -14,10 +14,15 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    manifest = restore(args.archive, force=args.force)
+    # Every figure comes from the restored database; the manifest's time only once re-formatted.
+    done = restore(args.archive, force=args.force)
+    made = f" from a backup made {done['created_utc']}" if done["created_utc"] else ""
     print(
-        f"restored {manifest.get('subjects', '?')} subjects and {manifest.get('sessions', '?')} sessions"
+        f"restored {done['subjects']} subjects and {done['sessions']} sessions "
+        f"({done['artifacts']} artifact files){made}"
     )
+    if done["left_out"]:
+        print(f"left out {done['left_out']} files of the backup that no session lists")
     return 0
 
 

@@ -11,16 +11,23 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import InputError
+from core.errors import InputError, StorageError
 
 TMP_PREFIX = ".tmp-"
 _EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 MAX_NAME_CHARS = 128
+#: What the store writes as a session uid: ``uuid4().hex``, or ``legacy%08d`` for a migrated v1 row.
+UID_PATTERN = r"(?:[0-9a-f]{32}|legacy[0-9]{8,12})"
+#: What the store writes as an artifact's relpath: ``<uid>/<nnn>.<ext>``.
+RELPATH_PATTERN = UID_PATTERN + r"/[0-9]{3,6}\.[a-z0-9]{1,8}"
+_UID = re.compile(UID_PATTERN)
+_RELPATH = re.compile(RELPATH_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,68 @@ def write_session_artifacts(
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a session folder; a folder already gone is fine."""
-    shutil.rmtree(path, ignore_errors=True)
+    """Remove a session folder; a folder already gone is fine (a link is unlinked, never followed)."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _short(text: object) -> str:
+    return repr(text)[:60]
+
+
+def _inside(root: Path, path: Path) -> bool:
+    # resolve() follows every link on the way, so a folder that is a link to /etc is caught too.
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def session_folder(root: Path, uid: object) -> Path | None:
+    """``root/uid`` when ``uid`` is a uid the store writes and the folder stays inside ``root``;
+    None otherwise (a database edited by hand or restored from elsewhere): nothing is then deleted."""
+    if not isinstance(uid, str) or not _UID.fullmatch(uid):
+        return None
+    folder = Path(root) / uid
+    if folder.is_symlink() or not _inside(root, folder):
+        return None
+    return folder
+
+
+def artifact_path(root: Path, relpath: object) -> Path | None:
+    """``root/relpath`` when ``relpath`` has the form the store writes (``<uid>/<nnn>.<ext>``), is no
+    link and resolves inside ``root``; None otherwise, so no path built from database content can
+    reach outside the artifacts folder."""
+    if not isinstance(relpath, str) or not _RELPATH.fullmatch(relpath):
+        return None
+    path = Path(root) / relpath
+    if path.is_symlink() or path.parent.is_symlink() or not _inside(root, path):
+        return None
+    return path
+
+
+def read_artifact(root: Path, relpath: object) -> bytes:
+    """The bytes of the artifact file at ``relpath``; ``StorageError`` for a path that is unsafe
+    (:func:`artifact_path`) or not a regular file (a FIFO or device would hang or never end)."""
+    path = artifact_path(root, relpath)
+    if path is None:
+        raise StorageError(
+            f"refused to read the artifact path {_short(relpath)} recorded in the database: it is not "
+            "a file of the artifacts folder (was the database edited or restored from elsewhere?)"
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StorageError(
+                f"refused to read the artifact {_short(relpath)}: not a regular file"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
 
 
 #: Folder under the data folder for working copies (spooled uploads, overlay videos before saving).

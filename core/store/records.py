@@ -125,6 +125,16 @@ def optional_float(value: object, name: str, lo: float, hi: float) -> float | No
     return out
 
 
+def backend_values(backend_info: object) -> tuple[dict[str, str], float | None]:
+    """The text fields (backend, model, size, device, dtype) and the threshold of ``Backend.describe()``."""
+    if not isinstance(backend_info, dict):
+        raise InputError("backend_info must be a dict such as Backend.describe() returns")
+    info = {
+        k: str(backend_info.get(k) or "") for k in ("backend", "model", "size", "device", "dtype")
+    }
+    return info, optional_float(backend_info.get("threshold"), "threshold", 0.0, 1e6)
+
+
 def params_json(params: dict | None) -> tuple[str, str]:
     """Canonical JSON of analysis options and its SHA-256 (the result-cache key)."""
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from functools import cache
 
 from core.errors import StorageError
 
@@ -95,20 +96,75 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+Objects = frozenset[tuple[str, str, str, str]]
+
+
+def objects(conn: sqlite3.Connection) -> Objects:
+    """Every schema object (type, name, table, SQL with whitespace collapsed), from sqlite_master."""
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return frozenset((t, n, tbl, " ".join(str(sql or "").split())) for t, n, tbl, sql in rows)
+
+
+@cache
+def expected_objects(version: int) -> Objects:
+    """The objects of a database at ``version`` as the migrations build it (a fresh in-memory copy)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in MIGRATIONS[:version]:
+            migration(conn)
+        return objects(conn)
+    finally:
+        conn.close()
+
+
+def schema_differences(conn: sqlite3.Connection, version: int) -> list[str]:
+    """What differs from the schema ``version`` should have ("unexpected trigger 'x'", ...); [] if none."""
+    found, want = objects(conn), expected_objects(version)
+    names = {(t, n) for t, n, _, _ in want}
+    out = [
+        f"unexpected {t} {n!r}"[:80] for t, n, _, _ in sorted(found - want) if (t, n) not in names
+    ]
+    out += [f"changed {t} {n!r}" for t, n, _, _ in sorted(found - want) if (t, n) in names]
+    got = {(t, n) for t, n, _, _ in found}
+    out += [f"missing {t} {n!r}" for t, n in sorted(names - got)]
+    return out
+
+
+def check_schema(conn: sqlite3.Connection, version: int) -> None:
+    """``StorageError`` unless the database holds exactly the tables and indexes of ``version`` (no
+    trigger, view or extra object that would run or hide something on every save)."""
+    diff = schema_differences(conn, version)
+    if diff:
+        raise StorageError(
+            "the database is not a sapiens-measure store as this app writes it ("
+            + "; ".join(diff[:3])
+            + "); restore it from a backup (`python -m core restore`)"
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring ``conn``'s database to :data:`SCHEMA_VERSION` in one transaction; returns the old version.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``). A file written by a newer version
-    of the app is refused rather than guessed at.
+    of the app, a negative version, a version-0 file that already holds tables (another program's
+    database) and a file whose objects differ from its version's (a trigger added, a column missing)
+    are refused rather than guessed at.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
         old = schema_version(conn)
+        if old < 0 or (old == 0 and objects(conn)):
+            raise StorageError(
+                f"the database (schema version {old}) is not a sapiens-measure store; point "
+                "SAPIENS_MEASURE_DATA_DIR at another folder or restore a backup"
+            )
         if old > SCHEMA_VERSION:
             raise StorageError(
                 f"the database has schema version {old}, newer than this app's {SCHEMA_VERSION}; "
                 "update sapiens-measure"
             )
+        if old:
+            check_schema(conn, old)
         for version in range(old, SCHEMA_VERSION):
             MIGRATIONS[version](conn)
         # PRAGMA cannot take parameters; the value is our own integer.

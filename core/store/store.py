@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,11 +22,14 @@ import pandas as pd
 from core.config import Settings, load_settings
 from core.errors import InputError, StorageError
 from core.store import artifacts as files
+from core.store import sweep
 from core.store.db import connect, ensure_private_dir, storage_error
+from core.store.lock import StoreLock
 from core.store.records import (
     MEASUREMENT_COLUMNS,
     Session,
     Subject,
+    backend_values,
     measurement_rows,
     optional_float,
     params_json,
@@ -51,8 +53,10 @@ def _now() -> str:
 class Store:
     """The SQLite session store of ``settings.data_dir`` (default: :func:`core.config.load_settings`).
 
-    Opening creates the data folder (owner-only) and database and migrates an older schema.
-    Raises ``StorageError`` when the folder or file cannot be used.
+    Opening creates the data folder (owner-only) and database, migrates an older schema, and
+    sweeps what killed processes left (see ``core.store.sweep``). An open store holds the data
+    folder's shared lock (``core.store.lock``) until :meth:`close`. Raises ``StorageError`` when the
+    folder or file cannot be used.
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -65,11 +69,19 @@ class Store:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         ensure_private_dir(self.data_dir)
-        with self._write_lock:
-            try:
+        self._lock = StoreLock.acquire(self.data_dir, exclusive=False)
+        try:
+            sweep.sweep_staging(self.data_dir)
+            with self._write_lock:
                 migrate(self._conn())
-            except sqlite3.Error as exc:
+            self.sweep_orphans()
+            self.sweep_scratch()
+            sweep.sweep_tmp_files(self.data_dir)
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, sqlite3.Error):
                 raise storage_error(exc, f"prepare the database {self.db_path}") from exc
+            raise
 
     # -- connections and transactions -------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -88,6 +100,7 @@ class Store:
                 conn.close()
             self._conns.clear()
         self._local = threading.local()
+        self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -157,11 +170,7 @@ class Store:
             )
 
     def list_subjects(self) -> list[Subject]:
-        rows = self._read(
-            "SELECT id, label, height_m, birth_year, consent, consent_date, created_utc "
-            "FROM subjects ORDER BY label"
-        )
-        return [Subject(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+        return self._subjects_where("1 ORDER BY label", ())
 
     def get_subject(self, subject_id: int) -> Subject:
         for subject in self._subjects_where("id = ?", (subject_id,)):
@@ -200,15 +209,12 @@ class Store:
             (label,) = conn.execute(
                 "SELECT label FROM subjects WHERE id = ?", (subject_id,)
             ).fetchone()
-            uids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT uid FROM sessions WHERE subject_id = ?", (subject_id,)
-                )
-            ]
+            rows = conn.execute("SELECT uid FROM sessions WHERE subject_id = ?", (subject_id,))
+            uids = [r[0] for r in rows]
             conn.execute("DELETE FROM subjects WHERE id = ?", (subject_id,))  # cascades
-        for uid in uids:
-            files.remove_tree(self.artifacts_dir / uid)
+        self._remove_folders(uids)
+        # Folders of the subject's saves that a killed process never committed go too.
+        self.sweep_orphans()
         scrub_subject(self.data_dir, label)
         self.vacuum()
 
@@ -247,13 +253,7 @@ class Store:
         rows = measurement_rows(measurements)
         blobs = files.validate_artifacts(artifacts)
         p_json, p_hash = params_json(params)
-        if not isinstance(backend_info, dict):
-            raise InputError("backend_info must be a dict such as Backend.describe() returns")
-        info = {
-            k: str(backend_info.get(k) or "")
-            for k in ("backend", "model", "size", "device", "dtype")
-        }
-        threshold = optional_float(backend_info.get("threshold"), "threshold", 0.0, 1e6)
+        info, threshold = backend_values(backend_info)
         uid = uuid.uuid4().hex
         wrote_files = False
         try:
@@ -285,14 +285,27 @@ class Store:
             raise
         return session_id
 
+    def _remove_folders(self, uids: list[str]) -> None:
+        for uid in uids:
+            folder = files.session_folder(self.artifacts_dir, uid)
+            if folder is not None:  # a uid that is no folder name of ours names nothing to delete
+                files.remove_tree(folder)
+
     def _session_from_row(self, r: tuple) -> Session:
         arts = self._read(
             "SELECT name, relpath FROM artifacts WHERE session_id = ? ORDER BY relpath", (r[0],)
         )
+        try:
+            params = json.loads(r[13] or "{}")
+        except (ValueError, RecursionError):  # not what save_session writes: shown as no options
+            params = {}
+        # Only paths that stay inside the artifacts folder are handed out (pages pass them to
+        # st.image / st.video); a relpath edited into the database is left out.
+        paths = {name: files.artifact_path(self.artifacts_dir, rel) for name, rel in arts}
         return Session(
             *r[:13],
-            params=json.loads(r[13] or "{}"),
-            artifacts={name: self.artifacts_dir / rel for name, rel in arts},
+            params=params if isinstance(params, dict) else {},
+            artifacts={name: path for name, path in paths.items() if path is not None},
         )
 
     def get_session(self, session_id: int) -> Session:
@@ -320,17 +333,17 @@ class Store:
             (session_id,),
         )
         df = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
-        df["frame"] = df["frame"].astype("Int64")
-        df["time_s"] = df["time_s"].astype(float)
-        df["value"] = df["value"].astype(float)
-        return df
+        return df.astype({"frame": "Int64", "time_s": float, "value": float})
 
     def load_artifact(self, session_id: int, name: str) -> bytes:
-        path = self.get_session(session_id).artifacts.get(name)
-        if path is None:
+        self.get_session(session_id)  # a clear error for an unknown id
+        rows = self._read(
+            "SELECT relpath FROM artifacts WHERE session_id = ? AND name = ?", (session_id, name)
+        )
+        if not rows:
             raise InputError(f"session {session_id} has no artifact named {name!r}")
         try:
-            return path.read_bytes()
+            return files.read_artifact(self.artifacts_dir, rows[0][0])
         except OSError as exc:
             raise storage_error(exc, f"read the artifact {name!r}") from exc
 
@@ -341,7 +354,7 @@ class Store:
             if row is None:
                 raise InputError(f"no session with id {session_id}")
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        files.remove_tree(self.artifacts_dir / row[0])
+        self._remove_folders([row[0]])
 
     def find_session_by_hash(
         self, source_hash: str, params: dict | None = None, *, subject_id: int | None = None
@@ -364,34 +377,23 @@ class Store:
 
     @property
     def scratch_dir(self) -> Path:
-        """Working copies (spooled uploads, unsaved overlay videos); swept by :meth:`sweep_scratch`."""
+        """Working copies (uploads, unsaved overlay videos); swept by :meth:`sweep_scratch`."""
         return self.data_dir / files.SCRATCH_DIRNAME
 
     def sweep_scratch(self, *, max_age_s: float = files.SCRATCH_MAX_AGE_S) -> int:
         """Remove working copies older than ``max_age_s``; returns how many."""
         return files.remove_older_than(self.scratch_dir, max_age_s)
 
-    def sweep_orphans(self, *, min_age_s: float = 3600.0) -> int:
-        """Remove artifact folders no committed session owns (left by a killed process); returns how many.
+    def sweep_orphans(self, *, min_age_s: float = 0.0) -> int:
+        """Remove artifact folders no committed session owns (left by a killed process) that are at
+        least ``min_age_s`` old; returns how many.
 
-        Only entries older than ``min_age_s`` go, so a save in flight in another process is safe.
+        It runs inside a write transaction: files are only written inside a save's transaction, so
+        no save of any process is in flight and every unowned folder is a leftover.
         """
-        if not self.artifacts_dir.is_dir():
-            return 0
-        known = {r[0] for r in self._read("SELECT uid FROM sessions")}
-        removed = 0
-        for entry in self.artifacts_dir.iterdir():
-            try:
-                age = time.time() - entry.stat().st_mtime
-            except OSError:
-                continue
-            if entry.name not in known and age >= min_age_s:
-                if entry.is_dir():
-                    files.remove_tree(entry)
-                else:
-                    entry.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        with self._write("sweep leftover artifact folders") as conn:
+            known = [r[0] for r in conn.execute("SELECT uid FROM sessions")]
+            return sweep.remove_orphans(self.artifacts_dir, known, min_age_s)
 
 
 __all__ = ["Store", "StorageError"]
