@@ -15,11 +15,11 @@ from tests.conftest import ROOT
 
 @contextlib.contextmanager
 def python_child(script: str, *args: str) -> Iterator[subprocess.Popen]:
-    """``python -c script args`` run from the checkout with text pipes; on leaving, killed if it
-    still runs (a failed assertion must not leave it behind) and its pipes closed."""
+    """``python -c script args`` run from the checkout with text pipes (stdin too); on leaving,
+    killed if it still runs (a failed assertion must not leave it behind) and its pipes closed."""
     proc = subprocess.Popen(
         [sys.executable, "-c", script, *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=os.environ.copy(),
     )  # fmt: skip
     try:
@@ -28,8 +28,9 @@ def python_child(script: str, *args: str) -> Iterator[subprocess.Popen]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if not pipe.closed:
+                pipe.close()
 
 
 def sigkill_after(proc: subprocess.Popen, delay_s: float) -> None:
