@@ -18,12 +18,19 @@ from core.config import load_settings
 from core.errors import ModelNotAvailable, StorageError
 from core.store import Store
 from tests.conftest import shared_path
-from tests.processes import python_child, sigkill_after
+from tests.processes import (
+    FILES_WRITTEN_AT,
+    SAVE_POINTS,
+    kill_inside_save,
+    python_child,
+    uncommitted_folders,
+)
 from tests.reliability.harness import FUZZ_EXAMPLES, count, one_clear_error
 
 # The real gait path: the walking video analysed (test double backend, every 10th frame), then saved
-# with Store.save_session exactly as `python -m core gait --save` does, over and over. "saving N" is
-# printed just before each save so the parent can aim its SIGKILL into the transaction.
+# with Store.save_session exactly as `python -m core gait --save` does. After argv[2] saves, the next
+# one stops at the point argv[3] inside its transaction and says so (tests/processes.py), so the
+# parent's SIGKILL provably lands inside a save.
 WRITER = """
 import sys
 from pathlib import Path
@@ -31,6 +38,7 @@ from core.analysis import analyze_gait_video
 from core.backends.fake import FakeBackend
 from core.cli._common import file_sha256
 from core.store import Store
+from tests.processes import stop_inside_next_save
 
 video = Path(sys.argv[1])
 analysis = analyze_gait_video(video, FakeBackend(), every=10)
@@ -38,15 +46,14 @@ store = Store()
 sid = store.find_subject("GAIT").id
 overlay = bytes(range(256)) * 8192  # 2 MiB stands in for the overlay video
 print("rows", len(analysis.rows), flush=True)
-i = 0
-while True:
-    print("saving", i, flush=True)
+for i in range(int(sys.argv[2]) + 1):
+    if i == int(sys.argv[2]):
+        stop_inside_next_save(store, sys.argv[3])
     store.save_session(sid, kind="gait", backend_info=analysis.backend_info,
                        source_hash=file_sha256(video), measurements=analysis.rows,
                        artifacts={"overlay.mp4": overlay}, notes=f"run {i}",
                        params={"every": 10, "i": i})
     print("saved", i, flush=True)
-    i += 1
 """
 OVERLAY_SHA = hashlib.sha256(bytes(range(256)) * 8192).hexdigest()
 
@@ -58,28 +65,27 @@ def test_sigkill_during_gait_saves_leaves_whole_sessions_only():
     with Store() as store:
         store.create_subject("GAIT", consent=True)
     rng = np.random.default_rng(7)
-    kills = max(3, FUZZ_EXAMPLES // 8)
+    kills = max(len(SAVE_POINTS), FUZZ_EXAMPLES // 8)
     n_rows = None
-    mid_save = 0
+    committed = 0
+    with_files = 0
     for k in range(kills):
-        with python_child(WRITER, str(video)) as proc:
+        point = SAVE_POINTS[k % len(SAVE_POINTS)]
+        saves = k % 3  # let 0-2 saves complete, then kill inside the next one
+        with python_child(WRITER, str(video), str(saves), point) as proc:
             first = proc.stdout.readline()
             assert first.startswith("rows"), proc.stderr.read()
             n_rows = int(first.split()[1])
-            # Let k saves complete, then kill inside the next one at a random point.
-            target = f"saving {k % 3}"
-            while (line := proc.stdout.readline()) and not line.startswith(target):
-                pass
-            assert line, proc.stderr.read()
-            sigkill_after(proc, float(rng.uniform(0.0, 0.05)))
+            kill_inside_save(proc, point, float(rng.uniform(0.0, 0.005)))
         assert proc.returncode == -signal.SIGKILL
+        committed += saves
+        # Before any Store opens (opening sweeps): the killed save's rows are absent, and from the
+        # point its files are written, they are on disk with no committed row owning them.
+        orphans = uncommitted_folders()
+        assert len(orphans) == (1 if point in FILES_WRITTEN_AT else 0), (point, orphans)
+        with_files += bool(orphans)
         with Store() as store:
-            known = {s.uid for s in store.list_sessions()}
-            on_disk = {p.name for p in store.artifacts_dir.iterdir()} if store.artifacts_dir.is_dir() else set()  # fmt: skip
-            mid_save += bool(
-                on_disk - known
-            )  # a folder of an uncommitted save: the kill was inside it
-            store.sweep_orphans(min_age_s=0)
+            assert len(store.list_sessions()) == committed, "the killed save was committed"
         count("faults: SIGKILL during a gait save", "store intact")
     # Checked once at the end, over every session every killed writer committed.
     conn = sqlite3.connect(load_settings().db_path)
@@ -97,7 +103,9 @@ def test_sigkill_during_gait_saves_leaves_whole_sessions_only():
         assert {p.name for p in store.artifacts_dir.iterdir()} == {s.uid for s in sessions}
     from tests.reliability.harness import FIGURES
 
-    FIGURES["SIGKILL: kills / landed inside a save"] = f"{kills} / {mid_save}"
+    FIGURES["SIGKILL: kills inside a save / of them after its files were written"] = (
+        f"{kills} / {with_files}"
+    )
 
 
 # -- full disk, read-only, unusable data folder, through the CLI's save ----------------------------
