@@ -121,7 +121,7 @@ def _holds_data(settings: Settings) -> bool:
     if not db.exists():
         return False
     try:
-        conn = open_read_only(db)
+        conn = open_read_only(db, immutable=False)  # a crashed process's -wal counts too
         try:
             return bool(conn.execute("SELECT 1 FROM subjects LIMIT 1").fetchone())
         finally:

@@ -49,14 +49,16 @@ class StagedStore:
     artifacts: list[StagedArtifact]
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """A read-only connection that writes nothing beside the file (no -wal, no -shm).
+def open_read_only(path: Path, *, immutable: bool = True) -> sqlite3.Connection:
+    """A read-only connection; ``immutable`` (for a staged copy nothing else has open) also writes
+    nothing beside the file and ignores any -wal, which a staged copy never has.
 
     The path is quoted into the URI, so a folder named with ``?`` or ``#`` opens the right file.
-    ``immutable`` is right for a staged copy that nothing else has open.
     """
-    uri = f"file:{pathname2url(str(Path(path).resolve()))}?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, isolation_level=None)
+    uri = f"file:{pathname2url(str(Path(path).resolve()))}?mode=ro"
+    return sqlite3.connect(
+        uri + ("&immutable=1" if immutable else ""), uri=True, isolation_level=None
+    )
 
 
 def _refuse(what: str) -> InputError:

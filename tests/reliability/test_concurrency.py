@@ -134,3 +134,52 @@ def test_inference_lock_serialises_one_backend_but_not_two():
         assert t.is_alive(), "a second user of the same backend must wait"
     t.join(timeout=5)
     assert not t.is_alive()
+
+
+# A CLI-like save loop in another process: one gait-sized session per line on stdin, "saved n" after
+# each, as `python -m core gait --save` run over and over would.
+SAVE_LOOP = """
+import sys
+from core.store import Store
+from tests.store.conftest import INFO, rows
+store = Store()
+sid = store.find_subject("KEEP").id
+print("open", flush=True)
+n = 0
+for line in sys.stdin:
+    store.save_session(sid, kind="gait", backend_info=INFO, source_hash=line, measurements=rows(30),
+                       artifacts={"o.png": line.encode()})
+    n += 1
+    print("saved", n, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_restore_is_refused_while_a_save_loop_has_the_store_open(tmp_path, capfd):
+    from core.cli import main
+    from tests.processes import python_child
+    from tests.store.backups import fill, real_backup
+
+    archive = real_backup(tmp_path)
+    fill(label="KEEP")
+    saves, every = 14, 4  # a restore is tried before saves 0, 4, 8 and 12
+    with python_child(SAVE_LOOP) as proc:
+        assert proc.stdout.readline() == "open\n", proc.stderr.read()
+        for i in range(saves):
+            if i % every == 0:
+                assert main(["restore", str(archive), "--force"]) == 1
+                err = capfd.readouterr().err.strip()
+                assert err.startswith("error: could not restore: another program") and "\n" not in err  # fmt: skip
+                count("concurrency: restore during a save loop", "refused: error line")
+            proc.stdin.write(f"save {i}\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline() == f"saved {i + 1}\n"
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    with Store() as store:  # every save the loop reported is on disk, with its file
+        sessions = store.list_sessions()
+        assert len(sessions) == 2 + saves
+        assert [store.load_artifact(s.id, "o.png") for s in sessions[2:]] == [
+            f"save {i}\n".encode() for i in range(saves)
+        ]
+    FIGURES["concurrency: saves during refused restores, on disk"] = f"{saves} / {saves}"
