@@ -389,7 +389,7 @@ def test_sweep_orphans_removes_only_unowned_folders(store):
     )
     (store.artifacts_dir / "deadbeef").mkdir()
     (store.artifacts_dir / "deadbeef" / "000.png").write_bytes(b"orphan")
-    assert store.sweep_orphans(min_age_s=3600) == 0  # too young: may belong to a save in flight
+    assert store.sweep_orphans(min_age_s=3600) == 0  # younger than the age asked for
     assert store.sweep_orphans(min_age_s=0) == 1
     assert (
         store.load_artifact(kept, "x.png") == b"1"
