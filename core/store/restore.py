@@ -51,7 +51,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> tuple[
     digest = hashlib.sha256()
     written = 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.fchmod(fd, 0o600)
+    if hasattr(os, "fchmod"):  # POSIX: 0o600 whatever the umask
+        os.fchmod(fd, 0o600)
     with zf.open(info) as src, os.fdopen(fd, "wb") as dst:
         while chunk := src.read(1 << 20):
             written += len(chunk)

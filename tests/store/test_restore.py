@@ -157,3 +157,18 @@ def test_staging_of_a_killed_unpack_is_swept_when_the_store_opens():
     with Store() as s:
         assert [x.label for x in s.list_subjects()] == ["KEEP"]
     assert not (data / ".restore-dead").exists()
+
+
+def test_a_restore_killed_after_its_swap_completed_keeps_the_new_store(tmp_path, monkeypatch):
+    archive = real_backup(tmp_path)
+    fill(label="KEEP")
+    import core.store.restore as restore_mod
+
+    # Killed between writing .swap-done and removing the staging folder (with the old store in it).
+    monkeypatch.setattr(restore_mod, "recover", lambda staging, data_dir: False)
+    restore(archive, force=True)
+    (staging,) = load_settings().data_dir.glob(".restore-*")
+    assert (staging / ".swap-done").exists() and (staging / "old" / "sessions.db").exists()
+    with Store() as s:  # the open finds the swap completed: the new store stays, the old goes
+        assert [x.label for x in s.list_subjects()] == ["SRC"]
+    assert not staging.exists()
