@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 
 from core.errors import InputError
-from core.imaging.decode import pixels_text
+from core.imaging.decode import check_user_file, pixels_text
 
 # FourCC tags as OpenCV reports them -> the codec name people know.
 _CODEC_NAMES = {
@@ -75,11 +75,8 @@ def _diagnose(path: Path) -> str:
 def open_capture(path: str | Path) -> cv2.VideoCapture:
     """An opened ``cv2.VideoCapture`` with rotation metadata honoured, or ``InputError``."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p} is a folder, not a video file")
-    if p.stat().st_size == 0:
+    # Only regular files: a FIFO would block the decoder forever, /dev/zero would never end.
+    if check_user_file(p, kind="video file") == 0:
         raise InputError(f"{p.name} is empty (0 bytes)")
     cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
     if not cap.isOpened():
