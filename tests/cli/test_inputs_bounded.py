@@ -11,6 +11,7 @@ import pytest
 from core.backends.fake import FakeBackend
 from tests.imaging.test_decode import _png_header
 from tests.imaging.test_decode_limits import grey_png
+from tests.reliability.harness import count
 
 
 def _one_error_line(err: str) -> str:
@@ -50,6 +51,7 @@ def test_posture_refuses_in_one_line(cli, install, tmp_path, case):
     install(FakeBackend())
     code, _, err = cli("posture", _hostile(tmp_path, case), "--json")
     assert code == 1 and EXPECTED[case] in _one_error_line(err)
+    count("inputs: huge / FIFO / device files (CLI posture, infer, gait)", "refused: error line")
 
 
 @pytest.mark.timeout(120)
@@ -58,6 +60,7 @@ def test_infer_uses_the_same_decoder(cli, tmp_path, case):
     # The image is refused before any checkpoint is looked up (none exists under this name).
     code, _, err = cli("infer", _hostile(tmp_path, case), "--size", "tiny", "--checkpoint", tmp_path / "none.safetensors")  # fmt: skip
     assert code == 1 and EXPECTED[case] in _one_error_line(err)
+    count("inputs: huge / FIFO / device files (CLI posture, infer, gait)", "refused: error line")
 
 
 @pytest.mark.timeout(120)
@@ -67,3 +70,4 @@ def test_gait_refuses_non_regular_files(cli, install, tmp_path, case):
     path = _hostile(tmp_path, case).rename(tmp_path / "walk.mp4")
     code, _, err = cli("gait", path, "--json")
     assert code == 1 and EXPECTED[case] in _one_error_line(err)
+    count("inputs: huge / FIFO / device files (CLI posture, infer, gait)", "refused: error line")
