@@ -8,6 +8,9 @@ import subprocess
 import pytest
 
 from tests.app.helpers import make_subject, open_page, problems, texts
+from tests.conftest import shared_path
+
+pytestmark = pytest.mark.shared
 
 
 @pytest.fixture
@@ -24,6 +27,7 @@ def absurd_rate_mp4(tmp_path) -> bytes:
 
 
 def test_the_page_asks_for_the_frame_rate(absurd_rate_mp4):
+    shared_path("models")  # the page loads the lite backend once it has a frame rate
     make_subject()
     at = open_page("pages/gait.py")
     at.file_uploader(key="gait_upload").set_value(("clip.mp4", absurd_rate_mp4, "video/mp4"))
