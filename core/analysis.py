@@ -112,10 +112,10 @@ def analyze_posture(
     return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
 
 
-def _frames_from(path: Path, every: int) -> tuple[Iterator[Frame], int]:
+def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:
     """The sampled frames of the video, decoded ahead on another thread, and how many there will be."""
-    info = probe_video(path)
-    return prefetch(iter_frames(path, every=every)), math.ceil(info.n_frames / every)
+    info = probe_video(path, fps=fps)
+    return prefetch(iter_frames(path, every=every, fps=fps)), math.ceil(info.n_frames / every)
 
 
 def _import_in_background(*modules: str) -> None:
@@ -160,6 +160,7 @@ def analyze_gait_video(
     progress: Callable[[int, int | None], None] | None = None,
     height_m: float | None = None,
     batch: int = 1,
+    fps: float | None = None,
 ) -> GaitAnalysis:
     """Track one walking person through the video at ``path`` and compute gait parameters.
 
@@ -167,6 +168,7 @@ def analyze_gait_video(
     (total None when unknown). batch: frames per pose call for a backend that takes several
     (``estimate_pose_frames``; Sapiens2 runs up to ``batch`` frames' crops in one forward); others,
     such as the lite backend's VIDEO mode, see the frames one by one whatever ``batch`` says.
+    fps: the frame rate of a video whose header states none (such a video is refused without it).
     Raises ``InputError`` for an unreadable or empty video and ``NoPersonFound`` when no frame
     holds a person. Too few steps is not an error: the result then carries nulls and a warning
     (``core.measure.gait``).
@@ -180,7 +182,7 @@ def analyze_gait_video(
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"{path} does not exist or is empty")
-    frames, total = _frames_from(path, every)
+    frames, total = _frames_from(path, every, fps)
     _import_in_background("core.measure.gait", "core.measure.summary")
     tracker = PersonTracker()
     times: list[float] = []

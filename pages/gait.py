@@ -9,7 +9,6 @@ from core.app.layout import page
 from core.app.notice import PLANE_NOTE
 from core.app.resources import BACKEND_CHOICES, get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
-from core.video import probe_video
 
 page(
     "Gait session",
@@ -24,7 +23,7 @@ video = uploads.video_input("gait")
 if video is None:
     st.stop()
 path = uploads.spool(video, settings)
-info = attempt(probe_video, path)
+info, fps = ui.probe(path)  # fps: the rate the user gave, for a video that states none
 if info is None:
     st.stop()
 st.caption(
@@ -49,17 +48,17 @@ every = c2.number_input(
 )
 analysed_fps = info.fps / every
 n_frames = -(-info.n_frames // every)
-spf = ui.seconds_per_frame(path, video, backend)
+spf = ui.seconds_per_frame(path, video, backend, fps)
 if spf is not None:
     st.caption(
         f"{n_frames} frames at {analysed_fps:.1f} fps with {backend.name}: about {spf * n_frames:.0f} s "
         f"({spf:.2f} s a frame, measured on the first frames; the overlay video adds some more)."
     )
 height_m = subject.height_m
-key = ui.analysis_key(video, backend, int(every), height_m)
+key = ui.analysis_key(video, backend, int(every), height_m, fps)
 if not cache.contains(key) and not st.button("Analyse the video", key="gait_run", type="primary"):
     st.stop()
-analysis = ui.run_analysis(path, video, backend, int(every), height_m)
+analysis = ui.run_analysis(path, video, backend, int(every), height_m, fps)
 if analysis is None:
     st.stop()
 
@@ -73,7 +72,7 @@ overlay = ui.overlay_video(path, video, analysis, backend, info, int(every), set
 if overlay is not None:
     st.video(str(overlay))
 st.subheader("Inspect a frame")
-ui.render_frame_inspector(path, analysis)
+ui.render_frame_inspector(path, analysis, fps)
 
 st.subheader("Save")
-ui.render_save(store, subject, backend, video, analysis, overlay, int(every))
+ui.render_save(store, subject, backend, video, analysis, overlay, int(every), fps)

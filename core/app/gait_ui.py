@@ -18,11 +18,12 @@ import streamlit as st
 
 from core.app import cache
 from core.app.charts import time_series_panels
-from core.app.errors import attempt
+from core.app.errors import attempt, show_error
 from core.app.resources import backend_key, inference_lock
 from core.app.tables import format_value
 from core.app.uploads import Upload
 from core.config import Settings
+from core.errors import SapiensMeasureError
 from core.keypoints import Pose
 from core.store.artifacts import SCRATCH_DIRNAME
 
@@ -59,12 +60,40 @@ def default_every(backend: Backend, fps: float) -> int:
     return max(1, int(fps // MIN_EVENT_FPS))
 
 
-def seconds_per_frame(path: Path, upload: Upload, backend: Backend) -> float | None:
+def probe(path: Path) -> tuple[VideoInfo | None, float | None]:
+    """The video's info and the frame rate the user gave (None when the video states one).
+
+    For a video whose header states no frame rate a number box asks for it; until it is filled
+    in (and on any other error, shown) the info is None.
+    """
+    from core.video import NoFrameRate, probe_video
+
+    try:
+        return probe_video(path), None
+    except NoFrameRate as exc:
+        st.warning(str(exc))
+        fps = st.number_input(
+            "Frame rate of this video (frames per second)",
+            min_value=1.0,
+            max_value=1000.0,
+            value=None,
+            placeholder="e.g. 30",
+            key="gait_fps",
+        )
+        return (None, None) if fps is None else (attempt(probe_video, path, fps=fps), fps)
+    except SapiensMeasureError as exc:
+        show_error(exc)
+        return None, None
+
+
+def seconds_per_frame(
+    path: Path, upload: Upload, backend: Backend, fps: float | None = None
+) -> float | None:
     """Decode plus pose time per frame, measured on the video's first frames (once per file and backend)."""
     from core.video import iter_frames
 
     def measure() -> float:
-        frames = iter_frames(path, max_frames=4)
+        frames = iter_frames(path, max_frames=4, fps=fps)
         with inference_lock(backend):
             backend.estimate_pose(next(frames).rgb)  # warm-up: the first call loads the model
             start, n = time.perf_counter(), 0
@@ -77,17 +106,28 @@ def seconds_per_frame(path: Path, upload: Upload, backend: Backend) -> float | N
     return None if found is None else float(found[0])
 
 
-def analysis_key(upload: Upload, backend: Backend, every: int, height_m: float | None) -> tuple:
-    return ("gait", upload.sha256, backend_key(backend), every, height_m)
+def analysis_key(
+    upload: Upload, backend: Backend, every: int, height_m: float | None, fps: float | None = None
+) -> tuple:
+    given = () if fps is None else (fps,)  # a given frame rate changes every frame time
+    return ("gait", upload.sha256, backend_key(backend), every, height_m, *given)
 
 
-def params(backend: Backend, every: int, height_m: float | None) -> dict[str, object]:
+def params(
+    backend: Backend, every: int, height_m: float | None, fps: float | None = None
+) -> dict[str, object]:
     """What, besides the file, decides a gait result: the store's cache key."""
-    return {"kind": "gait", "every": every, "height_m": height_m, "backend": backend_key(backend)}
+    p = {"kind": "gait", "every": every, "height_m": height_m, "backend": backend_key(backend)}
+    return p if fps is None else {**p, "fps": fps}
 
 
 def run_analysis(
-    path: Path, upload: Upload, backend: Backend, every: int, height_m: float | None
+    path: Path,
+    upload: Upload,
+    backend: Backend,
+    every: int,
+    height_m: float | None,
+    fps: float | None = None,
 ) -> GaitAnalysis | None:
     """Analyse with a progress bar (frame i of n, time left); a cached result returns at once."""
     from core.analysis import analyze_gait_video
@@ -108,10 +148,10 @@ def run_analysis(
     def compute() -> GaitAnalysis:
         with inference_lock(backend):
             return analyze_gait_video(
-                path, backend, every=every, progress=progress, height_m=height_m
+                path, backend, every=every, progress=progress, height_m=height_m, fps=fps
             )
 
-    found = attempt(cache.cached, analysis_key(upload, backend, every, height_m), compute)
+    found = attempt(cache.cached, analysis_key(upload, backend, every, height_m, fps), compute)
     bar.empty()
     return None if found is None else found[0]
 
@@ -179,12 +219,14 @@ def pose_at(analysis: GaitAnalysis, t: int) -> Pose:
     return Pose(np.asarray(s.xy[t]), np.asarray(s.scores[t]), "", s.model, 0.0)
 
 
-def _overlay_frames(path: Path, analysis: GaitAnalysis, every: int) -> Iterator[np.ndarray]:
+def _overlay_frames(
+    path: Path, analysis: GaitAnalysis, every: int, fps: float | None
+) -> Iterator[np.ndarray]:
     from core.imaging.overlay import draw_pose
     from core.video import iter_frames
 
     positions = {int(f): i for i, f in enumerate(analysis.series.frame_index)}
-    for frame in iter_frames(path, every=every):
+    for frame in iter_frames(path, every=every, fps=fps):
         t = positions.get(int(frame.index))
         yield frame.rgb if t is None else draw_pose(frame.rgb, pose_at(analysis, t))
 
@@ -201,17 +243,21 @@ def overlay_video(
     """The annotated video (H.264 MP4), written once per analysis into ``<data>/tmp``."""
     from core.video import write_overlay_video
 
-    key = cache.file_hash(repr(analysis_key(upload, backend, every, None)).encode())[:24]
+    fps = info.fps if info.fps_given else None
+    key = cache.file_hash(repr(analysis_key(upload, backend, every, None, fps)).encode())[:24]
     out = settings.data_dir / SCRATCH_DIRNAME / f"overlay_{key}.mp4"
     if out.is_file():
         return out
     with st.spinner("Writing the overlay video ..."):
         return attempt(
-            write_overlay_video, _overlay_frames(path, analysis, every), out, fps=info.fps / every
+            write_overlay_video,
+            _overlay_frames(path, analysis, every, fps),
+            out,
+            fps=info.fps / every,
         )
 
 
-def render_frame_inspector(path: Path, analysis: GaitAnalysis) -> None:
+def render_frame_inspector(path: Path, analysis: GaitAnalysis, fps: float | None = None) -> None:
     """A slider over the analysed frames; shows the chosen frame with the tracked skeleton."""
     from core.imaging.overlay import draw_pose
     from core.video import iter_frames
@@ -221,7 +267,9 @@ def render_frame_inspector(path: Path, analysis: GaitAnalysis) -> None:
     time_s = float(analysis.series.time_s[t])
     # A frame's timestamp can be a hair off its nominal value: start a little before it.
     frame = attempt(
-        lambda: next(iter_frames(path, start_s=max(0.0, time_s - 1e-3), max_frames=1), None)
+        lambda: next(
+            iter_frames(path, start_s=max(0.0, time_s - 1e-3), max_frames=1, fps=fps), None
+        )
     )
     if frame is not None:
         st.image(
@@ -238,9 +286,10 @@ def render_save(
     analysis: GaitAnalysis,
     overlay: Path | None,
     every: int,
+    fps: float | None = None,
 ) -> None:
     """Save button; says so when this video with this model and rate is already saved."""
-    p = params(backend, every, subject.height_m)
+    p = params(backend, every, subject.height_m, fps)
     existing = attempt(store.find_session_by_hash, upload.sha256, p, subject_id=subject.id)
     if existing is not None:
         st.info(

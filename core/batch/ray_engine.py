@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from pathlib import Path
 
 from core.batch.engine import Engine
 from core.batch.worker import BackendSpec, Job, Outcome, Worker
@@ -216,9 +215,13 @@ class RayEngine(Engine):
         self._ray = None
 
 
+#: Largest video sent to a Ray worker, bytes (images have the decoder's own cap).
+_MAX_VIDEO_BYTES = 4 * 2**30
+
+
 def _with_bytes(job: Job) -> Job:
-    try:
-        data = Path(job.path or "").read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {job.relpath}: {exc.strerror or exc}") from None
-    return replace(job, data=data)
+    from core.imaging.decode import MAX_IMAGE_FILE_BYTES, read_user_file
+
+    # Regular files only (a FIFO would hang the driver, /dev/zero never ends), with a size cap.
+    cap = MAX_IMAGE_FILE_BYTES if job.kind == "posture" else _MAX_VIDEO_BYTES
+    return replace(job, data=read_user_file(job.path or "", max_bytes=cap))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.config import Settings
 from core.errors import CheckpointError, InputError, ModelNotAvailable, SapiensMeasureError
+from core.imaging.decode import check_user_file
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,9 @@ class Worker:
             return result, _overlay_png(image, result.pose)
         if job.kind == "gait":
             if job.data is None and job.path is not None:
-                _read(job)  # the CLI's clear error for a missing, unreadable or empty file
+                # The CLI's clear error for a missing, unreadable or non-regular file, without
+                # reading the whole video into memory (the decoder opens it itself).
+                check_user_file(job.path, kind="video file")
                 return analysis.analyze_gait_video(Path(job.path), self.backend, **options), {}
             return self._gait_from_bytes(job, options), {}
         raise InputError(f"{job.relpath}: unknown job kind {job.kind!r}")

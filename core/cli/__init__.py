@@ -97,7 +97,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except SapiensMeasureError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from core.imaging.decode import one_line  # a message from a decoder can hold newlines
+
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         subject = consented_subject(store, args.save) if store else None
         path = Path(args.video)
         # One clear error for a missing, empty or non-video file, before the model loads.
-        probe_video(path)
+        probe_video(path, fps=args.fps)
         height = (
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )
@@ -89,6 +89,7 @@ def _run(args: argparse.Namespace) -> int:
             height_m=height,
             progress=progress,
             batch=args.batch,
+            fps=args.fps,
         )
         if progress is not None:
             progress.close()
@@ -106,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
                     "height_m": height,
                     "backend": args.backend,
                     "size": args.size,
+                    **({"fps": args.fps} if args.fps is not None else {}),
                 },
             )
     finally:
@@ -147,6 +149,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         metavar="N",
         help="Sapiens2: frames per forward (the lite backend ignores it)",
+    )
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frame rate of a video whose header states none (such a video is refused without it)",
     )
     p.add_argument(
         "--height-m", type=float, default=None, help="body height in metres (else the subject's)"

@@ -14,31 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import InputError
 from core.sapiens2.presets import PRESETS, TASKS
 
 _SIZES = sorted({name.split("-", 1)[1] for name in PRESETS})
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
-    """Decode an image file to RGB uint8 (H, W, 3) with OpenCV, falling back to Pillow (HEIC etc.)."""
-    import cv2
+    """RGB uint8 (H, W, 3) of an image file, through the one decoder every path uses
+    (``core.imaging.decode``: regular files only, byte, side and pixel limits checked first)."""
+    from core.cli._common import decode_image_bytes, read_input_file
 
-    path = Path(path)
-    try:
-        data = np.frombuffer(path.read_bytes(), np.uint8)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the image ({exc.strerror or exc})") from None
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is not None:
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    try:
-        from PIL import Image, ImageOps
-
-        with Image.open(path) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except Exception:  # Pillow raises many kinds for undecodable files
-        raise InputError(f"{path}: not an image OpenCV or Pillow can decode") from None
+    return decode_image_bytes(read_input_file(path), Path(path).name)
 
 
 def _pose_json(result: object, image_path: Path, meta: dict[str, str]) -> dict[str, object]:
@@ -111,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run one Sapiens2 model on one image (JSON for pose, .npy for dense maps)",
         description="Run a Sapiens2 task model on an image with the official pre- and post-processing.",
     )
-    parser.add_argument("image", help="image file (any format OpenCV or Pillow reads)")
+    parser.add_argument("image", help="image file (JPEG, PNG, WebP, HEIC, ...)")
     parser.add_argument(
         "--task", choices=TASKS, default="pose", help="pose, seg, normal or pointmap (default pose)"
     )

@@ -8,6 +8,8 @@ cheaply. Exported PNG/JPEG bytes carry no EXIF or other metadata (no GPS, no cam
 from __future__ import annotations
 
 import io
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -39,18 +41,86 @@ def pixels_text(n: int) -> str:
     return f"{n / 1e6:.0f} Mpx" if n >= 1_000_000 else f"{n} px"
 
 
-def read_user_file(path: str | Path, *, kind: str = "file") -> bytes:
-    """The bytes of a file the user named; ``InputError`` (naming the path) when it is missing, a
-    folder or unreadable. ``kind`` words the folder case ("a folder, not an image file")."""
-    path = Path(path)
+#: Longest image side decoded, pixels. Pillow's row buffers fail (MemoryError) long before the pixel
+#: limit for an image of 99 000 000 x 1; no camera or scan comes near this.
+MAX_SIDE_PX = 32_768
+#: Largest image file read, bytes: an uncompressed 100 Mpx RGB image (BMP, PPM, TIFF) is 300 MB.
+MAX_IMAGE_FILE_BYTES = 512 * 2**20
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: decoder messages (a truncated HEIC's, for one) can span several."""
+    return " ".join(str(text).split())
+
+
+def _open_regular(path: Path, kind: str) -> int:
+    """An fd of ``path`` (symlinks followed) after checking with fstat that it is a regular file.
+
+    O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer; fstat on the
+    opened fd (not stat on the name) checks the very file that will be read.
+    """
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder, not {_article(kind)} {kind}") from None
     except OSError as exc:
         raise InputError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        return fd
+    os.close(fd)
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path} is a folder, not {_article(kind)} {kind}")
+    what = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device or socket"
+    raise InputError(f"{path} is {what}, not a regular file; only plain files are read")
+
+
+def check_user_file(path: str | Path, *, kind: str = "file") -> int:
+    """The size in bytes of a regular file the user named (for decoders that open it themselves);
+    ``InputError`` when it is missing, a folder, a FIFO, a device or unreadable."""
+    fd = _open_regular(Path(path), kind)
+    try:
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def read_user_file(
+    path: str | Path, *, kind: str = "file", max_bytes: int = MAX_IMAGE_FILE_BYTES
+) -> bytes:
+    """The bytes of a regular file the user named, at most ``max_bytes``.
+
+    ``InputError`` (naming the path) when it is missing, a folder, a FIFO or device (also through a
+    symlink), unreadable or larger than ``max_bytes``. ``kind`` words the messages ("a folder, not
+    an image file").
+    """
+    path = Path(path)
+    fd = _open_regular(path, kind)
+    try:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path} is {_mb(size)}, over the {_mb(max_bytes)} limit for {_article(kind)} {kind}"
+            )
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:  # it grew while being read
+                raise InputError(
+                    f"{path} is over the {_mb(max_bytes)} limit for {_article(kind)} {kind}"
+                )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def _article(word: str) -> str:
@@ -155,18 +225,27 @@ def decode_image(
         raise InputError(
             f"{what}: image is {w}x{h} = {pixels_text(w * h)}, over the {pixels_text(max_pixels)} limit"
         )
+    if max(w, h) > MAX_SIDE_PX or min(w, h) < 1:
+        raise InputError(f"{what}: image is {w}x{h}; each side must be 1 to {MAX_SIDE_PX} pixels")
     try:
         with warnings.catch_warnings():
             # Our own limit above is the one that applies; Pillow's bomb warning would be noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im.load()
+    except MemoryError:
+        raise InputError(f"{what}: image is {w}x{h}, too large to decode in memory") from None
     except Exception as exc:  # Pillow raises OSError, SyntaxError, zlib errors, ... for bad data
-        raise InputError(f"{what} is truncated or corrupt and cannot be decoded ({exc})") from None
+        raise InputError(
+            f"{what} is truncated or corrupt and cannot be decoded ({one_line(exc)})"
+        ) from None
     try:
         upright = ImageOps.exif_transpose(im)
     except Exception:  # a malformed EXIF block: keep the pixels as stored rather than fail
         upright = im
-    return np.ascontiguousarray(_to_rgb(upright if upright is not None else im, background))
+    try:
+        return np.ascontiguousarray(_to_rgb(upright if upright is not None else im, background))
+    except MemoryError:
+        raise InputError(f"{what}: image is {w}x{h}, too large to decode in memory") from None
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

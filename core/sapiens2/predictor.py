@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from core.config import Settings, load_settings
-from core.errors import InputError
+from core.errors import CheckpointError, InputError
 from core.sapiens2 import preprocess as pre
 from core.sapiens2.checkpoints import load_checkpoint, resolve_checkpoint
 from core.sapiens2.device import check_fits_memory, dtype_name, pick_device, pick_dtype
@@ -40,6 +40,7 @@ class Predictor:
         device: str = "cpu",
         dtype: torch.dtype = torch.float32,
         name: str = "",
+        checkpoint: str = "",
     ) -> None:
         if getattr(model, "task", self.task) != self.task:
             raise InputError(f"a {model.task} model cannot be used by {type(self).__name__}")
@@ -48,14 +49,42 @@ class Predictor:
         self.dtype = dtype
         self.input_hw: tuple[int, int] = tuple(model.cfg.input_size_hw)  # type: ignore[assignment]
         self.name = name or f"sapiens2-{self.task}-{model.cfg.size}"
+        #: The weights' file, named when its outputs are not numbers.
+        self.checkpoint = checkpoint
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """Raw model output for a normalised batch (B, 3, H, W), as float32 on the CPU."""
+        """Raw model output for a normalised batch (B, 3, H, W), as float32 on the CPU.
+
+        Raises ``CheckpointError`` (naming the checkpoint) when the output holds NaN or infinity.
+        """
         with torch.inference_mode():
             out = self.model(x.to(self.device, self.dtype))
         if isinstance(out, tuple):
-            return tuple(o.float().cpu() for o in out)  # type: ignore[return-value]
-        return out.float().cpu()
+            outs = tuple(o.float().cpu() for o in out)
+            self.check_finite("raw outputs", *outs)
+            return outs  # type: ignore[return-value]
+        out = out.float().cpu()
+        self.check_finite("raw outputs", out)
+        return out
+
+    def check_finite(self, what: str, *arrays: np.ndarray | torch.Tensor) -> None:
+        """``CheckpointError`` naming the checkpoint file when any value is NaN or infinite.
+
+        Nothing is measured or stored from such output: a damaged file (weights all zero, or NaN)
+        gives NaN keypoints and normals, which would become a session of empty measures.
+        """
+        for a in arrays:
+            finite = (
+                bool(torch.isfinite(a).all())
+                if isinstance(a, torch.Tensor)
+                else bool(np.isfinite(a).all())
+            )
+            if not finite:
+                source = self.checkpoint or f"the {self.name} model"
+                raise CheckpointError(
+                    f"{source}: the model's {what} hold NaN or infinite values; the checkpoint is "
+                    "damaged or not a trained Sapiens2 model (download it again)"
+                )
 
     def describe(self) -> dict[str, str]:
         return {
@@ -178,6 +207,7 @@ class PosePredictor(Predictor):
         scores = np.stack([d[1] for d in decoded]).astype(np.float32)
         in_wh = (self.input_hw[1], self.input_hw[0])
         keypoints = to_image_space(kp_in, centers, scales, input_size_wh=in_wh).astype(np.float32)
+        self.check_finite("keypoints", keypoints, scores)
         return PoseResult(keypoints, scores, boxes, **self._meta())
 
 
@@ -203,6 +233,7 @@ class NormalPredictor(Predictor):
         padded, padding = pre.letterbox(image, input_hw=self.input_hw)
         raw = self.forward(pre.normalize(padded))
         normals = unit_normals(raw[0], padding_ltrb=padding, out_hw=image.shape[:2]).numpy()
+        self.check_finite("normals", normals)
         return NormalResult(normals, **self._meta())
 
 
@@ -218,6 +249,7 @@ class PointmapPredictor(Predictor):
         xyz = metric_pointmap(
             pointmap[0], scale[0], padding_ltrb=padding, out_hw=image.shape[:2]
         ).numpy()
+        self.check_finite("points", xyz)
         return PointmapResult(xyz, float(scale[0, 0]), **self._meta())
 
 
@@ -254,4 +286,28 @@ def load_predictor(
     with torch.device("meta"):
         model = build_model(f"{task}-{size}")
     load_checkpoint(model, path, dtype=dt)  # straight into the run dtype, one tensor at a time
-    return PREDICTORS[task](model, device=dev, dtype=dt, **kwargs)  # type: ignore[arg-type]
+    check_weights(model, path)
+    return PREDICTORS[task](model, device=dev, dtype=dt, checkpoint=str(path), **kwargs)  # type: ignore[arg-type]
+
+
+def check_weights(model: torch.nn.Module, path: object) -> None:
+    """``CheckpointError`` naming ``path`` when a loaded weight is NaN/infinite or every weight is zero.
+
+    One reduction per tensor, no copy: a sum is NaN or infinite as soon as one element is (the
+    weights of a trained model are far too small for a float32 sum to overflow). A file whose
+    tensors all point at zero bytes has the right header and shapes, and loads, but its model
+    outputs nothing but constants (NaN keypoints).
+    """
+    any_nonzero = False
+    for key, tensor in model.state_dict().items():
+        if not tensor.is_floating_point():
+            continue
+        if not torch.isfinite(tensor.sum(dtype=torch.float32)):
+            raise CheckpointError(
+                f"{path}: tensor {key} holds NaN or infinite values; the file is damaged"
+            )
+        any_nonzero = any_nonzero or bool(tensor.any())
+    if not any_nonzero:
+        raise CheckpointError(
+            f"{path}: every weight is zero; the file is damaged (download it again)"
+        )

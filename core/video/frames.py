@@ -49,6 +49,7 @@ def iter_frames(
     end_s: float | None = None,
     limit_frames: int | None = None,
     limit_pixels: int | None = None,
+    fps: float | None = None,
 ) -> Iterator[Frame]:
     """Yield every ``every``-th frame of a video, in order.
 
@@ -64,6 +65,9 @@ def iter_frames(
     limit_frames, limit_pixels : int, optional
         Refuse videos whose [start_s, end_s] part has more frames, or whose frames have more
         pixels, than this. Default: the app settings (``core.config``).
+    fps : float, optional
+        The frame rate of a video whose header states none (refused without it); frame times are
+        then index / fps.
 
     Yields
     ------
@@ -72,14 +76,14 @@ def iter_frames(
     Raises
     ------
     InputError
-        Not a video, no video stream, zero frames (also when the header promised some but none
+        Not a video, no video stream, no frame rate (``NoFrameRate``) and no ``fps``, zero frames (also when the header promised some but none
         decodes), too long or too large, bad options.
     """
     _check_options(every, max_frames, start_s, end_s)
     name = Path(path).name
     cap = open_capture(path)
     try:
-        info = info_from_capture(cap, name)
+        info = info_from_capture(cap, name, path=Path(path), fps=fps)
         check_video_limits(
             info,
             start_s=start_s,
@@ -100,7 +104,8 @@ def iter_frames(
                     f"{name} holds more frames than its header says ({info.n_frames}); re-encode it"
                 )
             t_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-            t = t_ms / 1000.0 if np.isfinite(t_ms) and t_ms >= 0 else index / info.fps
+            nominal = info.fps_given or not (np.isfinite(t_ms) and t_ms >= 0)
+            t = index / info.fps if nominal else t_ms / 1000.0
             if t <= last_t:  # a missing or repeated timestamp: fall back to the nominal clock
                 t = max(index / info.fps, np.nextafter(last_t, np.inf))
             last_t = t

@@ -6,6 +6,7 @@ missing, empty, not a video, no video stream, zero frames, too long or too large
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 import cv2
 
 from core.errors import InputError
-from core.imaging.decode import pixels_text
+from core.imaging.decode import check_user_file, pixels_text
 
 # FourCC tags as OpenCV reports them -> the codec name people know.
 _CODEC_NAMES = {
@@ -49,6 +50,68 @@ class VideoInfo:
     duration_s: float
     rotation_deg: int
     codec: str
+    #: True when the header states no frame rate and ``fps`` is the one the user gave; frame
+    #: times are then index / fps (the demuxer's own clock assumed a rate it made up).
+    fps_given: bool = False
+
+
+#: Frame rates taken as stated; outside them (0, 1e-6, 1e6 ...) the header is treated as stating none.
+MIN_FPS, MAX_FPS = 1.0, 1000.0
+
+
+class NoFrameRate(InputError):
+    """The video states no usable frame rate and none was given (the Gait page then asks for one)."""
+
+
+def _y4m_header(path: Path) -> bytes | None:
+    """The first line of a YUV4MPEG2 file, None for any other file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return None
+    return head.split(b"\n", 1)[0] if head.startswith(b"YUV4MPEG2") else None
+
+
+def _y4m_rate(header: bytes) -> float | None:
+    """The ``F<num>:<den>`` rate of a YUV4MPEG2 header; None when absent or not positive."""
+    for token in header.split()[1:]:
+        if token.startswith(b"F"):
+            num, _, den = token[1:].partition(b":")
+            try:
+                n, d = int(num), int(den)
+            except ValueError:
+                return None
+            return n / d if n > 0 and d > 0 else None
+    return None
+
+
+def stated_fps(path: Path | None, reported: float) -> float | None:
+    """The frame rate the file states (OpenCV's ``reported`` reading, checked); None when none.
+
+    ffmpeg reads a YUV4MPEG2 header with no rate or ``F0:1`` as 25 fps without saying so, so that
+    header is read here; any other rate outside [MIN_FPS, MAX_FPS] (0, NaN, 1e6) counts as none.
+    """
+    header = _y4m_header(path) if path is not None else None
+    if header is not None:
+        rate = _y4m_rate(header)
+        if rate is None:
+            return None
+        reported = rate
+    return reported if math.isfinite(reported) and MIN_FPS <= reported <= MAX_FPS else None
+
+
+def check_given_fps(fps: float) -> float:
+    """A frame rate the user typed, as a float; ``InputError`` when it is not one."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        raise InputError(f"the frame rate must be a number, got {fps!r}") from None
+    if not (math.isfinite(value) and MIN_FPS <= value <= MAX_FPS):
+        raise InputError(
+            f"the frame rate must be between {MIN_FPS:g} and {MAX_FPS:g} fps, got {fps!r}"
+        )
+    return value
 
 
 def _diagnose(path: Path) -> str:
@@ -75,11 +138,8 @@ def _diagnose(path: Path) -> str:
 def open_capture(path: str | Path) -> cv2.VideoCapture:
     """An opened ``cv2.VideoCapture`` with rotation metadata honoured, or ``InputError``."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p} is a folder, not a video file")
-    if p.stat().st_size == 0:
+    # Only regular files: a FIFO would block the decoder forever, /dev/zero would never end.
+    if check_user_file(p, kind="video file") == 0:
         raise InputError(f"{p.name} is empty (0 bytes)")
     cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
     if not cap.isOpened():
@@ -99,14 +159,27 @@ def _codec(cap: cv2.VideoCapture) -> str:
     return _CODEC_NAMES.get(text, text or "unknown")
 
 
-def info_from_capture(cap: cv2.VideoCapture, name: str) -> VideoInfo:
-    """Read a :class:`VideoInfo` from an opened capture (does not move its position)."""
-    fps = float(cap.get(cv2.CAP_PROP_FPS))
+def info_from_capture(
+    cap: cv2.VideoCapture, name: str, *, path: Path | None = None, fps: float | None = None
+) -> VideoInfo:
+    """Read a :class:`VideoInfo` from an opened capture (does not move its position).
+
+    ``fps``: the frame rate to use when the video (at ``path``) states none; refused when it
+    states another one. Without it, a video that states none raises :class:`NoFrameRate`.
+    """
+    stated = stated_fps(path, float(cap.get(cv2.CAP_PROP_FPS)))
+    given = None if fps is None else check_given_fps(fps)
     n = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-    if not fps > 0:
-        raise InputError(
-            f"{name} does not state a frame rate; re-encode it (e.g. to MP4) and try again"
+    if stated is None and given is None:
+        raise NoFrameRate(
+            f"{name} does not state a frame rate; give it (`gait --fps 30`, or the frame-rate "
+            "box of the Gait page) or re-encode the video (e.g. to MP4)"
         )
+    if stated is not None and given is not None and abs(stated - given) > 1e-3 * stated:
+        raise InputError(
+            f"{name} states {stated:g} fps; a frame rate is only given for a video that states none"
+        )
+    fps = stated if stated is not None else given
     if n <= 0:
         raise InputError(f"{name} has zero frames")
     return VideoInfo(
@@ -117,16 +190,20 @@ def info_from_capture(cap: cv2.VideoCapture, name: str) -> VideoInfo:
         duration_s=n / fps,
         rotation_deg=int(round(cap.get(cv2.CAP_PROP_ORIENTATION_META))) % 360,
         codec=_codec(cap),
+        fps_given=stated is None,
     )
 
 
-def probe_video(path: str | Path) -> VideoInfo:
+def probe_video(path: str | Path, *, fps: float | None = None) -> VideoInfo:
     """Describe a video file without decoding its frames.
+
+    ``fps``: the frame rate of a video whose header states none (see :func:`info_from_capture`).
 
     Raises
     ------
     InputError
-        Missing or empty file, not a video, no video stream, no frame rate, zero frames.
+        Missing or empty file, not a regular file, not a video, no video stream, zero frames;
+        ``NoFrameRate`` (an InputError) when it states no frame rate and ``fps`` is not given.
 
     Examples
     --------
@@ -136,7 +213,7 @@ def probe_video(path: str | Path) -> VideoInfo:
     """
     cap = open_capture(path)
     try:
-        return info_from_capture(cap, Path(path).name)
+        return info_from_capture(cap, Path(path).name, path=Path(path), fps=fps)
     finally:
         cap.release()
 
