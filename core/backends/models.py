@@ -30,7 +30,7 @@ _CHUNK = 1 << 20
 WHAT_TO_DO = (
     "Check the network connection or the pip mirror (`pip config list`), then run "
     "`python -m core fetch lite` again (or press the Start page's download button); or copy the "
-    "lite model files into a folder and set SAPIENS_MEASURE_MODEL_DIR to it"
+    "lite model files into a folder and set SAPIENS_MEASURE_MODEL_DIR to it."
 )
 
 #: progress(file name, bytes done, total bytes or None when the server does not say)
