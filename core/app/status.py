@@ -77,9 +77,11 @@ def _download_sapiens2(task: str, size: str) -> Path | None:
             )
 
     path = attempt(download_checkpoint, task, size, progress=report)
-    if path is not None:
-        bar.progress(1.0, text=f"Saved to {path}")
-        clear_backends()
+    if path is None:
+        bar.empty()  # the error box says what failed; a half-full bar would say it still runs
+        return None
+    bar.progress(1.0, text=f"Saved to {path}")
+    clear_backends()
     return path
 
 
@@ -94,9 +96,14 @@ def _download_lite(settings: Settings) -> None:
                 min(1.0, done / total), text=f"{name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
             )
 
-    if attempt(fetch_lite_models, report, settings=settings) is not None:
-        bar.progress(1.0, text="Lite model files ready.")
-        clear_backends()
+    def notice(text: str) -> None:
+        st.info(text, icon=":material/info:")
+
+    if attempt(fetch_lite_models, report, settings=settings, notice=notice) is None:
+        bar.empty()  # the error box says what failed and what to do
+        return
+    bar.progress(1.0, text="Lite model files ready.")
+    clear_backends()
 
 
 def render_panel(settings: Settings) -> None:
@@ -134,7 +141,11 @@ def render_panel(settings: Settings) -> None:
     with user_errors():
         lite = lite_table(settings)
         st.dataframe(lite, hide_index=True, key="status_lite")
-        if lite["found at"].str.startswith(NOT_FOUND).any() and st.button(
-            "Download the missing lite model files", key="status_download_lite"
-        ):
-            _download_lite(settings)
+        if lite["found at"].str.startswith(NOT_FOUND).any():
+            st.caption(
+                "The download tries MediaPipe's model storage first; when that cannot be reached it "
+                "builds the same files from the mediapipe 0.10.21 wheel on PyPI (through your pip "
+                "settings, so a package mirror is enough). Same as `python -m core fetch lite`."
+            )
+            if st.button("Download the missing lite model files", key="status_download_lite"):
+                _download_lite(settings)

@@ -2,8 +2,10 @@
 
 Files are found in ``Settings.lite_model_dirs`` (``SAPIENS_MEASURE_MODEL_DIR`` first, then the cache
 that ``python -m core fetch lite`` fills). The download is the only network call of the lite
-backend; it writes to a temporary file, checks that MediaPipe loads it, then renames it into place
-and records its SHA-256 in ``SHA256SUMS`` next to it, so a failed or partial download leaves nothing.
+backend: MediaPipe's model storage first, then, when that fails, the same files built from the
+mediapipe wheel on PyPI (:mod:`core.backends.lite_bundle`). Either way each file goes to a
+temporary file, is checked to load in MediaPipe, then renamed into place with its SHA-256 recorded
+in ``SHA256SUMS`` next to it, so a failed or partial download leaves nothing.
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from core.backends.lite_bundle import FALLBACK_SOURCE, Builder, WheelBuilder
 from core.config import Settings, load_settings
 from core.errors import ModelNotAvailable
 
 _BASE_URL = "https://storage.googleapis.com/mediapipe-models"
 _CHUNK = 1 << 20
+#: What a user can do when no route works (one sentence, appended to the error).
+WHAT_TO_DO = (
+    "Check the network connection or the pip mirror (`pip config list`), then run "
+    "`python -m core fetch lite` again (or press the Start page's download button); or copy the "
+    "lite model files into a folder and set SAPIENS_MEASURE_MODEL_DIR to it."
+)
 
 #: progress(file name, bytes done, total bytes or None when the server does not say)
 Progress = Callable[[str, int, "int | None"], None]
@@ -54,10 +64,12 @@ LITE_MODELS: dict[str, LiteModel] = {
     "hand_landmarker": _model("hand_landmarker", "hand_landmarker", "task", "hands"),
     "face_landmarker": _model("face_landmarker", "face_landmarker", "task", "face_landmarks"),
 }
-#: What ``fetch lite`` gets by default: everything the lite backend uses (not the heavy pose model).
+#: What ``fetch lite`` gets by default: everything the lite backend uses (its default pose model
+#: "full"; not the lite and heavy pose variants, nor the face landmarker).
+#: Only files that the fallback (the mediapipe wheel on PyPI) can build too, so that a network
+#: with a package mirror and nothing else still gets all of them.
 DEFAULT_FETCH = (
     "pose_landmarker_full",
-    "pose_landmarker_lite",
     "selfie_segmenter",
     "blaze_face_short_range",
     "hand_landmarker",
@@ -114,7 +126,8 @@ def check_loads(path: Path, model: LiteModel) -> None:
 
 
 def _urllib_download(url: str, out: BinaryIO, progress: Callable[[int, int | None], None]) -> None:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (fixed https URLs)
+    # 20 s without a byte is a dead or filtered connection: the fallback should not wait longer.
+    with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 (fixed https URLs)
         total = response.headers.get("Content-Length")
         total_bytes = int(total) if total and total.isdigit() else None
         done = 0
@@ -139,34 +152,21 @@ def _record_hash(folder: Path, filename: str, digest: str) -> None:
     os.replace(tmp, sums)
 
 
-def fetch_lite_model(
-    key: str,
+def _install(
+    model: LiteModel,
+    write: Callable[[BinaryIO], None],
     *,
-    settings: Settings | None = None,
-    progress: Progress | None = None,
-    download: Downloader | None = None,
-    check: Callable[[Path, LiteModel], None] = check_loads,
+    settings: Settings,
+    check: Callable[[Path, LiteModel], None],
 ) -> tuple[Path, str]:
-    """Download one model into ``<cache_dir>/lite``; returns (path, sha256 hex).
-
-    The bytes go to a temporary file in the same folder; only after ``check`` loads it is it renamed
-    over the final name (atomic on one file system). On any failure the temporary file is removed
-    and the exception propagates, so no half-written model is ever found by the lookup.
-    """
-    model = _lookup(key)
-    settings = settings or load_settings()
+    """Write ``model``'s bytes (``write``) to a temporary file, check it loads, rename it into place."""
     folder = settings.cache_dir / "lite"
     folder.mkdir(parents=True, exist_ok=True)
-    download = download or _urllib_download
     fd, tmp_name = tempfile.mkstemp(prefix=f".{model.filename}.", suffix=".part", dir=folder)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            download(
-                model.url,
-                out,
-                lambda done, total: progress and progress(model.filename, done, total),
-            )
+            write(out)
         # The Tasks loaders pick the format by extension, so check a same-suffix name.
         staged = tmp.with_name(f".{model.filename}.check{Path(model.filename).suffix}")
         os.replace(tmp, staged)
@@ -187,6 +187,38 @@ def fetch_lite_model(
     return final, digest
 
 
+def fetch_lite_model(
+    key: str,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    download: Downloader | None = None,
+    check: Callable[[Path, LiteModel], None] = check_loads,
+) -> tuple[Path, str]:
+    """Download one model from MediaPipe's model storage into ``<cache_dir>/lite``; returns (path, sha256 hex).
+
+    The bytes go to a temporary file in the same folder; only after ``check`` loads it is it renamed
+    over the final name (atomic on one file system). On any failure the temporary file is removed
+    and the exception propagates, so no half-written model is ever found by the lookup.
+    """
+    model = _lookup(key)
+    fetch = download or _urllib_download
+
+    def write(out: BinaryIO) -> None:
+        fetch(
+            model.url, out, lambda done, total: progress and progress(model.filename, done, total)
+        )
+
+    return _install(model, write, settings=settings or load_settings(), check=check)
+
+
+def _reason(exc: BaseException) -> str:
+    """A network error in words: urllib's ``<urlopen error ...>`` wrapper unwrapped."""
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+        return str(exc.reason)
+    return str(exc)
+
+
 def fetch_lite_models(
     progress: Progress | None = None,
     *,
@@ -195,23 +227,65 @@ def fetch_lite_models(
     force: bool = False,
     download: Downloader | None = None,
     check: Callable[[Path, LiteModel], None] = check_loads,
+    fallback: Builder | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Download the lite models that are not found locally (all of ``keys`` when ``force``).
+    """Get the lite models that are not found locally (all of ``keys`` when ``force``).
 
-    Returns model key -> local path for every key. Network errors propagate as ``ModelNotAvailable``
-    naming the URL, so the CLI prints one actionable line.
+    Each file comes from MediaPipe's model storage; once that fails (unreachable, or a file that
+    does not load), this and the remaining files are built by ``fallback`` instead (default: from
+    the mediapipe wheel on PyPI, see :mod:`core.backends.lite_bundle`), and ``notice`` is told so
+    once. Every file is checked and installed atomically either way. Returns model key -> local path
+    for every key. When both routes fail, raises ``ModelNotAvailable`` saying what failed and what
+    to do, in one line.
     """
     settings = settings or load_settings()
+    wheel: WheelBuilder | None = None
+    if fallback is None:
+        fallback = wheel = WheelBuilder(progress)
+    official_failed: str | None = None  # why MediaPipe's storage failed, once it has
     paths: dict[str, Path] = {}
-    for key in keys:
-        existing = None if force else find_lite_model(key, settings)
-        if existing is not None:
-            paths[key] = existing
-            continue
-        try:
-            paths[key], _ = fetch_lite_model(
-                key, settings=settings, progress=progress, download=download, check=check
-            )
-        except OSError as exc:
-            raise ModelNotAvailable(f"could not download {LITE_MODELS[key].url}: {exc}") from exc
+    try:
+        for key in keys:
+            model = _lookup(key)
+            existing = None if force else find_lite_model(key, settings)
+            if existing is not None:
+                paths[key] = existing
+                continue
+            if official_failed is None:
+                try:
+                    paths[key], _ = fetch_lite_model(
+                        key, settings=settings, progress=progress, download=download, check=check
+                    )
+                    continue
+                except (OSError, ModelNotAvailable) as exc:
+                    official_failed = f"{model.url}: {_reason(exc)}"
+                if notice:
+                    notice(
+                        f"MediaPipe's model storage failed ({official_failed}); "
+                        f"building the files from the {FALLBACK_SOURCE} instead"
+                    )
+            paths[key] = _from_fallback(model, key, fallback, settings, check, official_failed)
+    finally:
+        if wheel is not None:
+            wheel.close()
     return paths
+
+
+def _from_fallback(
+    model: LiteModel,
+    key: str,
+    builder: Builder,
+    settings: Settings,
+    check: Callable[[Path, LiteModel], None],
+    official_failed: str,
+) -> Path:
+    try:
+        data = builder(key)
+        path, _ = _install(model, lambda out: out.write(data), settings=settings, check=check)
+    except (OSError, ModelNotAvailable) as exc:
+        raise ModelNotAvailable(
+            f"could not get {model.filename}: MediaPipe's model storage failed ({official_failed}) "
+            f"and so did the fallback, the {FALLBACK_SOURCE} ({_reason(exc)}). {WHAT_TO_DO}"
+        ) from exc
+    return path

@@ -35,6 +35,7 @@ class _Progress:
     def finish(self) -> None:
         if self._last:
             print(file=sys.stderr)
+        self._last = None
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -42,8 +43,14 @@ def _fetch(args: argparse.Namespace) -> int:
     if args.what == "lite":
         from core.backends.models import fetch_lite_models
 
-        paths = fetch_lite_models(progress, force=args.force)
-        progress.finish()
+        def notice(text: str) -> None:
+            progress.finish()
+            print(f"note: {text}", file=sys.stderr)
+
+        try:
+            paths = fetch_lite_models(progress, force=args.force, notice=notice)
+        finally:
+            progress.finish()  # so that an error line starts on a line of its own
         for key, path in paths.items():
             print(f"{key}: {path}")
         return 0
@@ -67,7 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "fetch",
         help="download model files (the only command that goes online)",
-        description="Download model files. lite: MediaPipe's published pose, segmenter, face and hand models; "
+        description="Download model files. lite: MediaPipe's published pose, segmenter, face and hand models "
+        "(when MediaPipe's model storage cannot be reached, the same files are built from the "
+        "mediapipe 0.10.21 wheel fetched with pip, so a pip mirror is enough); "
         "sapiens2: one official Sapiens2 checkpoint (Sapiens2 License).",
     )
     parser.add_argument("what", choices=("lite", "sapiens2"))

