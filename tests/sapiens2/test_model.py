@@ -1,7 +1,12 @@
 """Parity of the model with the official outputs on the golden tiny fixtures (golden/README.md ladder).
 
-Every comparison uses the README tolerances; with F.scaled_dot_product_attention and the bf16 RoPE of
-SPEC 2.3 the outputs are in fact bit-identical, so a regression shows up as a failure at once.
+On the CPU the fixtures were made on, the outputs are bit-identical; on another CPU (other MKL /
+oneDNN kernels, other summation orders) they are not, so each comparison has the tolerance of
+tests/sapiens2/tolerance.py: float32 accumulation for float32-only stages (patch embedding, heads),
+one bf16 rounding of the range for anything behind the bf16 RoPE (blocks, features, outputs), and
+for the teacher-forced blocks also a 99th percentile at the float32 scale (bf16 flips are rare
+there). Exact only for the RoPE tables (bf16 maths of the same operations). test_mutations.py shows
+these comparisons still catch real bugs.
 """
 
 from __future__ import annotations
@@ -13,6 +18,13 @@ from numpy.testing import assert_allclose
 
 from core.sapiens2 import build_model
 from tests.sapiens2.golden import TASKS, golden_arrays, golden_model
+from tests.sapiens2.tolerance import (
+    assert_within,
+    bf16_flip_tolerance,
+    module_tolerance,
+    reduction_and_depth,
+    tolerance,
+)
 
 
 @pytest.fixture(scope="module", params=TASKS)
@@ -34,19 +46,46 @@ def test_rope_tables_exact(case) -> None:
 def test_patch_tokens(case) -> None:
     _, model, io = case
     tokens, _, _ = model.backbone.patch_embed(torch.from_numpy(io["input"]))
-    assert_allclose(tokens.numpy(), io["debug_patch_tokens"], atol=1e-5, rtol=0)
+    ref = io["debug_patch_tokens"]
+    assert_within(tokens.numpy(), ref, max_tol=module_tolerance(model.backbone.patch_embed, ref))
 
 
 @torch.inference_mode()
 def test_blocks_teacher_forced(case) -> None:
     # Block i fed the official output of block i-1 must give the official output of block i.
     _, model, io = case
+    assert_blocks_teacher_forced(model, io)
+
+
+def assert_blocks_teacher_forced(model, io: dict[str, np.ndarray]) -> None:
+    """Each block fed the golden input: max within one bf16 rounding (a q/k rounding may flip),
+    99th percentile within the block's float32 accumulation tolerance."""
     blocks = io["debug_block_outputs"]
     h, w = io["backbone_features"].shape[-2:]
     rope = model.backbone.rope_embed(h, w)
+    reduction, layers = reduction_and_depth(model.backbone.blocks[0])
+    n_tokens = blocks.shape[2]  # softmax(qk) @ v sums over all tokens: two more summing steps
     for i in range(1, len(blocks)):
         out = model.backbone.blocks[i](torch.from_numpy(blocks[i - 1]), rope)
-        assert_allclose(out.numpy(), blocks[i], atol=1e-4, rtol=0, err_msg=f"block {i}")
+        fp32 = tolerance(blocks[i], reduction=max(reduction, n_tokens), layers=layers + 2)
+        assert_within(
+            out.numpy(),
+            blocks[i],
+            max_tol=bf16_flip_tolerance(blocks[i]),
+            p99_tol=fp32,
+            err_msg=f"block {i}",
+        )
+
+
+def assert_io_outputs(task: str, out, io: dict[str, np.ndarray]) -> None:
+    """End-to-end outputs (behind the bf16 RoPE): within one bf16 rounding of their range."""
+    if task == "pointmap":
+        assert isinstance(out, tuple) and out[1].shape == (2, 1)
+        for got, key in zip(out, ("pointmap", "scale")):
+            assert_within(got.numpy(), io[key], max_tol=bf16_flip_tolerance(io[key]), err_msg=key)
+    else:
+        ref = io["output"]
+        assert_within(out.numpy(), ref, max_tol=bf16_flip_tolerance(ref), err_msg=task)
 
 
 @torch.inference_mode()
@@ -54,33 +93,29 @@ def test_backbone_features_and_final_norm(case) -> None:
     _, model, io = case
     x = torch.from_numpy(io["input"])
     tokens, _, _ = model.backbone.tokens(x)
-    assert_allclose(tokens.numpy(), io["debug_final_norm_tokens"], atol=5e-3, rtol=0)
+    ref = io["debug_final_norm_tokens"]
+    assert_within(tokens.numpy(), ref, max_tol=bf16_flip_tolerance(ref))
     feats = model.backbone(x)
-    assert feats.shape == io["backbone_features"].shape
-    assert_allclose(feats.numpy(), io["backbone_features"], atol=5e-3, rtol=0)
+    ref = io["backbone_features"]
+    assert feats.shape == ref.shape
+    assert_within(feats.numpy(), ref, max_tol=bf16_flip_tolerance(ref))
 
 
 @torch.inference_mode()
 def test_head_fed_golden_features(case) -> None:
+    # float32 only (no bf16 step in the heads): the float32 accumulation tolerance of the head.
     task, model, io = case
     out = model.decode_head(torch.from_numpy(io["backbone_features"]))
-    if task == "pointmap":
-        assert_allclose(out[0].numpy(), io["pointmap"], atol=1e-4, rtol=0)
-        assert_allclose(out[1].numpy(), io["scale"], atol=1e-4, rtol=0)
-    else:
-        assert_allclose(out.numpy(), io["output"], atol=1e-4, rtol=0)
+    outs, keys = (out, ("pointmap", "scale")) if task == "pointmap" else ((out,), ("output",))
+    for got, key in zip(outs, keys):
+        tol = module_tolerance(model.decode_head, io[key])
+        assert_within(got.numpy(), io[key], max_tol=tol, err_msg=key)
 
 
 @torch.inference_mode()
 def test_end_to_end_output(case) -> None:
     task, model, io = case
-    out = model(torch.from_numpy(io["input"]))
-    if task == "pointmap":
-        assert isinstance(out, tuple) and out[1].shape == (2, 1)
-        assert_allclose(out[0].numpy(), io["pointmap"], atol=1e-2, rtol=0)
-        assert_allclose(out[1].numpy(), io["scale"], atol=1e-2, rtol=0)
-    else:
-        assert_allclose(out.numpy(), io["output"], atol=1e-2, rtol=0)
+    assert_io_outputs(task, model(torch.from_numpy(io["input"])), io)
 
 
 @torch.inference_mode()
@@ -88,17 +123,16 @@ def test_head_intermediate_stages(case) -> None:
     task, model, io = case
     feats = torch.from_numpy(io["backbone_features"])
     head = model.decode_head
-    if task in ("pose", "seg"):
-        assert_allclose(
-            head.deconv_layers(feats).numpy(), io["debug_head_deconv_layers_out"], atol=1e-4, rtol=0
-        )
-    else:
-        assert_allclose(
-            head.input_conv(feats).numpy(), io["debug_head_input_conv_out"], atol=1e-4, rtol=0
-        )
+    stages = [head.deconv_layers] if task in ("pose", "seg") else [head.input_conv]
+    keys = [
+        "debug_head_deconv_layers_out" if task in ("pose", "seg") else "debug_head_input_conv_out"
+    ]
     if task == "pointmap":
-        got = head.scale_conv_layers(feats).numpy()
-        assert_allclose(got, io["debug_head_scale_conv_layers_out"], atol=1e-4, rtol=0)
+        stages.append(head.scale_conv_layers)
+        keys.append("debug_head_scale_conv_layers_out")
+    for stage, key in zip(stages, keys):
+        tol = module_tolerance(stage, io[key])  # float32 only
+        assert_within(stage(feats).numpy(), io[key], max_tol=tol, err_msg=key)
 
 
 def test_preset_tiny_equals_golden_config() -> None:
