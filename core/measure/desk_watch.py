@@ -74,7 +74,7 @@ class WatchConfig:
     window_s: smoothing window. alert_after_s: how long a part stays outside its neutral band before
     an alert. recover_s: how long it must be back (or unmeasured) before the strain counts as ended.
     max_gap_s: the longest time one frame stands for; time between frames beyond it is unobserved,
-    and a gap between frames longer than ``recover_s`` ends any strain. share_window_s: the "last N
+    and a gap between frames longer than both ``recover_s`` and ``max_gap_s`` ends any strain. share_window_s: the "last N
     minutes" of :meth:`DeskWatch.shares`. interval_s: the length of the stored per-interval shares.
     """
 
@@ -90,6 +90,11 @@ class WatchConfig:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.alert_after_s < self.window_s:
+            # With alert_after_s >= window_s a change shorter than the window can never alert.
+            raise InputError(
+                f"alert_after_s ({self.alert_after_s}) must be at least window_s ({self.window_s})"
+            )
         r = self.recover_s
         if r is not None and not (isinstance(r, int | float) and math.isfinite(r) and r >= 0):
             raise InputError(f"recover_s must be a number of seconds >= 0, got {r!r}")
@@ -219,7 +224,8 @@ class DeskWatch:
         part, side = TRACKS[i]
         out = []
         ended = st.onset is not None and (
-            gap > cfg.recover or (not above and t - st.last_above >= cfg.recover)
+            gap > max(cfg.recover, cfg.max_gap_s)
+            or (not above and t - st.last_above >= cfg.recover)
         )
         if ended:
             if st.alerted:
