@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
+
 from core.backends.fake import FakeBackend
 from core.store import Store
 from core.store.export import session_long_csv
 from tests.cli.scenes import DESK_ALERTS, DESK_SITTER, write_video
+from tests.conftest import shared_path
 
 #: Someone sitting upright, side view facing right: every RULA part in its best band
 #: (ear above shoulder: neck 0°; shoulder above hip: trunk 0°; elbow below shoulder: upper arm 0°;
@@ -174,3 +178,29 @@ def test_save_needs_a_consented_subject_and_bad_options_are_refused(cli, install
     assert code == 1 and "--alert-after (5.0) must be at least --window (10.0)" in err
     with Store() as s:
         assert s.list_sessions() == []
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_real_video_with_the_lite_backend_saves_a_whole_period(cli):
+    # The shared walking video (7.6 s when written) through MediaPipe: not a desk, but real frames at
+    # real times. Whatever the alerts, every second of the period is in some band or "not visible".
+    with Store() as s:
+        s.create_subject("P1", consent=True)
+    video = shared_path("data", "walking_side_view.mp4")
+    code, out, err = cli(
+        "watch", video, "--backend", "lite", "--every", "0.5", "--window", "2", "--alert-after", "2",
+        "--interval", "3", "--alerts-only", "--save", "P1",
+    )  # fmt: skip
+    assert code == 0, err
+    with Store() as s:
+        (session,) = s.list_sessions()
+        rows = s.load_measurements(session.id)
+    assert session.kind == "desk" and session.backend == "lite"
+    shares = rows[rows["metric"].str.endswith("_share_pct")].copy()
+    shares["part"] = shares["metric"].str.extract(r"^(neck|trunk|upper_arm|lower_arm)_")[0]
+    totals = shares.groupby(["frame", "part", "side"])["value"].sum()
+    assert len(totals) == 6 * shares["frame"].nunique()
+    assert np.allclose(totals.to_numpy(), 100.0)  # float sums of shares: exact up to rounding
+    duration = rows[rows["metric"] == "duration_min"]["value"].iloc[0] * 60
+    assert 5.0 <= duration <= 8.0
