@@ -6,6 +6,7 @@ over ``--window`` seconds and an ALERT line is printed when a part has stayed ou
 band for ``--alert-after`` seconds; a "recovered" line when it is back. Ctrl-C or the end of the
 video ends the work period cleanly (camera released, exit status 0); ``--save SUBJECT`` then stores
 it as one session of kind "desk" (band shares per interval, alerts, totals; never a video frame).
+A camera that stops delivering frames mid-period also ends and saves it, then exits with status 1.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
         backend = load_backend(args.backend, args.size)
         watch = DeskWatch(config)
         start_utc = _utc_now()
+        lost_source: InputError | None = None
         checks = looks = 0
         try:
             for t, image in sample_frames(args.source, args.every):
@@ -145,6 +147,12 @@ def _run(args: argparse.Namespace) -> int:
                     time.sleep(min(args.every, 0.05))
         except KeyboardInterrupt:
             print("stopped", file=sys.stderr)
+        except InputError as exc:
+            if watch.start_s is None:
+                raise
+            # A camera that stops mid-period: the period so far is still ended and saved, then the
+            # error is reported (exit status 1).
+            lost_source = exc
         for event in watch.finish():
             print(
                 f"[{event.time_s:8.1f} s] {describe_event(event)} (end of the period)", flush=True
@@ -158,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
         if store and subject:
             session_id = _save(store, subject.id, watch, backend, args, start_utc)
             print(f"saved the work period as session {session_id} of {args.save!r}")
+        if lost_source is not None:
+            raise lost_source
     finally:
         if store:
             store.close()

@@ -204,3 +204,30 @@ def test_real_video_with_the_lite_backend_saves_a_whole_period(cli):
     assert np.allclose(totals.to_numpy(), 100.0)  # float sums of shares: exact up to rounding
     duration = rows[rows["metric"] == "duration_min"]["value"].iloc[0] * 60
     assert 5.0 <= duration <= 8.0
+
+
+def test_a_camera_that_stops_mid_period_still_saves_it(cli, install, monkeypatch):
+    from core.cli import watch as watch_cli
+    from core.errors import InputError
+
+    with Store() as s:
+        s.create_subject("P1", consent=True)
+    install(FakeBackend([DESK_SITTER]))
+    frame = np.full((48, 64, 3), 200, np.uint8)
+
+    def camera(source, every_s):
+        for i in range(12):
+            yield i * 0.1, frame
+        raise InputError(f"camera {source} stopped delivering frames")
+
+    monkeypatch.setattr(watch_cli, "sample_frames", camera)
+    code, out, err = cli("watch", "0", *FAST, "--save", "P1")
+    # Strained from the first frame: alert at 1.5 s would need 16 checks; 12 (0 .. 1.1 s) give none.
+    assert code == 1 and "camera 0 stopped delivering frames" in err
+    assert "saved the work period as session 1" in out
+    with Store() as s:
+        (session,) = s.list_sessions()
+        rows = s.load_measurements(session.id)
+    assert session.params["source"] == "camera" and session.source_hash == ""
+    duration = rows[rows["metric"] == "duration_min"]["value"].iloc[0]
+    assert math.isclose(duration, 1.1 / 60, rel_tol=1e-6)
