@@ -219,35 +219,32 @@ class DeskWatch:
         stack = np.stack(list(self._a))
         return np.array([weighted_median(stack[:, i], weights) for i in range(len(TRACKS))])
 
-    def _step(self, i: int, t: float, gap: float, above: bool, band: Band | None, angle: float):
+    def _recovered(self, i: int, t: float) -> Event:
+        st = self._strain[i]
+        label = st.last_band.label if st.last_band else NOT_VISIBLE
+        return Event("recovered", *TRACKS[i], t, st.last_above - st.onset, label, st.last_angle)
+
+    def _step(
+        self, i: int, t: float, gap: float, above: bool, band: Band | None, angle: float
+    ) -> list[Event]:
         st, cfg = self._strain[i], self.config
         part, side = TRACKS[i]
-        out = []
+        out: list[Event] = []
         ended = st.onset is not None and (
             gap > max(cfg.recover, cfg.max_gap_s)
             or (not above and t - st.last_above >= cfg.recover)
         )
         if ended:
             if st.alerted:
-                out.append(
-                    Event(
-                        "recovered",
-                        part,
-                        side,
-                        t,
-                        st.last_above - st.onset,
-                        st.last_band.label if st.last_band else NOT_VISIBLE,
-                        st.last_angle,
-                    )  # fmt: skip
-                )
+                out.append(self._recovered(i, t))
             self._strain[i] = st = _Strain()
         if above:
             if st.onset is None:
                 st.onset = t
-            st.last_above, st.last_band, st.last_angle = t, band, angle
+            st.last_above, st.last_band, st.last_angle = t, band, float(angle)
             if not st.alerted and t - st.onset >= cfg.alert_after_s:
                 st.alerted = True
-                out.append(Event("alert", part, side, t, t - st.onset, band.label, angle))
+                out.append(Event("alert", part, side, t, t - st.onset, band.label, float(angle)))
         return out
 
     def _account(self, t0: float, t1: float, labels: tuple[str, ...], above: list[bool]) -> None:
@@ -294,19 +291,7 @@ class DeskWatch:
         out = []
         for i, st in enumerate(self._strain):
             if st.onset is not None and st.alerted:
-                part, side = TRACKS[i]
-                label = st.last_band.label if st.last_band else NOT_VISIBLE
-                out.append(
-                    Event(
-                        "recovered",
-                        part,
-                        side,
-                        self.end_s,
-                        st.last_above - st.onset,
-                        label,
-                        st.last_angle,
-                    )  # fmt: skip
-                )
+                out.append(self._recovered(i, self.end_s))
             self._strain[i] = _Strain()
         self.events += out
         return out
