@@ -55,6 +55,8 @@ def live() -> None:
     if not current.ended:
         with user_errors():
             ui.step(current, backend, view)
+        if current.ended:
+            st.rerun()  # the whole page, so the timed refresh stops with the source
     ui.render(current)
 
 

@@ -44,6 +44,7 @@ class Period:
     start_utc: str
     person: bool = False
     ended: bool = False
+    error: str = ""
     alerts: list[Event] = field(default_factory=list)
 
 
@@ -62,7 +63,8 @@ def start(source: str, config: WatchConfig, every_s: float) -> Period:
 
 
 def step(period: Period, backend: object, view: str) -> list[Event]:
-    """Measure the next frame; the period ends (``ended``) when the source has no more frames."""
+    """Measure the next frame; the period ends (``ended``) at the end of the source, or with
+    ``error`` set when the source will not open or a camera stops."""
     from core.analysis import analyze_posture
 
     try:
@@ -70,9 +72,9 @@ def step(period: Period, backend: object, view: str) -> list[Event]:
     except StopIteration:
         period.ended = True
         return []
-    except InputError:
-        period.ended = True
-        raise
+    except InputError as exc:  # the source would not open, or a camera stopped
+        period.ended, period.error = True, str(exc)
+        return []
     angles = np.full(len(TRACKS), np.nan)
     try:
         angles = frame_angles(analyze_posture(image, backend, view=view).measures)
@@ -121,6 +123,8 @@ def shares_table(period: Period, last_s: float) -> pd.DataFrame:
 
 def render(period: Period) -> None:
     watch = period.watch
+    if period.error:
+        st.error(period.error, icon=":material/videocam_off:")
     if watch.end_s is None:
         st.caption("Waiting for the first frame ...")
         return

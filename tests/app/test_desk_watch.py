@@ -45,3 +45,17 @@ def test_a_source_that_does_not_open_is_one_clear_error(tmp_path) -> None:
     at.button(key="desk_start").click().run()
     assert [e.value for e in at.error] and "cannot open video file" in at.error[0].value
     assert len(at.exception) == 0
+
+
+def test_the_end_of_a_video_ends_the_period(tmp_path) -> None:
+    from tests.cli.scenes import write_video
+
+    make_subject()
+    at = open_page("pages/desk_watch.py")
+    at.text_input(key="desk_source").input(str(write_video(tmp_path / "v.avi", 3, fps=1.0)))
+    at.button(key="desk_start").click().run()
+    for _ in range(4):  # frames at 0, 1, 2 s, then the end of the file
+        at.run()
+    assert problems(at) == []
+    assert "3 s watched" not in texts(at) and "2 s watched" in texts(at)
+    assert at.session_state["desk_watch_period"].ended
