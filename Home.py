@@ -30,6 +30,7 @@ else:
                     icon=":material/accessibility_new:",
                 ),
                 st.Page("pages/gait.py", title="Gait session", icon=":material/directions_walk:"),
+                st.Page("pages/desk_watch.py", title="Desk watch", icon=":material/videocam:"),
                 st.Page("pages/skin_roi.py", title="Skin ROI", icon=":material/crop:"),
                 st.Page("pages/relight.py", title="Relight", icon=":material/light_mode:"),
             ],

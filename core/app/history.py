@@ -18,7 +18,14 @@ KEY_NUMBERS = {
                 ("trunk_lean_deg", "", "trunk lean (°)"), ("neck_flexion_deg", "", "neck (°)")),
     "gait": (("cadence_spm", "", "cadence (steps/min)"), ("step_time_s", "left", "step L (s)"),
              ("step_time_s", "right", "step R (s)"), ("symmetry_index_step_time_pct", "", "SI step time (%)")),
+    "desk": (("duration_min", "", "minutes"), ("n_alerts", "", "alerts"),
+             ("neck_above_neutral_min", "", "neck above neutral (min)"),
+             ("trunk_above_neutral_min", "", "trunk above neutral (min)")),
 }  # fmt: skip
+
+#: The desk watch's per-period totals that add up over a day (core.measure.desk_period).
+DESK_DAILY = ("duration_min", "n_alerts", "neck_above_neutral_min", "trunk_above_neutral_min",
+              "upper_arm_above_neutral_min", "lower_arm_above_neutral_min")  # fmt: skip
 
 
 def measure_name(metric: str, side: str) -> str:
@@ -86,3 +93,16 @@ def compare(store: Store, a: Session, b: Session) -> pd.DataFrame:
     out[f"#{b.id}"] = [vb["value"].get(n, math.nan) for n in names]
     out["difference"] = out[f"#{b.id}"] - out[f"#{a.id}"]
     return out
+
+
+def desk_daily(hist: pd.DataFrame) -> pd.DataFrame:
+    """The desk work periods of :func:`history` summed per UTC day: ``day, measure, value, unit``
+    (minutes watched, alerts, minutes each part spent outside its neutral band)."""
+    sub = hist[(hist["kind"] == "desk") & hist["metric"].isin(DESK_DAILY)].dropna(subset=["value"])
+    if sub.empty:
+        return pd.DataFrame(columns=["day", "measure", "value", "unit"])
+    sub = sub.assign(day=pd.to_datetime(sub["created"], utc=True).dt.strftime("%Y-%m-%d"))
+    out = sub.groupby(["day", "measure"], sort=True).agg(
+        value=("value", "sum"), unit=("unit", "first")
+    )
+    return out.reset_index()

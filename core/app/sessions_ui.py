@@ -88,6 +88,16 @@ def render_trend(hist: pd.DataFrame) -> dict[str, str]:
         measure = _trend_of_kind(hist[hist["kind"] == kind], kind)
         if measure is not None:
             chosen[kind] = measure
+        if kind == "desk":
+            daily = history.desk_daily(hist)
+            st.caption(
+                "Desk work periods per day (UTC): minutes watched, alerts, minutes outside neutral"
+            )
+            st.dataframe(
+                daily.pivot(index="day", columns="measure", values="value").reset_index(),
+                hide_index=True,
+                key="sessions_desk_daily",
+            )
     if not kinds:
         st.caption("No values to chart yet.")
     return chosen

@@ -15,6 +15,7 @@ PAGES = (
     "pages/start.py",
     "pages/posture.py",
     "pages/gait.py",
+    "pages/desk_watch.py",
     "pages/skin_roi.py",
     "pages/relight.py",
     "pages/sessions.py",

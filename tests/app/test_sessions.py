@@ -108,3 +108,23 @@ def test_no_sessions_says_so() -> None:
     at = open_page("pages/sessions.py")
     assert problems(at) == []
     assert "No saved sessions for P001" in texts(at)
+
+
+def test_desk_work_periods_list_and_sum_per_day() -> None:
+    from core.measure.desk_period import period_rows
+    from tests.store.test_desk_session import period
+
+    subject_id = make_subject()
+    with Store() as store:
+        for _ in range(2):
+            store.save_session(
+                subject_id, kind="desk", backend_info=LITE, source_hash="",
+                measurements=period_rows(period()),
+            )  # fmt: skip
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    assert list(table_with(at, "kind")["alerts"]) == [1.0, 1.0]
+    daily = table_with(at, "day")
+    # Two periods with the neck outside neutral for 29 s each (tests/store/test_desk_session.py).
+    assert daily["neck_above_neutral_min"].tolist() == pytest.approx([2 * 29 / 60])
+    assert daily["n_alerts"].tolist() == [2.0]

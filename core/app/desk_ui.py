@@ -1,0 +1,167 @@
+"""Desk watch page building blocks: a work period kept in the session, one frame per refresh, the
+smoothed RULA readout, alerts, and saving the period as a "desk" session.
+
+Frames come from the camera of the machine that runs the dashboard (or a video file), read with
+OpenCV on the server; each frame is measured and dropped. This is not a browser webcam stream:
+``streamlit-webrtc`` is not a dependency, so the page works where the dashboard runs on the
+computer in front of the person (the local set-up this app is made for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import InputError, NoPersonFound
+from core.measure.desk_watch import TRACKS, DeskWatch, Event, WatchConfig, frame_angles
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from core.store import Store, Subject
+
+STATE_KEY = "desk_watch_period"
+HOW_IT_WORKS = (
+    "The camera is read on this computer (the one running the dashboard), one frame every few "
+    "seconds; each frame is measured and dropped, nothing is stored or sent anywhere. The browser "
+    "only shows the readout. Alerts need a part to stay outside its neutral RULA band for the set "
+    "time; brief changes are smoothed away (docs/MEASURES.md, Desk watch)."
+)
+
+
+@dataclass
+class Period:
+    """A running work period: the watcher, its frame source and what the last frame showed."""
+
+    watch: DeskWatch
+    frames: Iterator[tuple[float, np.ndarray]]
+    source: str
+    start_utc: str
+    person: bool = False
+    ended: bool = False
+    error: str = ""
+    alerts: list[Event] = field(default_factory=list)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def start(source: str, config: WatchConfig, every_s: float) -> Period:
+    """Open the source (camera index or video file) and begin a period; ``InputError`` if it won't open."""
+    from core.cli.watch import sample_frames
+
+    frames = sample_frames(source.strip(), every_s)
+    period = Period(DeskWatch(config), frames, source.strip(), utc_now())
+    st.session_state[STATE_KEY] = period
+    return period
+
+
+def step(period: Period, backend: object, view: str) -> list[Event]:
+    """Measure the next frame; the period ends (``ended``) at the end of the source, or with
+    ``error`` set when the source will not open or a camera stops."""
+    from core.analysis import analyze_posture
+
+    try:
+        t, image = next(period.frames)
+    except StopIteration:
+        period.ended = True
+        return []
+    except InputError as exc:  # the source would not open, or a camera stopped
+        period.ended, period.error = True, str(exc)
+        return []
+    angles = np.full(len(TRACKS), np.nan)
+    try:
+        angles = frame_angles(analyze_posture(image, backend, view=view).measures)
+        period.person = True
+    except NoPersonFound:
+        period.person = False
+    events = period.watch.update(t, angles)
+    period.alerts += [e for e in events if e.kind == "alert"]
+    return events
+
+
+def stop(period: Period) -> None:
+    """End the period: the camera (or file) is released and open alerted strains are closed."""
+    period.frames.close()  # runs sample_frames' finally: the capture is released
+    if not period.ended:
+        period.watch.finish()
+    period.ended = True
+
+
+def readout(period: Period) -> pd.DataFrame:
+    """One row per part: smoothed angle, band, and how long it has been outside its neutral band."""
+    rows = []
+    for r in period.watch.readings:
+        rows.append(
+            {
+                "part": f"{r.part} ({r.side})" if r.side else r.part,
+                "smoothed angle (°)": None
+                if not np.isfinite(r.angle_deg)
+                else round(r.angle_deg, 1),
+                "band": r.band.label if r.band else "not visible",
+                "outside neutral for (s)": round(r.held_s) if r.strained else 0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def shares_table(period: Period, last_s: float) -> pd.DataFrame:
+    """Per part, the % of the last ``last_s`` seconds in each band."""
+    rows = []
+    for (part, side), shares in zip(TRACKS, period.watch.shares(last_s)):
+        for band, share in shares.items():
+            name = f"{part} ({side})" if side else part
+            rows.append({"part": name, "band": band, "share (%)": round(100 * share, 1)})
+    return pd.DataFrame(rows, columns=["part", "band", "share (%)"])
+
+
+def render(period: Period) -> None:
+    watch = period.watch
+    if period.error:
+        st.error(period.error, icon=":material/videocam_off:")
+    if watch.end_s is None:
+        st.caption("Waiting for the first frame ...")
+        return
+    elapsed = watch.end_s - watch.start_s
+    st.caption(
+        f"{elapsed:.0f} s watched; "
+        + ("a person is in view." if period.person else "no person in view in the last frame.")
+    )
+    strained = [r for r in watch.readings if r.strained and r.held_s >= watch.config.alert_after_s]
+    for r in strained:
+        name = f"{r.part} ({r.side})" if r.side else r.part
+        st.warning(
+            f"ALERT: {name} has been outside its neutral band for {r.held_s:.0f} s ({r.band.label}).",
+            icon=":material/warning:",
+        )
+    st.dataframe(readout(period), hide_index=True, key="desk_watch_readout")
+    st.caption(f"Alerts so far: {len(period.alerts)}")
+
+
+def save(store: Store, subject: Subject, period: Period, backend: object, notes: str) -> int:
+    """Finish the period and store it as one "desk" session (no video frame)."""
+    from core.measure.desk_period import KIND, period_params, period_rows
+
+    if period.watch.start_s is None:
+        raise InputError("nothing to save: no frame was read yet")
+    stop(period)
+    return store.save_session(
+        subject.id,
+        kind=KIND,
+        backend_info=dict(backend.describe()),
+        source_hash="",
+        measurements=period_rows(period.watch),
+        notes=notes,
+        params=period_params(
+            period.watch,
+            start_utc=period.start_utc,
+            end_utc=utc_now(),
+            source="camera" if period.source.isdigit() else "video file",
+        ),
+    )
