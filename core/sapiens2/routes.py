@@ -7,7 +7,8 @@ operation of :data:`OPS` gets a route, ``own`` or ``torch``, chosen once per pro
 1. by the CPU's features: no AVX512-BF16, no compiler or a failed build -> ``torch`` (the kernels
    cannot run); AMX (``amx_bf16`` / ``amx_tile``) -> ``torch``, unless a measurement on file for
    this machine (``python -m core doctor --measure``) shows the own kernel clearly faster;
-2. otherwise (AVX512-BF16 without AMX) by a short measurement made once per machine: the two
+2. otherwise (AVX512-BF16 without AMX) by a short measurement made once per machine (pose-0.4b's
+   shapes; about 10 s): the two
    candidates run interleaved, :data:`REPEATS` times each after a warm-up, and the own kernel is
    chosen only when its median beats PyTorch's by more than :data:`MARGIN` (shared cores swing
    timings a lot; a tie goes to PyTorch).
@@ -175,8 +176,8 @@ def _attention_candidates() -> dict[str, Callable[[], object]]:
 
 
 def _feed_forward_candidates() -> dict[str, Callable[[], object]]:
-    # pose-0.4b's SwiGLU on 1024 tokens: matmuls included (the own route drops their bias).
-    x = torch.randn(1024, 1024).to(torch.bfloat16)
+    # pose-0.4b's SwiGLU on its 3081 tokens: matmuls included (the own route drops their bias).
+    x = torch.randn(3081, 1024).to(torch.bfloat16)
     wa, wb = (torch.randn(4096, 1024).mul(0.03).to(torch.bfloat16) for _ in range(2))
     ba, bb = (torch.randn(4096).to(torch.bfloat16) for _ in range(2))
 
@@ -207,13 +208,20 @@ def _norm_candidates() -> dict[str, Callable[[], object]]:
 
 
 def _head_candidates() -> dict[str, Callable[[], object]]:
-    x = torch.randn(1, 256, 128, 96).to(torch.bfloat16)
+    # A head stage as the heads run it (deconv 4x4 stride 2 -> IN -> SiLU, 768 -> 512 channels,
+    # 64x48 -> 128x96; the layout matters as much as the norm, so the deconv is in): the own route
+    # runs it channels-last with the fused IN + SiLU, PyTorch's on NCHW.
+    from core.sapiens2.heads.layers import deconv_stages
+
+    stage = deconv_stages(768, (512,), (4,)).to(torch.bfloat16).eval()
+    x = torch.randn(1, 768, 64, 48).to(torch.bfloat16)
     x_last = x.contiguous(memory_format=torch.channels_last)
 
     def torch_route() -> object:
-        return F.silu(F.instance_norm(x, eps=1e-5), inplace=True)
+        with cpu_kernels.enabled(False):
+            return stage(x)
 
-    return {"own": lambda: cpu_kernels.instance_norm_silu_(x_last, 1e-5), "torch": torch_route}
+    return {"own": lambda: stage(x_last), "torch": torch_route}
 
 
 CANDIDATES: dict[str, Callable[[], dict[str, Callable[[], object]]]] = {
