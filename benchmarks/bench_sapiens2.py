@@ -5,19 +5,20 @@ For each task (default pose, seg, normal at 0.4b, 1024x768, batch 1, random weig
 separately, the way the predictor runs them (weights in the dtype, no autocast, inference mode),
 counts their FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` on ``meta`` and measures a
 2048x2048 matmul peak right before and right after each forward, so every ratio compares figures
-taken under the same load. bf16 runs twice by default, with the project's own CPU kernels
-(``core/sapiens2/cpu_kernels``: flash attention and the fused SwiGLU) and with PyTorch's ops only,
-so the two compare within one run. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
+taken under the same load. bf16 runs three times by default: the default route (per op, what
+``core/sapiens2/routes.py`` chose for this machine), the project's own CPU kernels everywhere
+(``core/sapiens2/cpu_kernels``) and PyTorch's ops only, so the three compare within one run. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
 detect, pose with and without flip test, measures, overlay) and, in a fresh process, the peak RSS
 with the pose + seg models loaded.
 
 Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 1] [--warmup 0]
-[--kernels own torch]``.
+[--kernels default own torch]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -33,7 +34,7 @@ from torch.utils.flop_counter import FlopCounterMode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.sapiens2 import build_model, cpu_kernels  # noqa: E402
+from core.sapiens2 import build_model, cpu_kernels, routes  # noqa: E402
 from core.sapiens2.device import cpu_has_fast_bf16, dtype_name, pick_dtype  # noqa: E402
 from core.sapiens2.runtime import materialize_random  # noqa: E402
 
@@ -97,7 +98,8 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
             model = load_model(name, dtype)
             # core/sapiens2/cpu_kernels is bf16-only: float32 always runs on PyTorch's ops.
             for kernels in args.kernels if dtype == torch.bfloat16 else ["torch"]:
-                with cpu_kernels.enabled(kernels == "own"):
+                forced = kernels != "default"
+                with cpu_kernels.enabled(kernels == "own") if forced else contextlib.nullcontext():
                     bench_one(model, name, dtype, kernels, flops, hw, args)
             del model
 
@@ -215,9 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kernels",
         nargs="+",
-        default=["own", "torch"],
-        choices=["own", "torch"],
-        help="bf16 only: time with core/sapiens2/cpu_kernels (own) and/or PyTorch's ops (torch)",
+        default=["default", "own", "torch"],
+        choices=["default", "own", "torch"],
+        help="bf16 only: time the chosen routes (default), core/sapiens2/cpu_kernels everywhere "
+        "(own) and/or PyTorch's ops only (torch)",
     )
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--runs", type=int, default=1)
@@ -234,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# cpu native bf16 flags: {cpu_has_fast_bf16()}; load average at start: {os.getloadavg()}"
     )
+    if "default" in args.kernels and "bfloat16" in args.dtypes:
+        for op, r in routes.routes().items():
+            print(f"# default route {op}: {r.choice} ({r.reason})")
     if args.tasks:
         bench_forward(args, tuple(args.hw))
     if not args.no_posture:

@@ -9,7 +9,7 @@
 | ``SAPIENS_CHECKPOINT_ROOT`` | the official tools' checkpoint root | ``~/sapiens2_host`` |
 | ``SAPIENS_MEASURE_DEVICE`` | ``auto``, ``cpu``, ``cuda``, ``mps`` | ``auto`` |
 | ``SAPIENS_MEASURE_DTYPE`` | ``auto``, ``float32``, ``bfloat16`` | ``auto`` |
-| ``SAPIENS_MEASURE_CPU_KERNELS`` | ``auto`` (the project's bf16 CPU kernels where they run), ``torch`` | ``auto`` |
+| ``SAPIENS_MEASURE_CPU_KERNELS`` | ``auto`` (per op, the faster of the project's bf16 CPU kernels and PyTorch's ops on this CPU: core/sapiens2/routes.py), ``own`` (the kernels wherever they run), ``torch`` | ``auto`` |
 | ``SAPIENS_MEASURE_SAPIENS2_THRESHOLD`` | keypoint heatmap score below which a point is missing | 0.3 |
 | ``SAPIENS_MEASURE_LITE_THRESHOLD`` | MediaPipe visibility below which a point is missing | 0.5 |
 | ``SAPIENS_MEASURE_MAX_IMAGE_PIXELS`` | decoded images larger than this are refused | 100 000 000 |

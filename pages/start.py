@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.app import status, subjects
+from core.app import doctor_panel, status, subjects
 from core.app.layout import page
 from core.app.resources import get_settings, get_store
 
@@ -25,3 +25,4 @@ with left:
 with right:
     st.subheader("Backend and models")
     status.render_panel(settings)
+    doctor_panel.render()

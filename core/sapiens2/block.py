@@ -29,7 +29,7 @@ class SwiGLU(nn.Module):
         weight, bias = self.w12.weight, self.w12.bias
         n = weight.shape[0] // 2
         bias_a, bias_b = (None, None) if bias is None else (bias[:n], bias[n:])
-        if not torch.is_grad_enabled() and cpu_kernels.usable(x, weight):
+        if not torch.is_grad_enabled() and cpu_kernels.usable(x, weight, op="feed_forward"):
             # bf16 on an AVX512-BF16 CPU: bias-free matmuls, then bias, SiLU and product in one pass.
             a, b = F.linear(x, weight[:n]), F.linear(x, weight[n:])
             return self.w3(cpu_kernels.swiglu(a, b, bias_a, bias_b))

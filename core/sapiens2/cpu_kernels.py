@@ -19,7 +19,9 @@ tensor. ``csrc/cpu_kernels_bf16.cpp`` has
 The library is compiled once per machine with the system C++ compiler (about 2 s) into
 ``<cache dir>/kernels`` and loaded with ctypes (:mod:`core.sapiens2.kernel_build`). Where there is no
 compiler, the CPU lacks AVX512-BF16, or ``SAPIENS_MEASURE_CPU_KERNELS=torch``, everything runs on
-PyTorch's own ops: :func:`status` says which. float32 never uses these kernels.
+PyTorch's own ops: :func:`status` says which. Where they can run, each operation follows the route
+:mod:`core.sapiens2.routes` chose for this machine (``auto``, the default; ``own`` forces the
+kernels wherever they apply). float32 never uses these kernels.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from core.sapiens2 import kernel_build
 log = logging.getLogger(__name__)
 
 MAX_HEAD_DIM = 256
-MODES = ("auto", "torch")
+MODES = ("auto", "own", "torch")
 
 _PLAIN = (torch.Tensor, torch.nn.Parameter)
 _lock = threading.Lock()
@@ -88,9 +90,18 @@ def status() -> str:
     return _status or "not tried"
 
 
-def is_enabled() -> bool:
-    """Whether bf16 CPU inference should use these kernels (the setting, or :func:`enabled`)."""
-    return _override if _override is not None else _mode() == "auto"
+def is_enabled(op: str | None = None) -> bool:
+    """Whether bf16 CPU inference should use these kernels for ``op`` (one of
+    :data:`core.sapiens2.routes.OPS`; None: for any op): :func:`enabled` first, then the setting,
+    then (``auto``) the route chosen for this machine."""
+    if _override is not None:
+        return _override
+    mode = _mode()
+    if mode != "auto" or op is None:
+        return mode != "torch"
+    from core.sapiens2 import routes  # imports this module
+
+    return routes.route(op) == "own"
 
 
 @contextlib.contextmanager
@@ -104,10 +115,11 @@ def enabled(flag: bool) -> Iterator[None]:
         _override = previous
 
 
-def usable(*tensors: torch.Tensor) -> bool:
-    """True when the kernels are built and enabled and these are plain (not fake or other subclass)
-    bf16 CPU tensors outside autograd, torch.compile and dispatch modes (FlopCounterMode must see
-    the ops it counts)."""
+def usable(*tensors: torch.Tensor, op: str | None) -> bool:
+    """True when the kernels are built and enabled for ``op`` (its route; None: the setting only, as
+    the kernel functions check when called directly) and these are plain (not
+    fake or other subclass) bf16 CPU tensors outside autograd, torch.compile and dispatch modes
+    (FlopCounterMode must see the ops it counts)."""
     for t in tensors:
         if type(t) not in _PLAIN or t.device.type != "cpu" or t.dtype != torch.bfloat16:
             return False
@@ -115,7 +127,7 @@ def usable(*tensors: torch.Tensor) -> bool:
             return False
     if torch.compiler.is_compiling() or _get_current_dispatch_mode() is not None:
         return False
-    return is_enabled() and library() is not None
+    return library() is not None and is_enabled(op)
 
 
 def _run(label: str, symbol: str, *args: object, about: str, buffers: str = "its buffers") -> None:
@@ -138,9 +150,10 @@ def _strides3(t: torch.Tensor) -> ctypes.Array:
     return (ctypes.c_int64 * 3)(*t.stride()[:3])
 
 
-def applies(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> bool:
-    """True when :func:`attention` can take these tensors (and the kernels are built and enabled)."""
-    if not usable(q, k, v) or q.dim() != 4:
+def applies(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, routed: bool = True) -> bool:
+    """True when :func:`attention` can take these tensors (and the kernels are built and enabled;
+    ``routed``: and attention's route on this machine is the own kernel)."""
+    if not usable(q, k, v, op="attention" if routed else None) or q.dim() != 4:
         return False
     b, n, h, d = q.shape
     if k.shape != v.shape or k.dim() != 4 or k.shape[0] != b or k.shape[1] != n:
@@ -157,7 +170,7 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor
     Raises ValueError where :func:`applies` is false.
     """
     about = f"q {tuple(q.shape)}, k {tuple(k.shape)}"
-    if not applies(q, k, v):
+    if not applies(q, k, v, routed=False):
         raise ValueError(f"flash attention cannot take {about} here")
     b, n, h, d = q.shape
     out = torch.empty((b, n, h, d), dtype=torch.bfloat16)
@@ -170,10 +183,17 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor
     return out
 
 
-def swiglu_applies(a: torch.Tensor, b: torch.Tensor, *biases: torch.Tensor | None) -> bool:
-    """True when :func:`swiglu` can take these tensors (and the kernels are built and enabled)."""
+def swiglu_applies(
+    a: torch.Tensor, b: torch.Tensor, *biases: torch.Tensor | None, routed: bool = True
+) -> bool:
+    """True when :func:`swiglu` can take these tensors (and the kernels are built and enabled;
+    ``routed``: and the feed-forward's route is the own kernel)."""
     present = [t for t in biases if t is not None]
-    if not usable(a, b, *present) or a.shape != b.shape or a.dim() < 1:
+    if (
+        not usable(a, b, *present, op="feed_forward" if routed else None)
+        or a.shape != b.shape
+        or a.dim() < 1
+    ):
         return False
     cols = a.shape[-1]
     if any(t.dim() != 1 or t.shape[0] != cols or t.stride(0) != 1 for t in present):
@@ -194,7 +214,7 @@ def swiglu(
     Raises ValueError where :func:`swiglu_applies` is false.
     """
     about = f"a {tuple(a.shape)} and b {tuple(b.shape)}"
-    if not swiglu_applies(a, b, bias_a, bias_b):
+    if not swiglu_applies(a, b, bias_a, bias_b, routed=False):
         raise ValueError(f"swiglu cannot take {about} here")
     cols = a.shape[-1]
     a2, b2 = a.view(-1, cols), b.reshape(-1, cols)
@@ -218,10 +238,10 @@ def channels_last(x: torch.Tensor) -> bool:
     )
 
 
-def norm_silu_applies(x: torch.Tensor) -> bool:
+def norm_silu_applies(x: torch.Tensor, *, routed: bool = True) -> bool:
     """True when :func:`instance_norm_silu_` can take x: a non-empty bf16 CPU (B, C, H, W) tensor,
-    contiguous, or channels-last with C a multiple of 16."""
-    if not usable(x) or x.dim() != 4 or x.numel() == 0:
+    contiguous, or channels-last with C a multiple of 16 (``routed``: and the head's route is own)."""
+    if not usable(x, op="head" if routed else None) or x.dim() != 4 or x.numel() == 0:
         return False
     return x.is_contiguous() or (channels_last(x) and x.shape[1] % 16 == 0)
 
@@ -231,7 +251,7 @@ def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     (B, C, H, W), contiguous or channels-last; returns x. Raises ValueError where
     :func:`norm_silu_applies` is false."""
     about = f"a {x.dtype} tensor {tuple(x.shape)} with eps {eps}"
-    if not norm_silu_applies(x):
+    if not norm_silu_applies(x, routed=False):
         raise ValueError(f"instance_norm_silu_ cannot take {about} here")
     b, c, h, w = x.shape
     if x.is_contiguous():
@@ -243,12 +263,18 @@ def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
 
 
 def rmsnorm_rope_applies(
-    x: torch.Tensor, weight: torch.Tensor | None, sin_signed: torch.Tensor, cos: torch.Tensor
+    x: torch.Tensor,
+    weight: torch.Tensor | None,
+    sin_signed: torch.Tensor,
+    cos: torch.Tensor,
+    *,
+    routed: bool = True,
 ) -> bool:
     """True when :func:`rmsnorm_rope` can take these: x (B, N, H, d) bf16 with channel stride 1,
-    d a multiple of 32 up to 256; tables (N, 1, d) or (N, d) contiguous bf16; weight (d,) or None."""
+    d a multiple of 32 up to 256; tables (N, 1, d) or (N, d) contiguous bf16; weight (d,) or None
+    (``routed``: and the norms' route is own)."""
     present = [t for t in (x, weight, sin_signed, cos) if t is not None]
-    if not usable(*present) or x.dim() != 4 or x.stride(-1) != 1:
+    if not usable(*present, op="norm" if routed else None) or x.dim() != 4 or x.stride(-1) != 1:
         return False
     n, d = x.shape[1], x.shape[3]
     if d % 32 or d > MAX_HEAD_DIM:
@@ -272,7 +298,7 @@ def rmsnorm_rope(
     exactly as rope.py's. Returns a new contiguous (B, N, H, d) tensor. Raises ValueError where
     :func:`rmsnorm_rope_applies` is false."""
     about = f"x {tuple(x.shape)}"
-    if not rmsnorm_rope_applies(x, weight, sin_signed, cos):
+    if not rmsnorm_rope_applies(x, weight, sin_signed, cos, routed=False):
         raise ValueError(f"rmsnorm_rope cannot take {about} here")
     b, n, h, d = x.shape
     out = torch.empty((b, n, h, d), dtype=torch.bfloat16)
@@ -286,11 +312,17 @@ def rmsnorm_rope(
     return out
 
 
-def rms_norm_applies(x: torch.Tensor, weight: torch.Tensor | None) -> bool:
+def rms_norm_applies(x: torch.Tensor, weight: torch.Tensor | None, *, routed: bool = True) -> bool:
     """True when :func:`rms_norm` can take x: bf16 CPU, rows of the last dim evenly strided (any
-    view whose leading dims flatten), channel stride 1; weight (C,) contiguous or None."""
+    view whose leading dims flatten), channel stride 1; weight (C,) contiguous or None (``routed``:
+    and the norms' route is own)."""
     present = [t for t in (x, weight) if t is not None]
-    if not usable(*present) or x.dim() < 1 or x.numel() == 0 or x.stride(-1) != 1:
+    if (
+        not usable(*present, op="norm" if routed else None)
+        or x.dim() < 1
+        or x.numel() == 0
+        or x.stride(-1) != 1
+    ):
         return False
     if weight is not None and (weight.shape != x.shape[-1:] or weight.stride(0) != 1):
         return False
@@ -305,7 +337,7 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor | None, eps: float) -> torch.
     """``F.rms_norm(x, (C,), weight, eps)`` in one pass per row (float32 sum, one rounding); a new
     contiguous tensor. Raises ValueError where :func:`rms_norm_applies` is false."""
     about = f"x {tuple(x.shape)}"
-    if not rms_norm_applies(x, weight):
+    if not rms_norm_applies(x, weight, routed=False):
         raise ValueError(f"rms_norm cannot take {about} here")
     d = x.shape[-1]
     rows = x.view(-1, d)

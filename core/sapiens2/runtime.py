@@ -3,7 +3,7 @@
 bfloat16 inference keeps the weights in bf16 (no ``torch.autocast``, which re-casts every float32
 weight on every call); RoPE is bf16 by construction (SPEC 2.3) and RMSNorm / softmax / InstanceNorm
 accumulate in float32 inside their kernels; on x86 CPUs with AVX512-BF16, attention and the SwiGLU
-run on :mod:`core.sapiens2.cpu_kernels`. float32 inference is bit-identical to the official code.
+run on :mod:`core.sapiens2.cpu_kernels` where :mod:`core.sapiens2.routes` picks them. float32 inference is bit-identical to the official code.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def prepare_model(
     model.to(device=device, dtype=dtype).eval()
     if dtype == torch.bfloat16 and torch.device(device).type == "cpu" and cpu_kernels.is_enabled():
         cpu_kernels.library()  # build (once per machine) or load the bf16 kernels now, not mid-forward
+        cpu_kernels.is_enabled("attention")  # and choose the routes (measured once per machine)
     for module in model.modules():
         if isinstance(module, RopePositionEmbedding):
             module.periods = module.periods.to(torch.bfloat16)

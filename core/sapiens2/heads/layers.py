@@ -38,7 +38,11 @@ class Stages(nn.Sequential):
                 x = cpu_kernels.instance_norm_silu_(x, layer.eps)  # x is the fresh conv output
                 i += 2
                 continue
-            if isinstance(layer, PointwiseConv2d) and norm_next and cpu_kernels.usable(x):
+            if (
+                isinstance(layer, PointwiseConv2d)
+                and norm_next
+                and cpu_kernels.usable(x, op="head")
+            ):
                 x = layer(x, before_norm=True)
             else:
                 x = layer(x)
@@ -198,7 +202,7 @@ class DeconvHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         final = getattr(self, self.final_name)
-        if x.dim() == 4 and not torch.is_grad_enabled() and cpu_kernels.usable(x):
+        if x.dim() == 4 and not torch.is_grad_enabled() and cpu_kernels.usable(x, op="head"):
             # bf16 CPU inference runs the stages channels-last: oneDNN's transposed convolutions
             # then skip their NCHW reorders (0.93 -> 0.52 s over the seg head's four), the 1x1
             # convs are (pixels, C) matmuls and the IN + SiLU kernel has a channels-last form.
