@@ -58,7 +58,7 @@ def validate_artifacts(artifacts: dict[str, bytes] | None) -> dict[str, bytes]:
     return artifacts
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     # The rename is only durable once the folder entry is on disk.
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -84,7 +84,7 @@ def write_file_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_session_artifacts(

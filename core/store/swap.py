@@ -15,6 +15,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from core.store.artifacts import fsync_dir
+
 STAGING_PREFIX = ".restore-"
 #: The store's pieces in the data folder; the order is the order they are moved.
 LIVE_NAMES = ("sessions.db", "sessions.db-wal", "sessions.db-shm", "artifacts")
@@ -23,17 +25,9 @@ NEW_ARTIFACTS = "artifacts"
 _OUT, _IN, _DONE = ".swap-out", ".swap-in", ".swap-done"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _mark(staging: Path, name: str) -> None:
     os.close(os.open(staging / name, os.O_WRONLY | os.O_CREAT, 0o600))
-    _fsync_dir(staging)
+    fsync_dir(staging)
 
 
 def _discard(path: Path) -> None:
@@ -59,7 +53,7 @@ def swap_in(staging: Path, data_dir: Path, check: Callable[[], None]) -> None:
             new_artifacts.mkdir(mode=0o700)
         os.replace(staging / NEW_DB, data_dir / "sessions.db")
         os.replace(new_artifacts, data_dir / "artifacts")
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
         check()
         _mark(staging, _DONE)
     except BaseException:
@@ -81,6 +75,6 @@ def recover(staging: Path, data_dir: Path) -> bool:
             if os.path.lexists(kept):
                 os.replace(kept, live)
                 restored = True
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
     shutil.rmtree(staging, ignore_errors=True)
     return restored
