@@ -224,22 +224,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-checks", type=int, default=0, help="stop after N checks (default: run until Ctrl-C)"
     )
-    p.add_argument(
-        "--window", type=float, default=10.0, metavar="SECONDS",
-        help="smoothing window: a change shorter than half of it is ignored (default 10)",
+    seconds = (  # (flag, default, help): the smoothing and alert timings, all in seconds
+        ("--window", 10.0, "smoothing window: a change shorter than half of it is ignored (default 10)"),
+        ("--alert-after", 300.0, "alert when a part stays outside its neutral band this long (default 300; >= --window)"),
+        ("--recover", None, "time back in the neutral band that ends a strain (default: --window)"),
+        ("--interval", 60.0, "length of the stored per-interval band shares (default 60)"),
     )  # fmt: skip
-    p.add_argument(
-        "--alert-after", type=float, default=300.0, metavar="SECONDS",
-        help="alert when a part stays outside its neutral band this long (default 300; >= --window)",
-    )  # fmt: skip
-    p.add_argument(
-        "--recover", type=float, default=None, metavar="SECONDS",
-        help="time back in the neutral band that ends a strain (default: --window)",
-    )  # fmt: skip
-    p.add_argument(
-        "--interval", type=float, default=60.0, metavar="SECONDS",
-        help="length of the stored per-interval band shares (default 60)",
-    )  # fmt: skip
+    for flag, default, text in seconds:
+        p.add_argument(flag, type=float, default=default, metavar="SECONDS", help=text)
     p.add_argument(
         "--alerts-only", action="store_true", help="print only alerts, not every check's bands"
     )
