@@ -31,6 +31,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "config": frozenset({"analysis", "backends", "batch", "imaging", "measure", "sapiens2", "store", "video"}) | _UI,
     "analysis": frozenset({"batch", "store"}) | _UI,
     "batch": _UI,
+    "cli": frozenset({"app"}),
 }  # fmt: skip
 #: Third-party packages a layer must not import: the layers below the models stay torch-free.
 FORBIDDEN_EXTERNAL: dict[str, frozenset[str]] = {
