@@ -114,8 +114,18 @@ def analyze_posture(
 
 def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:
     """The sampled frames of the video, decoded ahead on another thread, and how many there will be."""
+    from core.config import load_settings
+
     info = probe_video(path, fps=fps)
-    return prefetch(iter_frames(path, every=every, fps=fps)), math.ceil(info.n_frames / every)
+    settings = load_settings()  # core.video reads no settings: the limits are passed in
+    frames = iter_frames(
+        path,
+        every=every,
+        fps=fps,
+        limit_frames=settings.max_video_frames,
+        limit_pixels=settings.max_image_pixels,
+    )
+    return prefetch(frames), math.ceil(info.n_frames / every)
 
 
 def _import_in_background(*modules: str) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InputError
+from core.limits import MAX_IMAGE_PIXELS, MAX_VIDEO_FRAMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -70,8 +71,8 @@ class Settings:
     dtype: str = "auto"
     sapiens2_threshold: float = 0.3
     lite_threshold: float = 0.5
-    max_image_pixels: int = 100_000_000
-    max_video_frames: int = 18_000
+    max_image_pixels: int = MAX_IMAGE_PIXELS
+    max_video_frames: int = MAX_VIDEO_FRAMES
 
     @property
     def db_path(self) -> Path:
@@ -120,8 +121,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dtype=_choice(env, "SAPIENS_MEASURE_DTYPE", DTYPES),
         sapiens2_threshold=_float(env, "SAPIENS_MEASURE_SAPIENS2_THRESHOLD", 0.3, 0.0, 1e6),
         lite_threshold=_float(env, "SAPIENS_MEASURE_LITE_THRESHOLD", 0.5, 0.0, 1.0),
-        max_image_pixels=int(_float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", 100_000_000, 1, 1e10)),
-        max_video_frames=int(_float(env, "SAPIENS_MEASURE_MAX_VIDEO_FRAMES", 18_000, 1, 1e7)),
+        max_image_pixels=int(
+            _float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS, 1, 1e10)
+        ),
+        max_video_frames=int(
+            _float(env, "SAPIENS_MEASURE_MAX_VIDEO_FRAMES", MAX_VIDEO_FRAMES, 1, 1e7)
+        ),
     )
 
 

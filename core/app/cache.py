@@ -9,13 +9,14 @@ to the store are found with ``Store.find_session_by_hash`` and reopened from the
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import streamlit as st
+
+from core.hashing import sha256_hex
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def _results() -> _ResultCache:
 
 def file_hash(data: bytes) -> str:
     """SHA-256 of the uploaded bytes: the same content under another name is the same file."""
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> tuple[T, bool]:

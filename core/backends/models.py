@@ -10,7 +10,6 @@ in ``SHA256SUMS`` next to it, so a failed or partial download leaves nothing.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import urllib.error
@@ -23,6 +22,7 @@ from typing import BinaryIO
 from core.backends.lite_bundle import FALLBACK_SOURCE, Builder, WheelBuilder
 from core.config import Settings, load_settings
 from core.errors import ModelNotAvailable
+from core.hashing import sha256_hex
 
 _BASE_URL = "https://storage.googleapis.com/mediapipe-models"
 _CHUNK = 1 << 20
@@ -177,7 +177,7 @@ def _install(
             raise ModelNotAvailable(
                 f"the downloaded {model.filename} does not load in MediaPipe ({exc}); try again"
             ) from exc
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        digest = sha256_hex(tmp.read_bytes())
         final = folder / model.filename
         os.replace(tmp, final)
     except BaseException:

@@ -15,7 +15,7 @@ from core.backends.base import Backend, Capability, NormalMap, PersonBox, Segmen
 from core.config import Settings, load_settings
 from core.errors import InputError, ModelNotAvailable, SapiensMeasureError
 from core.keypoints import Pose
-from core.sapiens2.classes import CLASS_NAMES
+from core.labels.classes import CLASS_NAMES
 from core.sapiens2.device import dtype_name, pick_device, pick_dtype
 from core.sapiens2.presets import SIZES
 

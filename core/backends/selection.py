@@ -10,10 +10,9 @@ from pathlib import Path
 
 from core.backends.base import Backend
 from core.backends.models import find_lite_model
+from core.backends.names import BACKEND_NAMES
 from core.config import Settings, load_settings
 from core.errors import InputError, ModelNotAvailable
-
-BACKEND_NAMES = ("auto", "lite", "sapiens2")
 
 
 def _import_optional(module: str):  # noqa: ANN202 (a module or None)

@@ -1,57 +1,22 @@
-"""The interface of a batch engine: somewhere jobs run, each on a worker holding a loaded backend.
+"""Choosing a batch engine by name: somewhere jobs run, each on a worker holding a loaded backend.
 
 Two implementations: :class:`core.batch.local.LocalEngine` (a process pool on this machine) and
-:class:`core.batch.ray_engine.RayEngine` (Ray actors, local or on a cluster). The driver feeds jobs
+:class:`core.batch.ray_engine.RayEngine` (Ray actors, local or on a cluster), both of the
+interface :class:`core.batch.engine_base.Engine` (re-exported here). The driver feeds jobs
 as an iterator and stores outcomes as they come back; an engine never touches the database.
 """
 
 from __future__ import annotations
 
-import os
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from core.batch.worker import BackendSpec, Job, Outcome
+from core.batch.engine_base import Engine, available_cores
+from core.batch.worker import BackendSpec
 from core.errors import InputError
 
+__all__ = ["ENGINES", "Engine", "available_cores", "make_engine"]
+
 ENGINES = ("local", "ray")
-
-
-def available_cores() -> int:
-    """CPU cores this process may use (respects CPU affinity and container limits where visible)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS and Windows have no sched_getaffinity
-        return max(1, os.cpu_count() or 1)
-
-
-class Engine(ABC):
-    """Runs :class:`Job` s on workers and yields their :class:`Outcome` s, in completion order."""
-
-    #: how many workers run jobs at once (known after construction)
-    workers: int = 1
-
-    @abstractmethod
-    def describe(self) -> dict:
-        """The workers' ``Backend.describe()``; raises the worker's load error (e.g. ModelNotAvailable)."""
-
-    @abstractmethod
-    def imap(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
-        """Run ``jobs`` (consumed lazily, a few per worker in flight) and yield each outcome when done.
-
-        A file that fails yields an outcome with ``error`` set; it never raises for a bad file.
-        """
-
-    @abstractmethod
-    def close(self, *, cancel: bool = False) -> None:
-        """Stop the workers. ``cancel=True`` (Ctrl-C) drops queued jobs and stops running ones."""
-
-    def __enter__(self) -> Engine:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.close(cancel=exc_type is not None)
 
 
 def make_engine(

@@ -7,11 +7,11 @@ its size, dtype, score threshold or the analysis options does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from core import hashing
 from core.errors import InputError
 
 #: The backend description fields that change the numbers. The device is left out on purpose: the
@@ -25,10 +25,8 @@ def file_sha256(path: Path) -> str:
 
     Raises ``InputError`` when the file cannot be read.
     """
-    from core.cli._common import file_sha256 as cli_file_sha256
-
     try:
-        return cli_file_sha256(Path(path))
+        return hashing.file_sha256(Path(path))
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -60,4 +58,4 @@ def settings_fingerprint(
         "options": dict(sorted((options or {}).items())),
     }
     text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashing.sha256_hex(text.encode())[:16]

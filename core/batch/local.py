@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from core.batch.engine import Engine, available_cores
+from core.batch.engine_base import Engine, available_cores
 from core.batch.worker import BackendSpec, Job, Outcome, Worker
 
 #: A job in flight when a worker process dies is tried this many times in all: the crash may have

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from core.batch.engine import Engine
+from core.batch.engine_base import Engine
 from core.batch.worker import BackendSpec, Job, Outcome, Worker
 from core.errors import InputError, SapiensMeasureError
 

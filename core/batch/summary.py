@@ -15,7 +15,7 @@ from typing import TextIO
 
 from core.cli.posture import REQUIRED_MEASURES
 from core.errors import InputError
-from core.store.export import neutralise_cell
+from core.store.cells import neutralise_cell
 
 #: Status of a row: analysed and stored / already stored with the same settings / analysis failed /
 #: not analysed (not media, no subject, failed before without --retry-failed, duplicate file).

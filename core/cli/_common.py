@@ -5,7 +5,6 @@ Not a command itself (the leading underscore keeps ``core.cli`` from registering
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -14,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from core.backends.names import BACKEND_NAMES
 from core.config import load_settings
 from core.errors import InputError, ModelNotAvailable
+from core.hashing import file_sha256, sha256_hex  # noqa: F401 (re-exported for the commands)
 from core.imaging.decode import decode_image, read_user_file
 from core.store import Store, Subject
 
-BACKENDS = ("auto", "lite", "sapiens2")
+BACKENDS = BACKEND_NAMES  # the --backend choices
 #: What ``decode_image`` calls an image given as bytes.
 _UNNAMED_IMAGE = "the uploaded image"
 
@@ -70,18 +71,6 @@ def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
     except InputError as exc:
         # decode_image cannot know a file name for bytes; the CLI user gave one, so name it.
         raise InputError(str(exc).replace(_UNNAMED_IMAGE, name, 1)) from None
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_point(text: str | None) -> tuple[float, float] | None:

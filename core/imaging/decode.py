@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from core.errors import InputError
 from core.imaging._arrays import check_rgb
+from core.limits import MAX_IMAGE_PIXELS
 
 #: Decoded in addition to Pillow's own formats when the ``pillow_heif`` package is installed.
 HEIF_AVAILABLE: bool | None = None  # None until the first decode looked for it
@@ -179,7 +180,7 @@ def _to_rgb(im: Image.Image, background: tuple[int, int, int]) -> np.ndarray:
 def decode_image(
     data: bytes | str | Path,
     *,
-    max_pixels: int | None = None,
+    max_pixels: int = MAX_IMAGE_PIXELS,
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> np.ndarray:
     """Decode an image file into an upright RGB uint8 array.
@@ -191,7 +192,8 @@ def decode_image(
         ``pillow_heif`` is installed).
     max_pixels : int, optional
         Refuse images with more pixels than this (checked from the header, before decoding).
-        Default: ``core.config.load_settings().max_image_pixels`` (100 Mpx).
+        Default: ``core.limits.MAX_IMAGE_PIXELS`` (100 Mpx); the app, CLI and batch pass the
+        setting ``Settings.max_image_pixels`` (this module reads no settings).
     background : (3,) int
         Colour that transparent pixels are composited onto.
 
@@ -214,10 +216,6 @@ def decode_image(
     raw, what = _read_bytes(data)
     if not raw:
         raise InputError(f"{what} is empty (0 bytes)")
-    if max_pixels is None:
-        from core.config import load_settings
-
-        max_pixels = load_settings().max_image_pixels
     _register_heif()
     im = _open_header(io.BytesIO(raw), what)
     w, h = im.size

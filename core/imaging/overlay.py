@@ -10,12 +10,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from core.backends.base import NormalMap, Segmentation
 from core.errors import InputError
 from core.imaging._arrays import check_class_map, check_mask, check_rgb
 from core.keypoints import CANONICAL_NAMES, INDEX, Pose
-from core.sapiens2.classes import PALETTE_RGB
-from core.sapiens2.keypoints308 import KEYPOINT_COLOURS_RGB, NUM_KEYPOINTS, SKELETON_LINKS
+from core.labels.classes import PALETTE_RGB
+from core.labels.keypoints308 import KEYPOINT_COLOURS_RGB, NUM_KEYPOINTS, SKELETON_LINKS
+from core.types import NormalMap, Segmentation
 
 Colour = tuple[int, int, int]
 # The official Sapiens body colours: subject's left green, right orange, centre line blue.

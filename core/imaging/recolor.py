@@ -9,10 +9,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from core.backends.base import Segmentation
 from core.errors import InputError
 from core.imaging._arrays import check_class_map, check_rgb, feather_alpha
-from core.sapiens2.classes import CLASS_ID
+from core.labels.classes import CLASS_ID
+from core.types import Segmentation
 
 
 def rotate_hue(rgb: np.ndarray, hue_shift_deg: float) -> np.ndarray:

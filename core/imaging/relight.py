@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from core.backends.base import NormalMap
 from core.errors import InputError
 from core.imaging._arrays import check_mask, check_rgb, feather_alpha
+from core.types import NormalMap
 
 #: Sign of the z component of a normal that faces the camera. -1 for the OpenCV camera frame
 #: (z forward). Flip to +1 if the model's normals point z toward the camera.

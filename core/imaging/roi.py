@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from core.backends.base import Segmentation
 from core.errors import InputError
 from core.imaging._arrays import check_class_map, check_rgb
 from core.imaging.decode import encode_png
-from core.sapiens2.classes import CLASS_NAMES
+from core.labels.classes import CLASS_NAMES
+from core.types import Segmentation
 
 SKIN_CLASSES: tuple[str, ...] = ("Face_Neck", "Left_Hand", "Right_Hand")
 

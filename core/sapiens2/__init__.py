@@ -1,7 +1,8 @@
 """Sapiens2 in pure PyTorch: backbone, the four task heads, checkpoints and a numpy predictor.
 
 Written from ``shared/sapiens2/SPEC.md``; loads the official safetensors files unchanged.
-The model names are imported on first use, so the label tables (``keypoints308``, ``classes``)
+The model names are imported on first use, so the label tables (``keypoints308``, ``classes``,
+re-exported from the torch-free ``core.labels``)
 and the presets can be read without importing torch (the CLI's start-up and the lite path).
 """
 

@@ -11,10 +11,10 @@ import torch
 
 from core.config import Settings, load_settings
 from core.errors import CheckpointError, InputError
+from core.labels.keypoints308 import FLIP_INDICES
 from core.sapiens2 import preprocess as pre
 from core.sapiens2.checkpoints import load_checkpoint, resolve_checkpoint
 from core.sapiens2.device import check_fits_memory, dtype_name, pick_device, pick_dtype
-from core.sapiens2.keypoints308 import FLIP_INDICES
 from core.sapiens2.model import Sapiens2Model, build_model
 from core.sapiens2.pose_decode import flip_average, to_image_space, udp_decode
 from core.sapiens2.postprocess import metric_pointmap, seg_class_map, unit_normals

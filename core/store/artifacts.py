@@ -7,7 +7,6 @@ A file is written under a temporary name, fsynced and renamed, so a reader never
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InputError, StorageError
+from core.hashing import sha256_hex
 
 TMP_PREFIX = ".tmp-"
 _EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
@@ -101,11 +101,7 @@ def write_session_artifacts(
             filename = f"{n:03d}{match.group(0).lower() if match else '.bin'}"
             data = bytes(data)
             write_file_atomic(folder / filename, data)
-            written.append(
-                WrittenArtifact(
-                    name, f"{uid}/{filename}", len(data), hashlib.sha256(data).hexdigest()
-                )
-            )
+            written.append(WrittenArtifact(name, f"{uid}/{filename}", len(data), sha256_hex(data)))
     except BaseException:
         remove_tree(folder)
         raise

@@ -8,7 +8,6 @@ never packed. Restoring is :func:`core.store.restore.restore` (re-exported here)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from core.config import Settings
 from core.errors import StorageError
+from core.hashing import sha256_hex
 from core.store.archive import (
     ARTIFACTS_PREFIX,
     DB_MEMBER,
@@ -57,7 +57,7 @@ def _pack_artifacts(store: Store, copy: sqlite3.Connection, zf: zipfile.ZipFile)
                 f"could not write the backup: the artifact file {relpath} of session {sid} is "
                 "missing from the data folder"
             ) from None
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_hex(data)
         if size is not None and (len(data), digest) != (size, sha):
             raise StorageError(
                 f"could not write the backup: the artifact file {relpath} of session {sid} differs "

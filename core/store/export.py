@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.store.cells import FORMULA_PREFIXES, neutralise_cell  # noqa: F401 (re-exported: old path)
 from core.store.records import Session
 from core.store.store import Store
-
-#: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection"); LF added
-#: because some importers trim a leading newline and then see the next character.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 #: Columns of the long CSVs, in order.
 LONG_COLUMNS = (
     "session_id", "subject_label", "kind", "created_utc", "backend", "model", "size", "device",
     "dtype", "threshold", "source_hash", "frame", "time_s", "metric", "side", "value", "unit", "notes",
 )  # fmt: skip
-
-
-def neutralise_cell(value: object) -> object:
-    """Prefix a text cell that starts like a formula with ``'``; anything else is returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,6 @@ build a file path; artifact files are named from ids (see ``core.store.artifacts
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.hashing import sha256_hex
 
 #: Columns of a measurements DataFrame, in order (DESIGN.md "Data flow").
 MEASUREMENT_COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
@@ -141,7 +141,7 @@ def params_json(params: dict | None) -> tuple[str, str]:
         text = json.dumps(params or {}, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InputError(f"session params must be JSON-serialisable without NaN: {exc}") from None
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    return text, sha256_hex(text.encode())
 
 
 def _cell_float(value: object) -> float | None:

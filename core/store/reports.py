@@ -12,14 +12,13 @@ import io
 from pathlib import Path
 
 from core.store.artifacts import write_file_atomic
+from core.store.cells import neutralise_cell
 
 #: Folder under the data folder that holds batch run reports.
 REPORTS_DIRNAME = "batch_runs"
 
 
 def _scrub_csv(path: Path, label: str) -> None:
-    from core.store.export import neutralise_cell  # export imports the store, which imports us
-
     text = path.read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows or "subject" not in rows[0]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from core.errors import InputError
+from core.limits import MAX_IMAGE_PIXELS, MAX_VIDEO_FRAMES
 from core.video.probe import check_video_limits, info_from_capture, open_capture
 
 
@@ -47,8 +48,8 @@ def iter_frames(
     max_frames: int | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
-    limit_frames: int | None = None,
-    limit_pixels: int | None = None,
+    limit_frames: int = MAX_VIDEO_FRAMES,
+    limit_pixels: int = MAX_IMAGE_PIXELS,
     fps: float | None = None,
 ) -> Iterator[Frame]:
     """Yield every ``every``-th frame of a video, in order.
@@ -64,7 +65,7 @@ def iter_frames(
         Only frames with start_s <= time_s <= end_s.
     limit_frames, limit_pixels : int, optional
         Refuse videos whose [start_s, end_s] part has more frames, or whose frames have more
-        pixels, than this. Default: the app settings (``core.config``).
+        pixels, than this. Default: ``core.limits``; callers with settings pass theirs.
     fps : float, optional
         The frame rate of a video whose header states none (refused without it); frame times are
         then index / fps.

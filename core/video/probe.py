@@ -16,6 +16,7 @@ import cv2
 
 from core.errors import InputError
 from core.imaging.decode import check_user_file, pixels_text
+from core.limits import MAX_IMAGE_PIXELS, MAX_VIDEO_FRAMES
 
 # FourCC tags as OpenCV reports them -> the codec name people know.
 _CODEC_NAMES = {
@@ -223,20 +224,15 @@ def check_video_limits(
     *,
     start_s: float | None = None,
     end_s: float | None = None,
-    max_frames: int | None = None,
-    max_pixels: int | None = None,
+    max_frames: int = MAX_VIDEO_FRAMES,
+    max_pixels: int = MAX_IMAGE_PIXELS,
     name: str = "the video",
 ) -> None:
     """Raise ``InputError`` when the part [start_s, end_s] of a video is longer or larger than the app processes.
 
-    Defaults: ``max_video_frames`` and ``max_image_pixels`` (per frame) from ``core.config``.
+    Defaults: ``core.limits`` (frames, and pixels per frame); callers with settings pass
+    ``Settings.max_video_frames`` and ``Settings.max_image_pixels`` (this module reads none).
     """
-    if max_frames is None or max_pixels is None:
-        from core.config import load_settings
-
-        settings = load_settings()
-        max_frames = settings.max_video_frames if max_frames is None else max_frames
-        max_pixels = settings.max_image_pixels if max_pixels is None else max_pixels
     t0 = 0.0 if start_s is None else max(0.0, start_s)
     t1 = info.duration_s if end_s is None else min(info.duration_s, end_s)
     n = min(info.n_frames, int(round(max(0.0, t1 - t0) * info.fps)))

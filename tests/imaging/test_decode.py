@@ -126,10 +126,19 @@ def test_pixel_limit_is_checked_from_the_header():
         decode_image(encode_png(np.zeros((10, 10, 3), np.uint8)), max_pixels=99)
 
 
-def test_pixel_limit_comes_from_settings(monkeypatch):
+def test_pixel_limit_is_passed_in_by_the_callers_with_settings(monkeypatch):
+    # decode_image reads no settings (imaging sits below core.config): its default is the one the
+    # settings start from, and the CLI (like the pages and batch) passes the configured value.
+    from core.cli._common import decode_image_bytes
+    from core.config import Settings
+    from core.limits import MAX_IMAGE_PIXELS
+
+    assert Settings.max_image_pixels == MAX_IMAGE_PIXELS
     monkeypatch.setenv("SAPIENS_MEASURE_MAX_IMAGE_PIXELS", "50")
-    with pytest.raises(InputError, match="limit"):
-        decode_image(encode_png(np.zeros((10, 10, 3), np.uint8)))  # 100 px > 50
+    png = encode_png(np.zeros((10, 10, 3), np.uint8))
+    assert decode_image(png).shape == (10, 10, 3)  # the environment is not read here
+    with pytest.raises(InputError, match=r"tiny.png: image is 10x10 = 100 px, over the 50 px limit"):
+        decode_image_bytes(png, "tiny.png")  # 100 px > 50
 
 
 def test_truncated_jpeg():

@@ -45,10 +45,20 @@ def test_limits():
         check_video_limits(info, max_frames=1000, max_pixels=1_000_000)
 
 
-def test_limits_default_to_settings(monkeypatch):
+def test_limits_default_to_the_settings_defaults_and_the_analysis_passes_the_settings(monkeypatch):
+    # core.video reads no settings (it sits below core.config): its defaults are the ones the
+    # settings start from, and the gait analysis passes the configured values in.
+    from core.analysis import _frames_from
+    from core.config import Settings
+
+    assert (Settings.max_video_frames, Settings.max_image_pixels) == (18_000, 100_000_000)
+    check_video_limits(VideoInfo(64, 48, 10.0, 60, 6.0, 0, "h264"))  # 60 frames < 18 000
+    with pytest.raises(InputError, match="limit of 18000 frames"):
+        check_video_limits(VideoInfo(64, 48, 10.0, 18_001, 1800.1, 0, "h264"))
     monkeypatch.setenv("SAPIENS_MEASURE_MAX_VIDEO_FRAMES", "50")
-    with pytest.raises(InputError, match="limit of 50 frames"):
-        check_video_limits(VideoInfo(64, 48, 10.0, 60, 6.0, 0, "h264"))
+    frames, _ = _frames_from(shared_path("data", "walking_side_view.mp4"), 1, None)
+    with pytest.raises(InputError, match="230 frames to decode .* over the limit of 50 frames"):
+        next(frames)
 
 
 def test_zero_frame_video(make_video):
