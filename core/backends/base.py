@@ -72,6 +72,15 @@ class Hand:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """The people found in one photo, largest first, and how: ``found_by`` is "full_image" (the
+    whole image at once), "mask_crop" or "tile" (second looks, :mod:`core.backends.crops`)."""
+
+    poses: tuple[Pose, ...]
+    found_by: str = "full_image"
+
+
+@dataclass(frozen=True)
 class Segmentation:
     """class_map: (H, W) uint8 class ids at the image's size; class_names[i] names id i (0 = background)."""
 
@@ -184,6 +193,10 @@ class Backend(ABC):
     ) -> list[Pose]:
         """One ``Pose`` per person (largest first). ``timestamp_ms`` marks frames of one video, in order."""
         raise self._unsupported(Capability.POSE)
+
+    def find_people(self, image: np.ndarray) -> Detection:
+        """Everyone in a photo with how they were found; here one ``estimate_pose`` on the whole image."""
+        return Detection(tuple(self.estimate_pose(image)))
 
     def segment(self, image: np.ndarray) -> Segmentation:
         """Class map at the image's size: person mask (lite) or Sapiens2's 29 body-part classes."""
