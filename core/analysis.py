@@ -118,8 +118,7 @@ def analyze_posture(
     if pose is None:
         where = f" at {point[0]:g},{point[1]:g}" if point is not None else ""
         raise NoPersonFound(
-            f"no person found in the image{where}, also not on crops and tiles of it; "
-            "use a photo with the whole body visible"
+            f"no person found in the image{where}; use a photo with the whole body visible"
         )
     index = next(i for i, p in enumerate(found.poses) if p is pose)
     measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}

@@ -165,33 +165,40 @@ def best_unique(poses: list[Pose], cut: list[bool] | None = None) -> list[Pose]:
     return sorted(kept, key=area, reverse=True)
 
 
-def poses_in_crops(rgb: np.ndarray, crops: list[Box], estimate: Estimate) -> list[Pose]:
-    """Everyone ``estimate`` finds in the crops of ``rgb``, in whole-image pixels, one pose per
-    person (:func:`best_unique`); finds with fewer than ``MIN_LIMB_POINTS`` limb points are dropped."""
+def finds_in_crops(
+    rgb: np.ndarray, crops: list[Box], estimate: Estimate
+) -> list[tuple[Pose, bool]]:
+    """(pose in whole-image pixels, cut by its crop's edge) for everyone ``estimate`` finds in the
+    crops of ``rgb``; finds with fewer than ``MIN_LIMB_POINTS`` limb points are dropped."""
     height, width = rgb.shape[:2]
-    found, cut = [], []
+    found = []
     for crop in crops:
         x1, y1, x2, y2 = crop
         for pose in estimate(rgb[y1:y2, x1:x2]):
             if _limb_points(pose) >= MIN_LIMB_POINTS and pose.box is not None:
-                found.append(shift_pose(pose, x1, y1))
-                cut.append(_cut(found[-1].box, crop, width, height))  # type: ignore[arg-type]
-    return best_unique(found, cut)
+                moved = shift_pose(pose, x1, y1)
+                found.append((moved, _cut(moved.box, crop, width, height)))  # type: ignore[arg-type]
+    return found
 
 
 def second_look(
     rgb: np.ndarray, estimate: Estimate, person_mask: PersonMask | None = None
 ) -> tuple[list[Pose], str | None]:
-    """(poses largest first, how they were found) for an RGB photo in which ``estimate`` found
-    nobody on the whole image: crops around ``person_mask``'s components first, then each level of
-    ``TILE_SHARES``; ([], None) when every look fails."""
+    """(poses largest first, how the largest was found) for an RGB photo in which ``estimate``
+    found nobody on the whole image; ([], None) when every look fails.
+
+    Every look is taken (crops around ``person_mask``'s components, then each level of
+    ``TILE_SHARES``) so that a photo of several small people reports all of them; one person seen
+    in several crops is kept once (:func:`best_unique`).
+    """
     height, width = rgb.shape[:2]
-    if person_mask is not None:
-        poses = poses_in_crops(rgb, mask_crops(person_mask(rgb)), estimate)
-        if poses:
-            return poses, MASK_CROP
-    for share in TILE_SHARES:
-        poses = poses_in_crops(rgb, square_tiles(width, height, share), estimate)
-        if poses:
-            return poses, TILE
-    return [], None
+    looks = [] if person_mask is None else [(MASK_CROP, mask_crops(person_mask(rgb)))]
+    looks += [(TILE, square_tiles(width, height, share)) for share in TILE_SHARES]
+    found: list[tuple[Pose, bool]] = []
+    how: dict[int, str] = {}
+    for kind, crops in looks:
+        for pose, cut in finds_in_crops(rgb, crops, estimate):
+            found.append((pose, cut))
+            how[id(pose)] = kind
+    poses = best_unique([p for p, _ in found], [c for _, c in found])
+    return poses, how[id(poses[0])] if poses else None

@@ -11,8 +11,8 @@ from core.backends.crops import (
     MIN_CROP_SIDE,
     TILE,
     best_unique,
+    finds_in_crops,
     mask_crops,
-    poses_in_crops,
     second_look,
     shift_pose,
     square_tiles,
@@ -95,37 +95,52 @@ def test_best_unique_keeps_the_most_complete_uncut_find():
     assert best_unique([whole, partial], cut=[True, False]) == [partial]
 
 
-def test_poses_in_crops_maps_back_and_drops_finds_without_limbs():
+def test_finds_in_crops_map_back_and_drop_finds_without_limbs():
     image = np.zeros((400, 800, 3), np.uint8)
     person = FakeBackend([standing_skeleton(100, 200)])  # sees the same skeleton in every crop
     crops = [(0, 0, 300, 300), (400, 100, 700, 400)]
-    poses = poses_in_crops(image, crops, person.estimate_pose)
-    assert len(poses) == 2 and person.calls == 2
+    finds = finds_in_crops(image, crops, person.estimate_pose)
+    assert len(finds) == 2 and person.calls == 2
+    # (400, 100, 700, 400) reaches the image's bottom edge (400) but not its sides: not cut there.
+    assert [cut for _, cut in finds] == [False, False]
+    poses = [p for p, _ in finds]
     boxes = sorted(p.box for p in poses)
     np.testing.assert_allclose([b[:2] for b in boxes], [[0, 0], [400, 100]], atol=30)
     headless = np.full((len(CANONICAL_NAMES), 2), np.nan)
     headless[0] = (50, 50)  # a nose alone: no limb point
-    assert poses_in_crops(image, crops, FakeBackend([headless]).estimate_pose) == []
+    assert finds_in_crops(image, crops, FakeBackend([headless]).estimate_pose) == []
 
 
-def test_second_look_tries_the_mask_first_then_tiles():
+def test_second_look_takes_every_look_and_names_the_one_that_found_the_largest():
     image = np.zeros((994, 1768, 3), np.uint8)
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[int, int, int, int]] = []
+    people = [(850.0, 450.0, 950.0, 650.0), (100.0, 100.0, 160.0, 220.0)]  # image pixels
 
     def estimate(crop: np.ndarray) -> list[Pose]:
-        calls.append(crop.shape[:2])
-        # Someone only in crops narrower than the image: a stand-in for the detector's scale limit.
-        return [_pose(10, 10, 60, 160)] if crop.shape[1] < 1768 else []
+        # The crop's origin is recovered from the test image's coordinates painted into it.
+        r, g, b = (int(v) for v in crop[0, 0])
+        x0, y0 = r * 8 + b // 16, g * 8 + b % 16
+        calls.append((x0, y0, crop.shape[1], crop.shape[0]))
+        inside = [
+            (x1 - x0, y1 - y0, x2 - x0, y2 - y0)
+            for x1, y1, x2, y2 in people
+            if x0 <= x1 and y0 <= y1 and x2 <= x0 + crop.shape[1] and y2 <= y0 + crop.shape[0]
+        ]
+        return [_pose(*box) for box in inside]
 
+    yy, xx = np.mgrid[0:994, 0:1768]
+    # Each pixel holds its own x, y (x // 8, y // 8 and the remainders), all within uint8.
+    image[..., 0], image[..., 1], image[..., 2] = xx // 8, yy // 8, (xx % 8) * 16 + yy % 8
     mask = np.zeros((994, 1768), np.uint8)
-    mask[400:700, 800:900] = 1
+    mask[450:650, 850:950] = 1  # the segmenter sees only the first person
     poses, how = second_look(image, estimate, lambda rgb: mask)
-    assert how == MASK_CROP and len(calls) == 1 and len(poses) == 1
-    calls.clear()
+    # 1 mask crop + 3 full-height squares + 5 x 3 squares of 596 px.
+    assert len(calls) == 1 + 3 + 15
+    assert how == MASK_CROP and len(poses) == 2  # seen in several crops, each kept once
+    np.testing.assert_allclose([p.box for p in poses], people)
     poses, how = second_look(image, estimate, lambda rgb: np.zeros((994, 1768), np.uint8))
-    assert how == TILE and len(calls) == 3  # the three full-height squares, then it stops
-    poses, how = second_look(image, lambda crop: [], None)
-    assert (poses, how) == ([], None)
+    assert how == TILE and len(poses) == 2
+    assert second_look(image, lambda crop: [], None) == ([], None)
 
 
 def test_default_find_people_is_one_pass():
