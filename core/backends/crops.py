@@ -117,9 +117,9 @@ def _limb_points(pose: Pose) -> int:
     return int(np.all(np.isfinite(pose.xy[_LIMBS]), axis=1).sum())
 
 
-def _quality(pose: Pose, cut: bool = False) -> tuple[bool, int, float]:
+def _quality(pose: Pose) -> tuple[int, float]:
     scores = pose.scores[np.isfinite(pose.scores)]
-    return not cut, pose.n_present, float(scores.mean()) if scores.size else 0.0
+    return pose.n_present, float(scores.mean()) if scores.size else 0.0
 
 
 def _cut(box: tuple[float, ...], crop: Box, width: int, height: int) -> bool:
@@ -147,14 +147,11 @@ def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     )
 
 
-def best_unique(poses: list[Pose], cut: list[bool] | None = None) -> list[Pose]:
+def best_unique(poses: list[Pose]) -> list[Pose]:
     """One pose per person, largest box first: of finds of the same person (overlapping boxes)
-    the one not ``cut`` by its crop's edge, then with the most present keypoints, then with the
-    higher mean score, is kept."""
-    cut = [False] * len(poses) if cut is None else cut
-    ranked = sorted(zip(poses, cut), key=lambda pc: _quality(*pc), reverse=True)
+    the one with the most present keypoints, then the higher mean score, is kept."""
     kept: list[Pose] = []
-    for pose, _ in ranked:
+    for pose in sorted(poses, key=_quality, reverse=True):
         if pose.box is not None and not any(_same(pose.box, k.box) for k in kept):  # type: ignore[arg-type]
             kept.append(pose)
 
@@ -165,11 +162,15 @@ def best_unique(poses: list[Pose], cut: list[bool] | None = None) -> list[Pose]:
     return sorted(kept, key=area, reverse=True)
 
 
-def finds_in_crops(
-    rgb: np.ndarray, crops: list[Box], estimate: Estimate
-) -> list[tuple[Pose, bool]]:
-    """(pose in whole-image pixels, cut by its crop's edge) for everyone ``estimate`` finds in the
-    crops of ``rgb``; finds with fewer than ``MIN_LIMB_POINTS`` limb points are dropped."""
+def finds_in_crops(rgb: np.ndarray, crops: list[Box], estimate: Estimate) -> list[Pose]:
+    """Everyone ``estimate`` finds in the crops of ``rgb``, in whole-image pixels.
+
+    Dropped: finds with fewer than ``MIN_LIMB_POINTS`` limb points, and finds cut by an edge of
+    their crop that lies inside the image. Neighbouring crops overlap by half a side, so a person
+    who runs on past one crop's edge is seen whole in another; what remains cut is a fragment, or a
+    "person" the landmark model makes up from a crop filled by something else (on the shared hand
+    close-up every phantom skeleton fills its tile edge to edge, with visibilities up to 1.0).
+    """
     height, width = rgb.shape[:2]
     found = []
     for crop in crops:
@@ -177,7 +178,8 @@ def finds_in_crops(
         for pose in estimate(rgb[y1:y2, x1:x2]):
             if _limb_points(pose) >= MIN_LIMB_POINTS and pose.box is not None:
                 moved = shift_pose(pose, x1, y1)
-                found.append((moved, _cut(moved.box, crop, width, height)))  # type: ignore[arg-type]
+                if not _cut(moved.box, crop, width, height):  # type: ignore[arg-type]
+                    found.append(moved)
     return found
 
 
@@ -194,11 +196,11 @@ def second_look(
     height, width = rgb.shape[:2]
     looks = [] if person_mask is None else [(MASK_CROP, mask_crops(person_mask(rgb)))]
     looks += [(TILE, square_tiles(width, height, share)) for share in TILE_SHARES]
-    found: list[tuple[Pose, bool]] = []
+    found: list[Pose] = []
     how: dict[int, str] = {}
     for kind, crops in looks:
-        for pose, cut in finds_in_crops(rgb, crops, estimate):
-            found.append((pose, cut))
+        for pose in finds_in_crops(rgb, crops, estimate):
+            found.append(pose)
             how[id(pose)] = kind
-    poses = best_unique([p for p, _ in found], [c for _, c in found])
+    poses = best_unique(found)
     return poses, how[id(poses[0])] if poses else None

@@ -86,29 +86,28 @@ def test_shift_pose_moves_points_box_and_source():
     assert moved.box_xyxy == (15, 27, 115, 227)
 
 
-def test_best_unique_keeps_the_most_complete_uncut_find():
+def test_best_unique_keeps_the_most_complete_find():
     whole = _pose(100, 100, 300, 500)
     partial = _pose(100, 100, 290, 480, drop=5)  # the same person, fewer points
     other = _pose(600, 100, 700, 300)
     assert best_unique([partial, other, whole]) == [whole, other]
-    # A find cut by its crop's edge loses to an uncut one even with more points.
-    assert best_unique([whole, partial], cut=[True, False]) == [partial]
 
 
 def test_finds_in_crops_map_back_and_drop_finds_without_limbs():
     image = np.zeros((400, 800, 3), np.uint8)
     person = FakeBackend([standing_skeleton(100, 200)])  # sees the same skeleton in every crop
     crops = [(0, 0, 300, 300), (400, 100, 700, 400)]
-    finds = finds_in_crops(image, crops, person.estimate_pose)
-    assert len(finds) == 2 and person.calls == 2
-    # (400, 100, 700, 400) reaches the image's bottom edge (400) but not its sides: not cut there.
-    assert [cut for _, cut in finds] == [False, False]
-    poses = [p for p, _ in finds]
+    poses = finds_in_crops(image, crops, person.estimate_pose)
+    assert len(poses) == 2 and person.calls == 2
     boxes = sorted(p.box for p in poses)
     np.testing.assert_allclose([b[:2] for b in boxes], [[0, 0], [400, 100]], atol=30)
     headless = np.full((len(CANONICAL_NAMES), 2), np.nan)
     headless[0] = (50, 50)  # a nose alone: no limb point
     assert finds_in_crops(image, crops, FakeBackend([headless]).estimate_pose) == []
+    # A find reaching a crop's inner edge is dropped; at the image's own edge it is kept.
+    filling = FakeBackend([standing_skeleton(300, 300, fill=1.0)]).estimate_pose
+    assert finds_in_crops(image, [(200, 0, 500, 300)], filling) == []  # cut at y = 300 < 400
+    assert len(finds_in_crops(image[:300], [(200, 0, 500, 300)], filling)) == 1
 
 
 def test_second_look_takes_every_look_and_names_the_one_that_found_the_largest():

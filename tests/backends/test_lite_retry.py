@@ -104,3 +104,14 @@ def test_two_people_counted_and_the_measured_one_named(lite_backend):
     other = analyze_posture(frame, lite_backend, point=(860.0, 460.0))
     assert other.person_index == 1 and other.pose.box[0] > 650
     assert any("measured person 2 (the one nearest the given point" in w for w in other.warnings)
+
+
+def test_no_phantom_on_the_hand_close_up(lite_backend):
+    # The landmark model makes up whole skeletons (visibility up to 1.0) on tiles of this photo;
+    # each fills its tile edge to edge, which is why cut finds are dropped (core.backends.crops).
+    from core.imaging.decode import decode_image
+    from tests.conftest import shared_path
+
+    hand = decode_image(shared_path("data", "hand_closeup.jpg"))
+    for image in (hand, np.ascontiguousarray(hand[:, ::-1])):
+        assert lite_backend.find_people(image).poses == ()
