@@ -15,7 +15,8 @@ angle. Media in which the original shows nobody are listed and skipped.
 The same is computed for the *raw* model: one ``estimate_pose`` on the whole image, the largest pose,
 ``posture_measures`` on it, no second looks and nothing the analysis adds; the project has to do
 better than that. Results are per lite pose model (``--models``; "heavy" only when its file exists).
-Prints one table per model and the CPU; ``--json`` also writes every check.
+Then the by-eye annotations of ``benchmarks/annotations.py`` against the tool's angles on the same
+frames. Prints one table per model and the CPU; ``--json`` also writes every check.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # annotations.py beside this script
 
 #: Issue 15's bar: a readout that moves more than this under a mirror or a rescale is inconsistent.
 TOLERANCE_DEG = 6.0
@@ -166,11 +168,33 @@ def load_media(data: Path, frames_s: list[float]) -> list[tuple[str, np.ndarray]
     return media
 
 
-def run_model(model: str, media: list[tuple[str, np.ndarray]]) -> dict:
+def annotated_frames(data: Path) -> dict[str, np.ndarray]:
+    """The photos and video frames that ``annotations.ANNOTATIONS`` name, by their media key."""
+    from annotations import ANNOTATIONS
+
+    from core.imaging.decode import decode_image
+    from core.video import iter_frames
+
+    keys = {a.media for a in ANNOTATIONS}
+    images = {k: decode_image(data / k) for k in keys if "#" not in k}
+    wanted = {int(k.split("#")[1]) for k in keys if "#" in k}
+    if wanted:
+        for frame in iter_frames(data / "walking_side_view.mp4"):
+            if frame.index in wanted:
+                images[f"walking_side_view.mp4#{frame.index}"] = frame.rgb
+            if frame.index >= max(wanted):
+                break
+    return images
+
+
+def run_model(model: str, media: list[tuple[str, np.ndarray]], annotated: dict) -> dict:
+    from annotations import compare_annotations
+
     from core.backends.lite import LiteBackend
 
     out: dict = {"model": model, "skipped": [], "checks": []}
     with LiteBackend(model=model) as backend:
+        out["annotations"] = compare_annotations(annotated, backend)
         for name, rgb in media:
             for how, read in (("project", project_readout), ("raw", raw_readout)):
                 original = read(rgb, backend)
@@ -218,6 +242,16 @@ def table(result: dict, how: str) -> list[str]:
     return lines
 
 
+def per_media(result: dict, how: str) -> str:
+    """One line: the share of passed checks per media."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in result["checks"]:
+        if c["how"] == how:
+            counts[c["media"]][0] += c["verdict"] == "pass"
+            counts[c["media"]][1] += 1
+    return "; ".join(f"{m} {ok}/{n}" for m, (ok, n) in counts.items())
+
+
 def main(argv: list[str] | None = None) -> int:
     from core.backends.models import find_lite_model
 
@@ -229,17 +263,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every check to this file")
     args = parser.parse_args(argv)
     media = load_media(args.data, args.frames)
+    annotated = annotated_frames(args.data)
     print(f"CPU: {cpu_name()}; {len(media)} media; tolerance {TOLERANCE_DEG:g} deg")
     results = []
     for model in args.models:
         if find_lite_model(f"pose_landmarker_{model}") is None:
             print(f"\n(pose_landmarker_{model} not found: skipped)")
             continue
-        result = run_model(model, media)
+        result = run_model(model, media, annotated)
         results.append(result)
         for how in ("project", "raw"):
             print(f"\n### lite {model}, {how} (passed/checks)\n")
             print("\n".join(table(result, how)))
+            print(f"\nper media: {per_media(result, how)}")
+        print(f"\n### lite {model}: by-eye annotations (benchmarks/annotations.py)\n")
+        print("\n".join(result["annotations"]))
         if result["skipped"]:
             print(f"\nno person on the original: {', '.join(result['skipped'])}")
         fails = [c for c in result["checks"] if c["how"] == "project" and c["verdict"] == "fail"]
