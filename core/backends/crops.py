@@ -23,9 +23,9 @@ Box = tuple[int, int, int, int]
 Estimate = Callable[[np.ndarray], list[Pose]]
 PersonMask = Callable[[np.ndarray], np.ndarray]
 
-#: Tile sides as shares of the image's shorter side, tried in this order (a level that finds
-#: someone ends the search). 1.0: full-height squares across a wide frame (the walker case);
-#: 0.6: smaller squares for people well under half the frame height.
+#: Tile sides as shares of the image's shorter side; every level is tried. 1.0: full-height squares
+#: across a wide frame (the walker case); 0.6: smaller squares for people well under half the
+#: frame height.
 TILE_SHARES = (1.0, 0.6)
 #: Tiles overlap so that anyone up to half a tile's side lies wholly inside one of them.
 MAX_STRIDE_SHARE = 0.5
