@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.backends.base import Backend, Detection
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
 from core.video import Frame, iter_frames, prefetch, probe_video
@@ -28,12 +29,18 @@ from core.video import Frame, iter_frames, prefetch, probe_video
 @dataclass(frozen=True)
 class PostureResult:
     """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
-    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows."""
+    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows.
+    people: every person found (largest first, ``people[person_index]`` is ``pose``); found_by:
+    how they were found (``core.backends.crops.FOUND_BY``); warnings: what the user should check."""
 
     pose: Pose
     measures: dict[str, float]
     backend_info: dict[str, object]
     rows: pd.DataFrame
+    people: tuple[Pose, ...] = ()
+    person_index: int = 0
+    found_by: str = "full_image"
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,15 +108,52 @@ def analyze_posture(
         raise InputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
     image = _check_image(image)
     with inference_lock(backend):
-        poses = backend.estimate_pose(image)
-    pose = select_person(poses, point) if poses else None
+        # A backend double that only has estimate_pose gets the plain one-pass detection.
+        found = (
+            backend.find_people(image)
+            if isinstance(backend, Backend)
+            else Detection(tuple(backend.estimate_pose(image)))
+        )
+    pose = select_person(found.poses, point) if found.poses else None
     if pose is None:
         where = f" at {point[0]:g},{point[1]:g}" if point is not None else ""
         raise NoPersonFound(
             f"no person found in the image{where}; use a photo with the whole body visible"
         )
+    index = next(i for i, p in enumerate(found.poses) if p is pose)
     measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
-    return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
+    return PostureResult(
+        pose,
+        measures,
+        dict(backend.describe()),
+        posture_rows(measures),
+        people=found.poses,
+        person_index=index,
+        found_by=found.found_by,
+        warnings=detection_warnings(found, index, point),
+    )
+
+
+def detection_warnings(
+    found: Detection, index: int, point: tuple[float, float] | None = None
+) -> tuple[str, ...]:
+    """What a posture readout says about who was measured: a person found only on a second look,
+    and which of several people was measured (numbered from 1, largest first, as the overlay)."""
+    out = []
+    if found.found_by != "full_image":
+        where = "a crop around the person mask" if found.found_by == "mask_crop" else "image tiles"
+        out.append(
+            f"nobody was found on the whole image; the person was found on {where}: "
+            "check the overlay that the skeleton lies on the person"
+        )
+    if len(found.poses) > 1:
+        x1, y1, x2, y2 = found.poses[index].box  # type: ignore[misc]
+        why = "the one nearest the given point" if point is not None else "the largest"
+        out.append(
+            f"{len(found.poses)} people found; measured person {index + 1} ({why}, box "
+            f"{x1:.0f},{y1:.0f} to {x2:.0f},{y2:.0f} px); give a point (CLI: --point X,Y) to measure another"
+        )
+    return tuple(out)
 
 
 def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import UnsupportedCapability
+from core.keypoints import Pose
 
 
 class Capability(str, enum.Enum):
@@ -63,6 +64,15 @@ class Hand:
     landmarks: np.ndarray
     box: PersonBox
     score: float = 1.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The people found in one photo, largest first, and how: ``found_by`` is "full_image" (the
+    whole image at once), "mask_crop" or "tile" (second looks, :mod:`core.backends.crops`)."""
+
+    poses: tuple[Pose, ...]
+    found_by: str = "full_image"
 
 
 @dataclass(frozen=True)

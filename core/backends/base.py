@@ -15,12 +15,13 @@ from core.keypoints import Pose
 
 # The value types live in the torch-free leaf ``core.types``; re-exported so this path keeps working.
 from core.types import CAPABILITY_PROVIDERS as _PROVIDER
-from core.types import Capability, Hand, NormalMap, PersonBox, Segmentation
+from core.types import Capability, Detection, Hand, NormalMap, PersonBox, Segmentation
 
 __all__ = [
     "MAX_INFERENCE_SIDE",
     "Backend",
     "Capability",
+    "Detection",
     "Hand",
     "NormalMap",
     "PersonBox",
@@ -117,6 +118,10 @@ class Backend(ABC):
     ) -> list[Pose]:
         """One ``Pose`` per person (largest first). ``timestamp_ms`` marks frames of one video, in order."""
         raise self._unsupported(Capability.POSE)
+
+    def find_people(self, image: np.ndarray) -> Detection:
+        """Everyone in a photo with how they were found; here one ``estimate_pose`` on the whole image."""
+        return Detection(tuple(self.estimate_pose(image)))
 
     def segment(self, image: np.ndarray) -> Segmentation:
         """Class map at the image's size: person mask (lite) or Sapiens2's 29 body-part classes."""

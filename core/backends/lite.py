@@ -20,12 +20,14 @@ from core.backends.base import (
     MAX_INFERENCE_SIDE,
     Backend,
     Capability,
+    Detection,
     Hand,
     PersonBox,
     Segmentation,
     as_rgb,
     fit_for_inference,
 )
+from core.backends.crops import second_look, shift_pose
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
@@ -283,8 +285,19 @@ class LiteBackend(Backend):
                 continue
             found = self.estimate_pose(rgb[cy1:cy2, cx1:cx2])
             if found:
-                poses.append(_shifted(found[0], cx1, cy1))
+                poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
+
+    def find_people(self, image: np.ndarray) -> Detection:
+        """Everyone in a photo; when the whole image shows nobody, second looks on crops around the
+        person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names."""
+        poses = self.estimate_pose(image)
+        if poses or self._prepare(image) is None:
+            return Detection(tuple(poses))
+        found, how = second_look(
+            as_rgb(image), self.estimate_pose, lambda r: self.segment(r).person_mask
+        )
+        return Detection(tuple(found), how or "full_image")
 
     def detect_people(self, image: np.ndarray) -> list[PersonBox]:
         """Person boxes (xyxy pixels, largest first) from the pose landmarks and person masks."""
@@ -355,22 +368,6 @@ class LiteBackend(Backend):
             "num_poses": self.num_poses,
             "video_masks": self.video_masks,
         }
-
-
-def _shifted(pose: Pose, dx: float, dy: float) -> Pose:
-    """The same pose in a frame whose origin is (-dx, -dy): crop coordinates back to the image."""
-    offset = np.array([dx, dy], dtype=np.float64)
-    box = pose.box_xyxy
-    return Pose(
-        pose.xy + offset,
-        pose.scores,
-        pose.backend,
-        pose.model,
-        pose.threshold,
-        None if box is None else (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy),
-        None if pose.source_xy is None else pose.source_xy + offset,
-        pose.source_scores,
-    )
 
 
 def _largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list[Pose]:

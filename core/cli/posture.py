@@ -1,7 +1,9 @@
 """``python -m core posture IMAGE``: joint angles, tilts and lean of one person in a photo.
 
 ``--json`` prints one object whose keys are a fixed contract for outside tools: backend, model,
-size, dtype, measures (name -> number or null). ``--save SUBJECT`` stores the session.
+size, dtype, measures (name -> number or null), and who was measured: found_by ("full_image",
+"mask_crop" or "tile"), people_found, person_index (0-based, largest first), person_box
+(x1, y1, x2, y2 pixels) and warnings. ``--save SUBJECT`` stores the session.
 """
 
 from __future__ import annotations
@@ -30,14 +32,18 @@ REQUIRED_MEASURES = (
 )  # fmt: skip
 
 
-def _overlay_png(image, pose) -> dict[str, bytes]:
-    """The artifacts saved with a posture session: the measured skeleton drawn on the photo."""
+def _overlay_png(image, pose, people=(), person_index: int = 0) -> dict[str, bytes]:
+    """The artifacts saved with a posture session: the measured skeleton drawn on the photo, and
+    numbered boxes when several people were found."""
     # Imported on use: the overlay module pulls in the Sapiens2 skeleton (and with it torch), which
     # `python -m core --help` and unsaved runs do not need.
     from core.imaging.decode import encode_png
-    from core.imaging.overlay import draw_pose
+    from core.imaging.overlay import draw_people_boxes, draw_pose
 
-    return {"overlay.png": encode_png(draw_pose(image, pose))}
+    drawn = draw_pose(image, pose)
+    if len(people) > 1:
+        drawn = draw_people_boxes(drawn, [p.box for p in people], measured=person_index)
+    return {"overlay.png": encode_png(drawn)}
 
 
 def posture_payload(result, *, size: str) -> dict:
@@ -52,6 +58,11 @@ def posture_payload(result, *, size: str) -> dict:
         "device": info.get("device"),
         "threshold": info.get("threshold"),
         "measures": measures,
+        "found_by": result.found_by,
+        "people_found": len(result.people) or 1,
+        "person_index": result.person_index,
+        "person_box": None if result.pose.box is None else [float(v) for v in result.pose.box],
+        "warnings": list(result.warnings),
     }
 
 
@@ -77,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
                 backend_info=result.backend_info,
                 source_hash=sha256_hex(data),
                 measurements=result.rows,
-                artifacts=_overlay_png(image, result.pose),
+                artifacts=_overlay_png(image, result.pose, result.people, result.person_index),
                 notes=args.notes,
                 params={
                     "view": args.view,
@@ -95,6 +106,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{payload['backend']} / {payload['model']} (2D image-plane angles, degrees)")
         for name, value in payload["measures"].items():
             print(f"  {name:32s} {fmt_value(value)}")
+        for warning in payload["warnings"]:
+            print(f"warning: {warning}")
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
     return 0

@@ -202,3 +202,48 @@ def normals_to_rgb(normals: np.ndarray | NormalMap, mask: np.ndarray | None = No
     # The official script sets the background to -1 (which maps to 0) and truncates to uint8.
     n = np.where(keep[..., None], np.clip(np.nan_to_num(n), -1.0, 1.0), -1.0)
     return ((n + 1.0) / 2.0 * 255.0).astype(np.uint8)
+
+
+def draw_people_boxes(
+    image: np.ndarray,
+    boxes: list[tuple[float, float, float, float]],
+    *,
+    measured: int | None = None,
+    thickness: int | None = None,
+) -> np.ndarray:
+    """Draw numbered person boxes (1, 2, ... in the order given) on a copy of ``image``.
+
+    Parameters
+    ----------
+    image : (H, W, 3) uint8 RGB
+    boxes : list of (x1, y1, x2, y2), pixels
+        The people found, in the order their numbers are reported (largest first in a posture readout).
+    measured : int, optional
+        Index into ``boxes`` of the person measured: drawn in white and thicker, the others grey.
+    thickness : int, optional, pixels
+        Default: scaled with the image (about 0.25 % of its longer side).
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB.
+    """
+    out = check_rgb(image).copy()
+    h, w = out.shape[:2]
+    t = thickness if thickness is not None else max(1, round(0.0025 * max(h, w)))
+    scale = max(0.5, 0.0008 * max(h, w))  # cv2 font scale: about 30 px tall text on a 1768 px side
+    for i, (x1, y1, x2, y2) in enumerate(boxes):
+        chosen = i == measured
+        colour: Colour = (255, 255, 255) if chosen else (160, 160, 160)
+        width = 2 * t if chosen else t
+        p1 = (int(round(max(0, x1))), int(round(max(0, y1))))
+        p2 = (int(round(min(w - 1, x2))), int(round(min(h - 1, y2))))
+        cv2.rectangle(out, p1, p2, (0, 0, 0), width + 2, cv2.LINE_AA)  # dark rim: seen on any photo
+        cv2.rectangle(out, p1, p2, colour, width, cv2.LINE_AA)
+        label = str(i + 1)
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, width)
+        org = (p1[0] + width + 2, min(h - base - 1, p1[1] + th + width + 2))
+        cv2.rectangle(
+            out, (org[0] - 2, org[1] - th - 2), (org[0] + tw + 2, org[1] + base), (0, 0, 0), -1
+        )
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, width, cv2.LINE_AA)
+    return out
