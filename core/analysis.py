@@ -27,13 +27,18 @@ from core.video import Frame, iter_frames, prefetch, probe_video
 
 @dataclass(frozen=True)
 class PostureResult:
-    """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
-    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows."""
+    """pose: the measured person (left/right corrected when the view said so); measures: name ->
+    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.describe()``; rows:
+    the measures as store rows; view: the view measured in; inferred_view: the picture's reading
+    (None when it could not tell); warnings: about the view and the sides, for the user."""
 
     pose: Pose
     measures: dict[str, float]
     backend_info: dict[str, object]
     rows: pd.DataFrame
+    view: str = "front"
+    inferred_view: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,18 +92,22 @@ def analyze_posture(
     backend: object,
     *,
     point: tuple[float, float] | None = None,
-    view: str = "front",
+    view: str = "auto",
 ) -> PostureResult:
     """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
 
+    view: one of ``core.measure.view.VIEW_CHOICES``; "auto" infers it from the keypoints, an
+    explicit view that the picture contradicts gives a warning (``core.measure.sides``).
     Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
     """
     from core.backends.tracking import select_person
-    from core.measure.posture import VIEWS, posture_measures
+    from core.measure.posture import posture_measures
+    from core.measure.sides import resolve_view
     from core.measure.summary import posture_rows
+    from core.measure.view import VIEW_CHOICES
 
-    if view not in VIEWS:
-        raise InputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
+    if view not in VIEW_CHOICES:
+        raise InputError(f"view must be one of {', '.join(VIEW_CHOICES)}; got {view!r}")
     image = _check_image(image)
     with inference_lock(backend):
         poses = backend.estimate_pose(image)
@@ -108,8 +117,17 @@ def analyze_posture(
         raise NoPersonFound(
             f"no person found in the image{where}; use a photo with the whole body visible"
         )
-    measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
-    return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
+    choice = resolve_view(pose, view)
+    measures = {k: float(v) for k, v in posture_measures(choice.pose, view=choice.used).items()}
+    return PostureResult(
+        choice.pose,
+        measures,
+        dict(backend.describe()),
+        posture_rows(measures),
+        choice.used,
+        choice.inferred.view,
+        choice.warnings,
+    )
 
 
 def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:

@@ -1,7 +1,9 @@
 """``python -m core posture IMAGE``: joint angles, tilts and lean of one person in a photo.
 
 ``--json`` prints one object whose keys are a fixed contract for outside tools: backend, model,
-size, dtype, measures (name -> number or null). ``--save SUBJECT`` stores the session.
+size, dtype, measures (name -> number or null), view (the view measured in), inferred_view (the
+picture's reading, or null) and warnings (about the view and sides). ``--save SUBJECT`` stores
+the session.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from core.cli._common import (
     read_input_file,
     sha256_hex,
 )
+from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.store import Store
 
 #: Measures the JSON always carries (null when not visible), whatever the measurement module adds.
@@ -52,6 +55,9 @@ def posture_payload(result, *, size: str) -> dict:
         "device": info.get("device"),
         "threshold": info.get("threshold"),
         "measures": measures,
+        "view": result.view,
+        "inferred_view": result.inferred_view,
+        "warnings": list(result.warnings),
     }
 
 
@@ -81,6 +87,7 @@ def _run(args: argparse.Namespace) -> int:
                 notes=args.notes,
                 params={
                     "view": args.view,
+                    "view_used": result.view,
                     "point": point,
                     "backend": args.backend,
                     "size": args.size,
@@ -93,6 +100,9 @@ def _run(args: argparse.Namespace) -> int:
         print_json(payload)
     else:
         print(f"{payload['backend']} / {payload['model']} (2D image-plane angles, degrees)")
+        print(f"  view: {payload['view']} (from the picture: {payload['inferred_view']})")
+        for warning in payload["warnings"]:
+            print(f"  warning: {warning}")
         for name, value in payload["measures"].items():
             print(f"  {name:32s} {fmt_value(value)}")
         if "session_id" in payload:
@@ -109,9 +119,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--view",
-        choices=("front", "left", "right", "side"),
-        default="front",
-        help="camera view: front, left or right side (the subject's side facing the camera), or side (either)",
+        choices=VIEW_CHOICES,
+        default=DEFAULT_VIEW,
+        help="camera view: auto (default: inferred from the keypoints), front, back, left or right "
+        "side (the subject's side facing the camera), or side (either)",
     )
     p.add_argument(
         "--fast",

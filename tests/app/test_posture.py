@@ -31,9 +31,14 @@ def test_cameraman_gives_a_measures_table() -> None:
     at = _upload(open_page("pages/posture.py"))
     assert problems(at) == []
     table = table_with(at, "measure")
-    # posture_measures returns 19 measures (knee/hip/elbow/shoulder angles, three flexions per
-    # side, neck, trunk, two tilts, craniovertebral): one row each.
-    assert len(table) == 19
+    # posture_measures returns 28 measures (knee/hip/elbow/shoulder angles, three flexions per
+    # side, neck, trunk, two tilts, craniovertebral, and 9 signed side-view measures: hip,
+    # shoulder, knee flexion and ankle dorsiflexion per side, forward trunk lean): one row each.
+    assert len(table) == 28
+    # The view is left on auto: the picture reads as a right side view (he faces the image's
+    # right), a best guess because his trunk is turned toward the camera; the page says both.
+    assert "(right side view)" in texts(at)
+    assert any("best guess" in w.value for w in at.warning)
     # SOURCES.md: the photo is cut at the thighs, so the knees are not in it: no number is invented.
     assert _value(table, "knee angle", "left") != _value(table, "knee angle", "left")  # NaN
     assert (table[table["measure"] == "knee angle"]["value"] == "not visible").all()
