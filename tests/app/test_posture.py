@@ -53,6 +53,21 @@ def test_cameraman_gives_a_measures_table() -> None:
     assert len(rula) == 6
 
 
+def test_an_explicit_view_the_photo_contradicts_is_used_and_warned() -> None:
+    make_subject()
+    at = _upload(open_page("pages/posture.py"))
+    assert at.radio(key="posture_view").value == "auto"  # the default
+    at.radio(key="posture_view").set_value("front").run()
+    assert problems(at) == []
+    assert "(front view)" in texts(at)
+    assert any("looks like a right view" in w.value for w in at.warning)
+    table = table_with(at, "measure")
+    # Measured as a front view: the tilts are given, the side-view signed measures are not.
+    assert _value(table, "shoulder tilt", "") == _value(table, "shoulder tilt", "")  # finite
+    hip = _value(table, "hip signed flexion", "right")
+    assert hip != hip  # NaN: "not visible"
+
+
 def test_target_reports_within_or_outside() -> None:
     make_subject()
     at = _upload(open_page("pages/posture.py"))
