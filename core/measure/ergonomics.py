@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.errors import InputError
 from core.measure.posture import VIEWS
+from core.measure.view import FRONTAL
 
 FINE = "fine"
 LOOK = "look at this"
@@ -143,7 +144,7 @@ def rula_scores(measures: dict[str, float], *, view: str = "left") -> list[RulaI
         raise InputError(f"measures lack {', '.join(missing)}; pass the dict from posture_measures")
     front_note = (
         f"{view} view: RULA expects a side view; this is the side bend"
-        if view in ("front", "back")
+        if view in FRONTAL
         else ""
     )
     items = [
