@@ -28,10 +28,12 @@ from core.video import Frame, iter_frames, prefetch, probe_video
 
 @dataclass(frozen=True)
 class PostureResult:
-    """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
-    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows.
-    people: every person found (largest first, ``people[person_index]`` is ``pose``); found_by:
-    how they were found (``core.backends.crops.FOUND_BY``); warnings: what the user should check."""
+    """pose: the measured person (left/right corrected when the view said so); measures: name ->
+    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.describe()``; rows:
+    the measures as store rows; people: every person found (largest first, ``people[person_index]``
+    is the person measured, as the backend gave it); found_by: how they were found
+    (``core.backends.crops.FOUND_BY``); view: the view measured in; inferred_view: the picture's
+    reading (None when it could not tell); warnings: who was measured, the view and the sides."""
 
     pose: Pose
     measures: dict[str, float]
@@ -40,6 +42,8 @@ class PostureResult:
     people: tuple[Pose, ...] = ()
     person_index: int = 0
     found_by: str = "full_image"
+    view: str = "front"
+    inferred_view: str | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -94,18 +98,22 @@ def analyze_posture(
     backend: object,
     *,
     point: tuple[float, float] | None = None,
-    view: str = "front",
+    view: str = "auto",
 ) -> PostureResult:
     """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
 
+    view: one of ``core.measure.view.VIEW_CHOICES``; "auto" infers it from the keypoints, an
+    explicit view that the picture contradicts gives a warning (``core.measure.sides``).
     Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
     """
     from core.backends.tracking import select_person
-    from core.measure.posture import VIEWS, posture_measures
+    from core.measure.posture import posture_measures
+    from core.measure.sides import resolve_view
     from core.measure.summary import posture_rows
+    from core.measure.view import VIEW_CHOICES
 
-    if view not in VIEWS:
-        raise InputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
+    if view not in VIEW_CHOICES:
+        raise InputError(f"view must be one of {', '.join(VIEW_CHOICES)}; got {view!r}")
     image = _check_image(image)
     with inference_lock(backend):
         # A backend double that only has estimate_pose gets the plain one-pass detection.
@@ -121,16 +129,19 @@ def analyze_posture(
             f"no person found in the image{where}; use a photo with the whole body visible"
         )
     index = next(i for i, p in enumerate(found.poses) if p is pose)
-    measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
+    choice = resolve_view(pose, view)
+    measures = {k: float(v) for k, v in posture_measures(choice.pose, view=choice.used).items()}
     return PostureResult(
-        pose,
+        choice.pose,
         measures,
         dict(backend.describe()),
         posture_rows(measures),
         people=found.poses,
         person_index=index,
         found_by=found.found_by,
-        warnings=detection_warnings(found, index, point),
+        view=choice.used,
+        inferred_view=choice.inferred.view,
+        warnings=detection_warnings(found, index, point) + tuple(choice.warnings),
     )
 
 

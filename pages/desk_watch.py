@@ -9,6 +9,7 @@ from core.app.layout import page
 from core.app.resources import get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
 from core.measure.desk_watch import WatchConfig
+from core.measure.view import VIEW_CHOICES, VIEW_LABELS
 
 page("Desk watch", "Leave it open while you work: told when a strain lasts, not when it flickers.")
 st.info(ui.HOW_IT_WORKS, icon=":material/videocam:")
@@ -29,7 +30,14 @@ window = c3.number_input(
 alert_after = c4.number_input(
     "Alert after (s) outside neutral", 1.0, 7200.0, 300.0, key="desk_alert_after", disabled=running
 )
-view = st.radio("View", ["side", "left", "right", "front"], key="desk_view", horizontal=True)
+view = st.radio(
+    "View",
+    list(VIEW_CHOICES),
+    index=VIEW_CHOICES.index("side"),
+    format_func=VIEW_LABELS.get,
+    key="desk_view",
+    horizontal=True,
+)
 clicked = not running and st.button("Start the work period", key="desk_start", type="primary")
 if period is None and not clicked:
     st.stop()

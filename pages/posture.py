@@ -8,6 +8,7 @@ from core.app.errors import attempt
 from core.app.layout import page
 from core.app.resources import get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
+from core.measure.view import VIEW_CHOICES, VIEW_LABELS
 
 page("Posture snapshot", "Upload a photo or take one; the largest person is measured.")
 settings = get_settings()
@@ -17,8 +18,8 @@ subject = subjects.require_subject(store)
 st.info(ui.CAPTURE_HINT, icon=":material/photo_camera:")
 view = st.radio(
     "View",
-    list(ui.VIEW_LABELS),
-    format_func=ui.VIEW_LABELS.get,
+    list(VIEW_CHOICES),
+    format_func=VIEW_LABELS.get,
     key="posture_view",
     horizontal=True,
 )
@@ -46,7 +47,7 @@ if repeat:
     st.subheader("Repeatability")
     ui.render_repeatability(snaps)
 st.subheader("Desk check (RULA bands)")
-ui.render_desk_check(snaps[0].result.measures, view)
+ui.render_desk_check(snaps[0].result.measures, snaps[0].result.view)
 st.subheader("Exercise target")
 ui.render_target(snaps[0].result.measures)
 st.subheader("Save")

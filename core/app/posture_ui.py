@@ -21,6 +21,7 @@ from core.app.resources import backend_key, inference_lock
 from core.app.tables import format_value, measures_table, repeatability_table, rula_table
 from core.app.uploads import Upload
 from core.config import Settings
+from core.measure.view import VIEW_LABELS
 
 if TYPE_CHECKING:
     from core.analysis import PostureResult
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from core.store import Store
     from core.store.records import Subject
 
-VIEW_LABELS = {"front": "Front", "left": "Left side", "right": "Right side"}
 CAPTURE_HINT = (
     "For comparable numbers: camera at hip height and level, the subject square to the camera "
     "(front view) or exactly side-on (side view), the whole body in the frame, plain background."
@@ -91,7 +91,12 @@ def render_result(snap: Snapshot, view: str) -> None:
     with left:
         st.image(snap.overlay, caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})")
     with right:
-        st.markdown(f"**Measures** ({VIEW_LABELS[view].lower()} view)")
+        used = snap.result.view
+        st.markdown(f"**Measures** ({VIEW_LABELS[used].lower()} view)")
+        if view == "auto":
+            st.caption(f"View inferred from the keypoints: {VIEW_LABELS[used].lower()}.")
+        for warning in snap.result.warnings:
+            st.warning(warning, icon=":material/warning:")
         table = measures_table(snap.result.measures)
         st.dataframe(
             table.drop(columns=["key"]), hide_index=True, key="posture_table", width="stretch"

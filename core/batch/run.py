@@ -24,6 +24,7 @@ from core.batch.subjects import assign_subjects, read_subject_map
 from core.batch.summary import SummaryWriter, key_measures
 from core.batch.worker import BackendSpec, Job, Outcome
 from core.errors import InputError, ModelNotAvailable
+from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.store import Store
 from core.store.reports import REPORTS_DIRNAME
 
@@ -48,7 +49,7 @@ class BatchOptions:
     gpus_per_worker: float | None = None
     retry_failed: bool = False
     consent_confirmed: bool = False
-    view: str = "front"
+    view: str = DEFAULT_VIEW
     every: int = 1
     summary_path: Path | None = None
 
@@ -221,8 +222,8 @@ def run_batch(
         raise InputError(CONSENT_REQUIRED)
     if options.every < 1:
         raise InputError(f"--every must be >= 1 (got {options.every})")
-    if options.view not in ("front", "side"):
-        raise InputError(f"--view must be 'front' or 'side', got {options.view!r}")
+    if options.view not in VIEW_CHOICES:
+        raise InputError(f"--view must be one of {', '.join(VIEW_CHOICES)}, got {options.view!r}")
     subject_map = read_subject_map(options.map_path) if options.map_path else None
     if store is not None:
         return _execute(

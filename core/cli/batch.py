@@ -15,6 +15,7 @@ from core.batch.discover import KINDS
 from core.batch.engine import ENGINES
 from core.batch.subjects import SUBJECT_MODES
 from core.cli._common import add_backend_options
+from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 
 EPILOG = """\
 consent: batch processing must not bypass consent. --consent-confirmed states that every person
@@ -127,9 +128,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--view",
-        choices=("front", "side"),
-        default="front",
-        help="photo camera view (default front)",
+        choices=VIEW_CHOICES,
+        default=DEFAULT_VIEW,
+        help="photo camera view (default auto: inferred from each photo's keypoints)",
     )
     p.add_argument(
         "--every", type=int, default=1, metavar="N", help="videos: analyse every N-th frame"

@@ -1,9 +1,10 @@
 """``python -m core posture IMAGE``: joint angles, tilts and lean of one person in a photo.
 
 ``--json`` prints one object whose keys are a fixed contract for outside tools: backend, model,
-size, dtype, measures (name -> number or null), and who was measured: found_by ("full_image",
+size, dtype, measures (name -> number or null), who was measured: found_by ("full_image",
 "mask_crop" or "tile"), people_found, person_index (0-based, largest first), person_box
-(x1, y1, x2, y2 pixels) and warnings. ``--save SUBJECT`` stores the session.
+(x1, y1, x2, y2 pixels), view (the view measured in), inferred_view (the picture's reading, or
+null) and warnings (who was measured, the view and sides). ``--save SUBJECT`` stores the session.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.cli._common import (
     read_input_file,
     sha256_hex,
 )
+from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.store import Store
 
 #: Measures the JSON always carries (null when not visible), whatever the measurement module adds.
@@ -62,6 +64,8 @@ def posture_payload(result, *, size: str) -> dict:
         "people_found": len(result.people) or 1,
         "person_index": result.person_index,
         "person_box": None if result.pose.box is None else [float(v) for v in result.pose.box],
+        "view": result.view,
+        "inferred_view": result.inferred_view,
         "warnings": list(result.warnings),
     }
 
@@ -92,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
                 notes=args.notes,
                 params={
                     "view": args.view,
+                    "view_used": result.view,
                     "point": point,
                     "backend": args.backend,
                     "size": args.size,
@@ -104,10 +109,11 @@ def _run(args: argparse.Namespace) -> int:
         print_json(payload)
     else:
         print(f"{payload['backend']} / {payload['model']} (2D image-plane angles, degrees)")
+        print(f"  view: {payload['view']} (from the picture: {payload['inferred_view']})")
+        for warning in payload["warnings"]:
+            print(f"  warning: {warning}")
         for name, value in payload["measures"].items():
             print(f"  {name:32s} {fmt_value(value)}")
-        for warning in payload["warnings"]:
-            print(f"warning: {warning}")
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
     return 0
@@ -122,9 +128,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--view",
-        choices=("front", "left", "right", "side"),
-        default="front",
-        help="camera view: front, left or right side (the subject's side facing the camera), or side (either)",
+        choices=VIEW_CHOICES,
+        default=DEFAULT_VIEW,
+        help="camera view: auto (default: inferred from the keypoints), front, back, left or right "
+        "side (the subject's side facing the camera), or side (either)",
     )
     p.add_argument(
         "--fast",

@@ -31,6 +31,7 @@ from core.cli._common import (
 from core.errors import InputError, NoPersonFound
 from core.measure.desk_period import KIND, period_params, period_rows
 from core.measure.desk_watch import TRACKS, DeskWatch, Event, WatchConfig, frame_angles
+from core.measure.view import VIEW_CHOICES
 from core.store import Store
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
                         print(f"[{t:8.1f} s] no person in view", flush=True)
                 else:
                     angles = frame_angles(result.measures)
-                    check = desk_check(result.measures, view=args.view)
+                    check = desk_check(result.measures, view=result.view)
                     # A look line is a part outside its best RULA band; parts not measured stay quiet.
                     for item in (i for i in check.items if i.status == LOOK):
                         looks += 1
@@ -217,9 +218,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_backend_options(p)
     p.add_argument(
         "--view",
-        choices=("front", "left", "right", "side"),
+        choices=VIEW_CHOICES,
         default="side",
-        help="camera view (default side: the desk check reads neck and trunk best from the side)",
+        help="camera view (default side: the desk check reads neck and trunk best from the side; "
+        "auto infers it from each frame)",
     )
     p.add_argument(
         "--max-checks", type=int, default=0, help="stop after N checks (default: run until Ctrl-C)"

@@ -14,24 +14,31 @@ from core.measure.filtering import interpolate_gaps, lowpass, reject_outliers
 from core.measure.gait import GaitResult, analyze_gait
 from core.measure.gait_events import GaitEvent, symmetry_index
 from core.measure.posture import MEASURE_INFO, MeasureInfo, posture_arrays, posture_measures
+from core.measure.sagittal import sagittal_arrays, sagittal_series
+from core.measure.sides import ViewChoice, resolve_view
 from core.measure.summary import gait_rows, posture_rows
 from core.measure.targets import PRESETS, Target, check_preset, check_target
+from core.measure.view import VIEW_CHOICES, ViewInference, infer_view
 
 __all__ = [
     "MEASURE_INFO",
     "PRESETS",
+    "VIEW_CHOICES",
     "DeskCheck",
     "GaitEvent",
     "GaitResult",
     "MeasureInfo",
     "RulaItem",
     "Target",
+    "ViewChoice",
+    "ViewInference",
     "analyze_gait",
     "angle_from_vertical_deg",
     "check_preset",
     "check_target",
     "desk_check",
     "gait_rows",
+    "infer_view",
     "interpolate_gaps",
     "joint_angle_deg",
     "line_tilt_deg",
@@ -40,8 +47,11 @@ __all__ = [
     "posture_measures",
     "posture_rows",
     "reject_outliers",
+    "resolve_view",
     "rula_band",
     "rula_scores",
+    "sagittal_arrays",
+    "sagittal_series",
     "signed_from_vertical_deg",
     "symmetry_index",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.errors import InputError
 from core.measure.posture import VIEWS
+from core.measure.view import FRONTAL
 
 FINE = "fine"
 LOOK = "look at this"
@@ -119,7 +120,8 @@ def rula_scores(measures: dict[str, float], *, view: str = "left") -> list[RulaI
     Parameters
     ----------
     measures : dict from :func:`core.measure.posture.posture_measures` (degrees).
-    view : "front", "left", "right" or "side" (keyword-only), the view the measures came from.
+    view : "front", "back", "left", "right" or "side" (keyword-only), the view the measures came
+        from (``PostureResult.view``: "auto" is resolved before).
         RULA's neck and trunk flexion are side-view angles: in a front view the neck angle is
         unsigned and the trunk lean is a side bend, so those items carry a note.
 
@@ -141,7 +143,9 @@ def rula_scores(measures: dict[str, float], *, view: str = "left") -> list[RulaI
     if missing:
         raise InputError(f"measures lack {', '.join(missing)}; pass the dict from posture_measures")
     front_note = (
-        "front view: RULA expects a side view; this is the side bend" if view == "front" else ""
+        f"{view} view: RULA expects a side view; this is the side bend"
+        if view in FRONTAL
+        else ""
     )
     items = [
         _item("neck", float(measures["neck_flexion_deg"]), "", front_note),

@@ -19,8 +19,11 @@ from core.measure.angles import (
     line_tilt_deg,
     signed_from_vertical_deg,
 )
+from core.measure.sagittal import SAGITTAL_DESCRIPTIONS, sagittal_arrays
+from core.measure.view import FRONTAL, MEASURE_VIEWS, feet_forward_x, trunk_length_px
 
-VIEWS = ("front", "left", "right", "side")
+#: The views a measurement accepts (``core.measure.view.MEASURE_VIEWS``; "auto" is resolved before).
+VIEWS = MEASURE_VIEWS
 
 #: Joint angle at the middle point of each triple, per side.
 JOINTS: dict[str, tuple[str, str, str]] = {
@@ -89,6 +92,12 @@ def _build_info() -> dict[str, MeasureInfo]:
         "",
         "side view: neck (C7) to ear vs the horizontal, toward the face; smaller = head more forward",
     )
+    for pattern, description in SAGITTAL_DESCRIPTIONS.items():
+        sides = SIDES if "{side}" in pattern else ("",)
+        for side in sides:
+            info[pattern.format(side=side)] = MeasureInfo(
+                "deg", side, description.format(side=side)
+            )
     return info
 
 
@@ -124,14 +133,18 @@ def forward_x(xy: np.ndarray, *, view: str) -> np.ndarray:
     """(...) +1 when a side-view subject faces the image's right, -1 for its left.
 
     The nose in front of the visible ear decides when both are present (it does not depend on how
-    the user named the view); otherwise the view's convention does (``"left"``: left side toward
-    the camera, facing the image's left).
+    the user named the view); otherwise the feet do when they clearly point one way (heel to toe,
+    as Sports2D decides); otherwise the view's convention does (``"left"``: left side toward the
+    camera, facing the image's left).
     """
     if view not in _VIEW_FORWARD_X:
         raise InputError(f"view {view!r} has no facing direction; use 'left', 'right' or 'side'")
     ear = _side_ear(xy, view)
     dx = _pt(xy, "nose")[..., 0] - ear[..., 0]
     fallback = np.full(dx.shape, _VIEW_FORWARD_X[view])
+    if xy.ndim == 2:  # one pose: the feet may tell where the nose cannot
+        feet = feet_forward_x(xy, trunk_length_px(xy))
+        fallback = np.where(np.isfinite(feet), feet, fallback)
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(dx) & (dx != 0), np.sign(dx), fallback)
 
@@ -142,7 +155,9 @@ def posture_arrays(xy: np.ndarray, *, view: str = "front") -> dict[str, np.ndarr
     Parameters
     ----------
     xy : (..., K, 2) float, pixels in canonical order (``core.keypoints.CANONICAL_NAMES``).
-    view : "front", "left", "right" or "side" (keyword-only)
+    view : "front", "back", "left", "right" or "side" (keyword-only)
+        "front"/"back": measured alike (the tilts' signs do not depend on the facing; the left and
+        right labels must already be the subject's own, see ``core.measure.sides``);
         "left"/"right": a side view with that side of the subject toward the camera (they face the
         image's left/right when the nose cannot tell); "side": a side view of either side, facing
         taken from the nose alone (side-view signed measures are NaN without a nose).
@@ -170,7 +185,7 @@ def posture_arrays(xy: np.ndarray, *, view: str = "front") -> dict[str, np.ndarr
             out[f"{side}_{joint}_flexion_deg"] = 180.0 - out[f"{side}_{joint}_angle_deg"]
 
     nan = np.full(xy.shape[:-2], np.nan)
-    if view == "front":
+    if view in FRONTAL:
         shoulder, hip = _pt(xy, "mid_shoulder"), _pt(xy, "mid_hip")
         out["neck_flexion_deg"] = np.asarray(angle_from_vertical_deg(_pt(xy, "nose") - shoulder))
         out["trunk_lean_deg"] = np.asarray(signed_from_vertical_deg(shoulder - hip))
@@ -179,6 +194,7 @@ def posture_arrays(xy: np.ndarray, *, view: str = "front") -> dict[str, np.ndarr
         )
         out["hip_tilt_deg"] = np.asarray(line_tilt_deg(_pt(xy, "right_hip"), _pt(xy, "left_hip")))
         out["craniovertebral_angle_deg"] = nan
+        out.update({k: nan.copy() for k in MEASURE_INFO if k not in out})  # side-view measures
         return out
 
     # Side view: both shoulders (hips) project almost onto one point, so the midpoint is used when
@@ -195,6 +211,7 @@ def posture_arrays(xy: np.ndarray, *, view: str = "front") -> dict[str, np.ndarr
     out["craniovertebral_angle_deg"] = np.asarray(
         elevation_deg(ear - _pt(xy, "neck"), forward_x=fwd)
     )
+    out.update(sagittal_arrays(xy, forward_x=fwd, shoulder=shoulder, hip=hip))
     return out
 
 
@@ -205,10 +222,11 @@ def posture_measures(pose: Pose, *, view: str = "front") -> dict[str, float]:
     ----------
     pose : core.keypoints.Pose
         Its ``xy`` (K, 2) pixels, already NaN below the backend's score threshold.
-    view : "front", "left", "right" or "side" (keyword-only; see :func:`posture_arrays`)
+    view : "front", "back", "left", "right" or "side" (keyword-only; see :func:`posture_arrays`)
         The camera's view of the subject. In a side view the head point is the visible ear (the
         near one first), the shoulder and hip tilts are NaN, and neck flexion is signed (negative =
-        extension); the craniovertebral angle needs a side view and a ``neck`` point.
+        extension); the craniovertebral angle needs a side view and a ``neck`` point; the signed
+        sagittal measures (``core.measure.sagittal``) are side-view only.
 
     Returns
     -------

@@ -31,9 +31,14 @@ def test_cameraman_gives_a_measures_table() -> None:
     at = _upload(open_page("pages/posture.py"))
     assert problems(at) == []
     table = table_with(at, "measure")
-    # posture_measures returns 19 measures (knee/hip/elbow/shoulder angles, three flexions per
-    # side, neck, trunk, two tilts, craniovertebral): one row each.
-    assert len(table) == 19
+    # posture_measures returns 28 measures (knee/hip/elbow/shoulder angles, three flexions per
+    # side, neck, trunk, two tilts, craniovertebral, and 9 signed side-view measures: hip,
+    # shoulder, knee flexion and ankle dorsiflexion per side, forward trunk lean): one row each.
+    assert len(table) == 28
+    # The view is left on auto: the picture reads as a right side view (he faces the image's
+    # right), a best guess because his trunk is turned toward the camera; the page says both.
+    assert "(right side view)" in texts(at)
+    assert any("best guess" in w.value for w in at.warning)
     # SOURCES.md: the photo is cut at the thighs, so the knees are not in it: no number is invented.
     assert _value(table, "knee angle", "left") != _value(table, "knee angle", "left")  # NaN
     assert (table[table["measure"] == "knee angle"]["value"] == "not visible").all()
@@ -46,6 +51,21 @@ def test_cameraman_gives_a_measures_table() -> None:
     rula = table_with(at, "part")
     assert set(rula["readout"]) <= {"fine", "look at this", "not measured"}
     assert len(rula) == 6
+
+
+def test_an_explicit_view_the_photo_contradicts_is_used_and_warned() -> None:
+    make_subject()
+    at = _upload(open_page("pages/posture.py"))
+    assert at.radio(key="posture_view").value == "auto"  # the default
+    at.radio(key="posture_view").set_value("front").run()
+    assert problems(at) == []
+    assert "(front view)" in texts(at)
+    assert any("looks like a right view" in w.value for w in at.warning)
+    table = table_with(at, "measure")
+    # Measured as a front view: the tilts are given, the side-view signed measures are not.
+    assert _value(table, "shoulder tilt", "") == _value(table, "shoulder tilt", "")  # finite
+    hip = _value(table, "hip signed flexion", "right")
+    assert hip != hip  # NaN: "not visible"
 
 
 def test_target_reports_within_or_outside() -> None:

@@ -89,6 +89,9 @@ def test_desk_check_flags_parts_and_handles_missing():
 def test_front_view_note_and_nothing_visible():
     items = rula_scores(_measures(), view="front")
     assert "side view" in items[0].note and items[2].note == ""
+    # A back view is frontal too: its trunk lean is a side bend as well.
+    assert "side view" in rula_scores(_measures(), view="back")[1].note
+    assert rula_scores(_measures(), view="right")[1].note == ""
     empty = {k: math.nan for k in _measures()}
     assert desk_check(empty).status == NOT_MEASURED
     with pytest.raises(InputError, match="posture_measures"):

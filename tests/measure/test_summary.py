@@ -23,7 +23,8 @@ def test_posture_rows():
     # Left knee straight: hip (0,0), knee (0,10), ankle (0,20) -> 180 deg, flexion 0.
     pose = make_pose({"left_hip": (0, 0), "left_knee": (0, 10), "left_ankle": (0, 20)})
     df = posture_rows(posture_measures(pose), frame=3, time_s=0.1)
-    assert tuple(df.columns) == COLUMNS and len(df) == 19
+    # 19 measures of every view + 9 signed side-view ones (core.measure.sagittal), NaN rows kept.
+    assert tuple(df.columns) == COLUMNS and len(df) == 28
     knee = df[(df.metric == "knee_angle_deg") & (df.side == "left")]
     assert (
         knee.value.tolist() == [180.0]
