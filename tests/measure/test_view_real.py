@@ -101,9 +101,14 @@ def test_walker_frames_read_left_and_their_mirrors_right(lite):
             a, m = analyze_posture(frame, lite), analyze_posture(_mirror(frame), lite)
         except NoPersonFound:  # the lite detector misses her in a few frames (issue 15, item 3)
             continue
+        if any(r.found_by != "full_image" or len(r.people) > 1 for r in (a, m)):
+            # A second look (core/backends/crops.py) can find the man standing on the box as well
+            # and measure him, the larger box (frame 70); the result's warnings say so. This test
+            # is about the walker's view, so it keeps the frames where only she was found.
+            continue
         found += 1
         assert (a.view, m.view) == ("left", "right"), index
-    assert found >= 8  # 11 of 14 frames when written
+    assert found >= 8  # 11 of 14 frames when written (before the second looks existed)
 
 
 @pytest.mark.parametrize("index", [100, 110])
