@@ -15,6 +15,8 @@ from core.app.report import build_report
 from core.app.tables import format_value
 
 if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
     from core.store import Session, Store, Subject
 
 OPEN_KEY = "sessions_open"
@@ -168,13 +170,34 @@ def render_exports(
             mime="text/csv",
             key="sessions_csv_subject",
         )
+    render_pdf_report(store, subject, c2)
     report = build_report(subject.label, history.sessions_table(store, sessions), hist)
     c2.download_button(
-        "Printable report (HTML; print it to PDF)",
+        "Report for the screen (HTML)",
         report,
         file_name=f"report_subject_{subject.id}.html",
         mime="text/html",
         key="sessions_report",
+    )
+
+
+def render_pdf_report(store: Store, subject: Subject, where: DeltaGenerator) -> None:
+    """Paper size and the PDF report's download button. The PDF is built when the button is
+    pressed (a callable: Streamlit runs it on its own thread; the store's connections are per
+    thread), not on every rerun of the page."""
+    from core.reports.pdf import PAPERS, subject_pdf
+    from core.store.outfiles import subject_stem
+
+    paper = where.radio(
+        "Paper", PAPERS, format_func=str.upper, horizontal=True, key="sessions_report_paper"
+    )
+    where.download_button(
+        "Report (PDF, with pictures and trends)",
+        lambda: subject_pdf(store, subject, paper=paper),
+        file_name=f"{subject_stem(subject)}_report.pdf",
+        mime="application/pdf",
+        key="sessions_report_pdf",
+        type="primary",
     )
 
 

@@ -63,11 +63,12 @@ def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
     values = table_with(at, "measure")
     assert values[values["measure"] == "knee_angle_deg (left)"]["value"].iloc[0] == "170.00"
     assert values[values["measure"] == "knee_angle_deg (right)"]["value"].iloc[0] == "not visible"
-    # Session long and wide, subject CSV, printable report.
+    # Session long and wide, subject CSV, the PDF report and the HTML one.
     assert {d.key for d in at.download_button} == {
         "sessions_csv_long",
         "sessions_csv_wide",
         "sessions_csv_subject",
+        "sessions_report_pdf",
         "sessions_report",
     }
 
