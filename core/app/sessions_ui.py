@@ -12,7 +12,7 @@ from core.app import history
 from core.app.charts import compare_chart, trend_chart
 from core.app.errors import succeeded, user_errors
 from core.app.report import build_report
-from core.app.tables import format_value
+from core.measure.display import display_table
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
@@ -48,10 +48,10 @@ def render_session(store: Store, session: Session) -> None:
     from core.store.export import session_long_csv, session_wide_csv
 
     rows = store.load_measurements(session.id)
-    values = history.summary_values(rows)
-    shown = values.assign(value=[format_value(v, "", 2) for v in values["value"]])
+    # Names in words, values with their unit and decimals (core.measure.display), "not measured".
+    shown = display_table(history.summary_values(rows))
     left, right = st.columns([3, 2])
-    left.dataframe(shown[["measure", "value", "unit"]], hide_index=True, key="sessions_values")
+    left.dataframe(shown[["measure", "value"]], hide_index=True, key="sessions_values")
     left.caption(
         f"{session.backend} / {session.model} {session.size} on {session.device} ({session.dtype}), "
         f"threshold {session.threshold}. {session.notes}"
