@@ -191,14 +191,24 @@ def render_pdf_report(store: Store, subject: Subject, where: DeltaGenerator) -> 
     paper = where.radio(
         "Paper", PAPERS, format_func=str.upper, horizontal=True, key="sessions_report_paper"
     )
+    stem = subject_stem(subject)
     where.download_button(
         "Report (PDF, with pictures and trends)",
         lambda: subject_pdf(store, subject, paper=paper),
-        file_name=f"{subject_stem(subject)}_report.pdf",
+        file_name=f"{stem}_report.pdf",
         mime="application/pdf",
         key="sessions_report_pdf",
         type="primary",
     )
+    opened = st.session_state.get(OPEN_KEY)
+    if isinstance(opened, int):
+        where.download_button(
+            f"Report of session #{opened} only (PDF)",
+            lambda: subject_pdf(store, subject, paper=paper, session_ids=[opened]),
+            file_name=f"{stem}_session{opened}_report.pdf",
+            mime="application/pdf",
+            key="sessions_report_pdf_session",
+        )
 
 
 def render_delete(store: Store, subject: Subject, session: Session | None) -> None:

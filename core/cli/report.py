@@ -1,6 +1,6 @@
 """``python -m core report SUBJECT --out FILE.pdf``: the subject's PDF report (docs/EXPORT.md).
 
-``--out`` is a file, or an existing folder (the file is then named
+``--out`` is a file, or a folder (one that exists, or written with a trailing "/"; the file is named
 ``<slug>_s<id>_<today>_report.pdf``). An existing file is never replaced without ``--force``; a
 subject without sessions is an error (exit status 1).
 """
@@ -8,6 +8,7 @@ subject without sessions is an error (exit status 1).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from core.cli._common import print_json
@@ -17,12 +18,14 @@ from core.store import Store
 from core.store.outfiles import check_free, subject_stem, write_files
 
 
-def _target(out: Path, stem: str) -> Path:
-    if out.is_dir():
-        return out / f"{stem}_report.pdf"
-    if out.suffix.lower() != ".pdf":
-        raise InputError(f"--out must be a .pdf file or an existing folder, got {str(out)!r}")
-    return out
+def _target(out: str, stem: str) -> Path:
+    # A folder: one that exists, or a path written with a trailing separator (created).
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        return path / f"{stem}_report.pdf"
+    if path.suffix.lower() != ".pdf":
+        raise InputError(f"--out must be a .pdf file or a folder, got {out!r}")
+    return path
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -30,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
 
     with Store() as store:
         subject = find_subject(store, args.subject)
-        path = _target(Path(args.out), subject_stem(subject))
+        path = _target(str(args.out), subject_stem(subject))
         check_free([path], force=args.force)  # before the work of building it
         data = subject_pdf(store, subject, paper=args.paper, session_ids=args.session or None)
     write_files({path: data}, force=args.force, what="the report")

@@ -103,14 +103,22 @@ def _picture(session: Session, rows: pd.DataFrame) -> tuple[bytes | None, str, l
     return _png(rgb), caption, []
 
 
+#: Why a session-level value of a kind is missing (docs/MEASURES.md).
+_MISSING_WHY = {
+    "posture": ": the points they need were not visible or below the score threshold",
+    "gait": (
+        ": too few heel strikes were found, or the analysed frame rate was below 10 frames per "
+        "second (then only the per-frame signals are measured)"
+    ),
+}
+
+
 def _warnings(session: Session, values: pd.DataFrame) -> list[str]:
     out = [str(w) for w in session.params.get("warnings", []) or [] if str(w).strip()]
     missing = values[values["value"].isna()]
     if len(values) and len(missing):
-        out.append(
-            f"{len(missing)} of {len(values)} values not measured (the points they need were not "
-            "visible or the walk was too short for them)"
-        )
+        why = _MISSING_WHY.get(session.kind, "")
+        out.append(f"{len(missing)} of {len(values)} values not measured{why}")
     return out
 
 

@@ -24,6 +24,8 @@ from core.store import Store, Subject
 #: Paper names the CLI and the page offer.
 PAPERS = ("a4", "letter")
 _MARGIN_CM = 1.8
+#: Longest side (pixels) of a picture as embedded.
+MAX_IMAGE_PX = 1600
 #: PDF points per centimetre.
 cm = 72 / 2.54
 
@@ -118,11 +120,19 @@ def values_rows(values: pd.DataFrame) -> list[list[str]]:
 
 
 def _image(png: bytes, max_w: float, max_h: float) -> object:
+    """The picture scaled to fit ``max_w`` x ``max_h`` points; a photo larger than
+    :data:`MAX_IMAGE_PX` is downsized first (still ~240 dpi across the page), so a report of many
+    12-megapixel overlays stays a file that can be mailed."""
     from PIL import Image as PILImage
     from reportlab.platypus import Image
 
     with PILImage.open(io.BytesIO(png)) as im:
         w, h = im.size
+        if max(w, h) > MAX_IMAGE_PX:
+            im.thumbnail((MAX_IMAGE_PX, MAX_IMAGE_PX))
+            buf = io.BytesIO()
+            im.save(buf, format="PNG")
+            png, (w, h) = buf.getvalue(), im.size
     scale = min(max_w / w, max_h / h)
     return Image(io.BytesIO(png), width=w * scale, height=h * scale, hAlign="LEFT")
 

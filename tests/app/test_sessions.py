@@ -70,6 +70,7 @@ def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
         "sessions_csv_wide",
         "sessions_csv_subject",
         "sessions_report_pdf",
+        "sessions_report_pdf_session",
         "sessions_report",
     }
 

@@ -41,6 +41,10 @@ def test_pdf_report_button(deferred) -> None:
             subject_id, kind="posture", backend_info=LITE, source_hash="h",
             measurements=posture_rows({"left_knee_angle_deg": 150.0, "trunk_lean_deg": math.nan}),
         )  # fmt: skip
+        other = store.save_session(
+            subject_id, kind="posture", backend_info=LITE, source_hash="h2",
+            measurements=posture_rows({"left_knee_angle_deg": 160.0}),
+        )  # fmt: skip
     at = open_page("pages/sessions.py")
     assert problems(at) == []
     button = at.download_button(key="sessions_report_pdf")
@@ -57,3 +61,9 @@ def test_pdf_report_button(deferred) -> None:
         assert float(first.mediabox.width) == pytest.approx(width_pt, abs=0.1)
         assert "Sapiens Measure report: P:1 <Zoë>" in first.extract_text()
         assert any(f"Session #{session}:" in p.extract_text() for p in reader.pages)
+    # The opened session (the newest, ``other``) alone: its report has only its page.
+    file_id = at.download_button(key="sessions_report_pdf_session").proto.deferred_file_id
+    build, file_name = deferred[file_id]
+    assert file_name.endswith(f"_session{other}_report.pdf")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(build())).pages)
+    assert f"Session #{other}:" in text and f"Session #{session}:" not in text

@@ -97,5 +97,8 @@ def test_report_writes_a_pdf_and_keeps_an_existing_one(cli, two_subjects, tmp_pa
     named = run_json(cli, "report", two_subjects[1], "--out", folder, "--json")["file"]
     assert os.path.dirname(named) == str(folder)
     assert os.path.basename(named).startswith("P-1_s") and named.endswith("_report.pdf")
+    # A folder that does not exist yet, written with a trailing "/": created.
+    named = run_json(cli, "report", two_subjects[1], "--out", f"{tmp_path / 'new'}/", "--json")
+    assert os.path.dirname(named["file"]) == str(tmp_path / "new")
     code, _, err = cli("report", two_subjects[1], "--out", tmp_path / "r.txt")
     assert code == 1 and ".pdf" in err

@@ -125,3 +125,20 @@ def test_values_rows_put_left_and_right_side_by_side() -> None:
         ["Step time", "", "0.54 s", "not measured"],
         ["Cadence", "110.0 steps/min", "", ""],
     ]
+
+
+def test_a_large_overlay_is_embedded_downsized() -> None:
+    from core.measure.summary import posture_rows
+    from core.reports.pdf import MAX_IMAGE_PX
+    from tests.reports.conftest import INFO, png
+
+    with Store() as store:
+        sid = store.create_subject("BIG")
+        store.save_session(
+            sid, kind="posture", backend_info=INFO, source_hash="big",
+            measurements=posture_rows({"trunk_lean_deg": 1.0}),
+            artifacts={"overlay.png": png((10, 20, 30), size=(3000, 2000))},
+        )  # fmt: skip
+        reader = pypdf.PdfReader(io.BytesIO(subject_pdf(store, store.get_subject(sid))))
+    (image,) = [im for p in reader.pages for im in p.images]
+    assert image.image.size == (MAX_IMAGE_PX, round(MAX_IMAGE_PX * 2000 / 3000))  # aspect kept
