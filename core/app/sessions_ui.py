@@ -46,6 +46,7 @@ def pick_session(store: Store, sessions: list[Session]) -> Session:
 def render_session(store: Store, session: Session) -> None:
     """A saved session as it was stored: its values and its overlay (nothing recomputed)."""
     from core.store.export import session_long_csv, session_wide_csv
+    from core.store.outfiles import session_stem
 
     rows = store.load_measurements(session.id)
     # Names in words, values with their unit and decimals (core.measure.display), "not measured".
@@ -61,19 +62,21 @@ def render_session(store: Store, session: Session) -> None:
             right.image(str(path), caption=name)
         elif name.endswith(".mp4"):
             right.video(str(path))
+    # The same file names as `python -m core export` writes.
+    stem = session_stem(store.get_subject(session.subject_id), session)
     c1, c2 = st.columns(2)
     with user_errors():
         c1.download_button(
             "Session CSV (long)",
             session_long_csv(session.id, store=store),
-            file_name=f"session_{session.id}_long.csv",
+            file_name=f"{stem}_long.csv",
             mime="text/csv",
             key="sessions_csv_long",
         )
         c2.download_button(
             "Session CSV (wide, per frame)",
             session_wide_csv(session.id, store=store),
-            file_name=f"session_{session.id}_wide.csv",
+            file_name=f"{stem}_wide.csv",
             mime="text/csv",
             key="sessions_csv_wide",
         )
@@ -160,13 +163,14 @@ def render_exports(
     store: Store, subject: Subject, sessions: list[Session], hist: pd.DataFrame
 ) -> None:
     from core.store.export import subject_csv
+    from core.store.outfiles import subject_stem
 
     c1, c2 = st.columns(2)
     with user_errors():
         c1.download_button(
             "Subject CSV (all sessions)",
             subject_csv(subject.id, store=store),
-            file_name=f"subject_{subject.id}.csv",
+            file_name=f"{subject_stem(subject)}_subject.csv",
             mime="text/csv",
             key="sessions_csv_subject",
         )

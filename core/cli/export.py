@@ -15,7 +15,7 @@ from core.cli._common import print_json
 from core.errors import InputError
 from core.store import Store, Subject
 from core.store.export import session_long_csv, session_wide_csv, subject_csv
-from core.store.outfiles import slugify, subject_stem, write_files
+from core.store.outfiles import session_stem, subject_stem, write_files
 
 
 def find_subject(store: Store, label: str) -> Subject:
@@ -39,9 +39,8 @@ def export_subject(store: Store, label: str, out: Path, *, force: bool = False) 
             "or desk session first)"
         )
     texts = {out / f"{subject_stem(subject)}_subject.csv": subject_csv(subject.id, store=store)}
-    slug = slugify(subject.label)
     for session in sessions:
-        stem = f"{slug}_s{subject.id}_{session.created_utc[:10]}_session{session.id}"
+        stem = session_stem(subject, session)
         texts[out / f"{stem}_long.csv"] = session_long_csv(session.id, store=store)
         texts[out / f"{stem}_wide.csv"] = session_wide_csv(session.id, store=store)
     data = {path: text.encode("utf-8") for path, text in texts.items()}

@@ -62,6 +62,13 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _check_image(data: bytes) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.verify()
+
+
 def heel_strike_time(rows: pd.DataFrame) -> float | None:
     """The stored heel strike nearest the middle of the walk's heel strikes (s), None without any:
     mid-walk the walker is the most likely to be in full view."""
@@ -83,7 +90,12 @@ def _picture(session: Session, rows: pd.DataFrame) -> tuple[bytes | None, str, l
     """(PNG bytes, caption, warnings) of the session's overlay picture."""
     pngs = [n for n in session.artifacts if n.lower().endswith(".png")]
     if pngs:
-        return session.artifacts[pngs[0]].read_bytes(), "Overlay as saved with the session", []
+        try:
+            data = session.artifacts[pngs[0]].read_bytes()
+            _check_image(data)
+        except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
+            return None, "", [f"the overlay picture could not be read: {exc}"]
+        return data, "Overlay as saved with the session", []
     videos = [n for n in session.artifacts if n.lower().endswith(".mp4")]
     if not videos:
         return None, "", []

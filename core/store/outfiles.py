@@ -16,7 +16,7 @@ from pathlib import Path
 from core.errors import InputError
 from core.store.artifacts import write_file_atomic
 from core.store.db import storage_error
-from core.store.records import Subject
+from core.store.records import Session, Subject
 
 #: Longest slug kept from a label (characters; a name stays far below the 255-byte limit).
 MAX_SLUG_CHARS = 40
@@ -47,6 +47,11 @@ def subject_stem(subject: Subject, day: dt.date | None = None) -> str:
     (UTC today by default)."""
     day = day or dt.datetime.now(dt.timezone.utc).date()
     return f"{slugify(subject.label)}_s{subject.id}_{day.isoformat()}"
+
+
+def session_stem(subject: Subject, session: Session) -> str:
+    """``<slug>_s<id>_<session day>_session<session id>``: a session's files (UTC day it was saved)."""
+    return f"{slugify(subject.label)}_s{subject.id}_{session.created_utc[:10]}_session{session.id}"
 
 
 def check_free(paths: list[Path], *, force: bool) -> None:

@@ -9,6 +9,7 @@ import math
 import pypdf
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from core.measure.summary import posture_rows
 from core.store import Store
@@ -34,7 +35,22 @@ def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[object, str]]:
     return seen
 
 
-def test_pdf_report_button(deferred) -> None:
+@pytest.fixture
+def file_names(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The file name of each ready-made download, by file id."""
+    seen: dict[str, str] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        seen[file_id] = filename or ""
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return seen
+
+
+def test_pdf_report_button(deferred, file_names) -> None:
     subject_id = make_subject("P:1 <Zoë>")
     with Store() as store:
         session = store.save_session(
@@ -61,6 +77,17 @@ def test_pdf_report_button(deferred) -> None:
         assert float(first.mediabox.width) == pytest.approx(width_pt, abs=0.1)
         assert "Sapiens Measure report: P:1 <Zoë>" in first.extract_text()
         assert any(f"Session #{session}:" in p.extract_text() for p in reader.pages)
+    # The CSV downloads are named as `python -m core export` names them.
+    names = {
+        key: file_names[at.download_button(key=key).proto.url.rsplit("/", 1)[-1].split(".")[0]]
+        for key in ("sessions_csv_long", "sessions_csv_wide", "sessions_csv_subject")
+    }
+    prefix = f"P-1-Zoë_s{subject_id}_"
+    assert names["sessions_csv_long"].startswith(prefix)
+    assert names["sessions_csv_long"].endswith(f"_session{other}_long.csv")
+    assert names["sessions_csv_wide"].endswith(f"_session{other}_wide.csv")
+    assert names["sessions_csv_subject"].startswith(prefix)
+    assert names["sessions_csv_subject"].endswith("_subject.csv")
     # The opened session (the newest, ``other``) alone: its report has only its page.
     file_id = at.download_button(key="sessions_report_pdf_session").proto.deferred_file_id
     build, file_name = deferred[file_id]

@@ -81,5 +81,5 @@ def test_python_m_core_help_in_a_subprocess():
         timeout=120,
     )
     assert proc.returncode == 0
-    for command in ("posture", "gait", "export", "watch", "backup", "restore", "subject"):
+    for command in ("posture", "gait", "export", "report", "watch", "backup", "restore", "subject"):
         assert command in proc.stdout

@@ -142,3 +142,16 @@ def test_a_large_overlay_is_embedded_downsized() -> None:
         reader = pypdf.PdfReader(io.BytesIO(subject_pdf(store, store.get_subject(sid))))
     (image,) = [im for p in reader.pages for im in p.images]
     assert image.image.size == (MAX_IMAGE_PX, round(MAX_IMAGE_PX * 2000 / 3000))  # aspect kept
+
+
+def test_an_unreadable_overlay_is_a_warning_not_a_failure(scene) -> None:
+    with Store() as store:
+        path = store.get_session(scene.posture[0]).artifacts["overlay.png"]
+        path.write_bytes(b"not a png")
+        reader = pypdf.PdfReader(
+            io.BytesIO(subject_pdf(store, store.get_subject(scene.subject_id)))
+        )
+    texts = [p.extract_text() for p in reader.pages]
+    page = next(i for i, t in enumerate(texts) if f"Session #{scene.posture[0]}:" in t)
+    assert "the overlay picture could not be read" in _flat(texts[page])
+    assert _images(reader.pages[page]) == []
