@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-DISCLAIMER = (
-    "Measurements, not diagnoses. Sapiens Measure is not a medical device: its numbers are "
-    "2D image-plane estimates from a vision model and must be read by a qualified person."
-)
-PLANE_NOTE = (
-    "All angles are 2D image-plane angles: they depend on camera height and on how square the "
-    "subject stands to the camera."
-)
+from core.reports.notice import DISCLAIMER, PLANE_NOTE  # noqa: F401 - re-exported for the pages
 
 
 def render_notice() -> None:

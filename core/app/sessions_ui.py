@@ -12,9 +12,11 @@ from core.app import history
 from core.app.charts import compare_chart, trend_chart
 from core.app.errors import succeeded, user_errors
 from core.app.report import build_report
-from core.app.tables import format_value
+from core.measure.display import display_table
 
 if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
     from core.store import Session, Store, Subject
 
 OPEN_KEY = "sessions_open"
@@ -44,12 +46,13 @@ def pick_session(store: Store, sessions: list[Session]) -> Session:
 def render_session(store: Store, session: Session) -> None:
     """A saved session as it was stored: its values and its overlay (nothing recomputed)."""
     from core.store.export import session_long_csv, session_wide_csv
+    from core.store.outfiles import session_stem
 
     rows = store.load_measurements(session.id)
-    values = history.summary_values(rows)
-    shown = values.assign(value=[format_value(v, "", 2) for v in values["value"]])
+    # Names in words, values with their unit and decimals (core.measure.display), "not measured".
+    shown = display_table(history.summary_values(rows))
     left, right = st.columns([3, 2])
-    left.dataframe(shown[["measure", "value", "unit"]], hide_index=True, key="sessions_values")
+    left.dataframe(shown[["measure", "value"]], hide_index=True, key="sessions_values")
     left.caption(
         f"{session.backend} / {session.model} {session.size} on {session.device} ({session.dtype}), "
         f"threshold {session.threshold}. {session.notes}"
@@ -59,19 +62,21 @@ def render_session(store: Store, session: Session) -> None:
             right.image(str(path), caption=name)
         elif name.endswith(".mp4"):
             right.video(str(path))
+    # The same file names as `python -m core export` writes.
+    stem = session_stem(store.get_subject(session.subject_id), session)
     c1, c2 = st.columns(2)
     with user_errors():
         c1.download_button(
             "Session CSV (long)",
             session_long_csv(session.id, store=store),
-            file_name=f"session_{session.id}_long.csv",
+            file_name=f"{stem}_long.csv",
             mime="text/csv",
             key="sessions_csv_long",
         )
         c2.download_button(
             "Session CSV (wide, per frame)",
             session_wide_csv(session.id, store=store),
-            file_name=f"session_{session.id}_wide.csv",
+            file_name=f"{stem}_wide.csv",
             mime="text/csv",
             key="sessions_csv_wide",
         )
@@ -158,24 +163,56 @@ def render_exports(
     store: Store, subject: Subject, sessions: list[Session], hist: pd.DataFrame
 ) -> None:
     from core.store.export import subject_csv
+    from core.store.outfiles import subject_stem
 
     c1, c2 = st.columns(2)
     with user_errors():
         c1.download_button(
             "Subject CSV (all sessions)",
             subject_csv(subject.id, store=store),
-            file_name=f"subject_{subject.id}.csv",
+            file_name=f"{subject_stem(subject)}_subject.csv",
             mime="text/csv",
             key="sessions_csv_subject",
         )
+    render_pdf_report(store, subject, c2)
     report = build_report(subject.label, history.sessions_table(store, sessions), hist)
     c2.download_button(
-        "Printable report (HTML; print it to PDF)",
+        "Report for the screen (HTML)",
         report,
         file_name=f"report_subject_{subject.id}.html",
         mime="text/html",
         key="sessions_report",
     )
+
+
+def render_pdf_report(store: Store, subject: Subject, where: DeltaGenerator) -> None:
+    """Paper size and the PDF report's download button. The PDF is built when the button is
+    pressed (a callable: Streamlit runs it on its own thread; the store's connections are per
+    thread), not on every rerun of the page."""
+    from core.reports.pdf import PAPERS, subject_pdf
+    from core.store.outfiles import subject_stem
+
+    paper = where.radio(
+        "Paper", PAPERS, format_func=str.upper, horizontal=True, key="sessions_report_paper"
+    )
+    stem = subject_stem(subject)
+    where.download_button(
+        "Report (PDF, with pictures and trends)",
+        lambda: subject_pdf(store, subject, paper=paper),
+        file_name=f"{stem}_report.pdf",
+        mime="application/pdf",
+        key="sessions_report_pdf",
+        type="primary",
+    )
+    opened = st.session_state.get(OPEN_KEY)
+    if isinstance(opened, int):
+        where.download_button(
+            f"Report of session #{opened} only (PDF)",
+            lambda: subject_pdf(store, subject, paper=paper, session_ids=[opened]),
+            file_name=f"{stem}_session{opened}_report.pdf",
+            mime="application/pdf",
+            key="sessions_report_pdf_session",
+        )
 
 
 def render_delete(store: Store, subject: Subject, session: Session | None) -> None:

@@ -61,13 +61,16 @@ def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
     assert knee["difference"].iloc[0] == pytest.approx(20.0)
     # The last session is open; its values and CSV buttons are shown.
     values = table_with(at, "measure")
-    assert values[values["measure"] == "knee_angle_deg (left)"]["value"].iloc[0] == "170.00"
-    assert values[values["measure"] == "knee_angle_deg (right)"]["value"].iloc[0] == "not visible"
-    # Session long and wide, subject CSV, printable report.
+    # In words, with the unit and one decimal for an angle (core.measure.display).
+    assert values[values["measure"] == "Knee angle (left)"]["value"].iloc[0] == "170.0°"
+    assert values[values["measure"] == "Knee angle (right)"]["value"].iloc[0] == "not measured"
+    # Session long and wide, subject CSV, the PDF report and the HTML one.
     assert {d.key for d in at.download_button} == {
         "sessions_csv_long",
         "sessions_csv_wide",
         "sessions_csv_subject",
+        "sessions_report_pdf",
+        "sessions_report_pdf_session",
         "sessions_report",
     }
 
@@ -77,7 +80,7 @@ def test_open_another_session(two_sessions: tuple[int, list[int]]) -> None:
     at = open_page("pages/sessions.py")
     at.selectbox(key="sessions_open").set_value(a).run()
     values = table_with(at, "measure")
-    assert values[values["measure"] == "knee_angle_deg (left)"]["value"].iloc[0] == "150.00"
+    assert values[values["measure"] == "Knee angle (left)"]["value"].iloc[0] == "150.0°"
 
 
 def test_delete_session_needs_confirmation(two_sessions: tuple[int, list[int]]) -> None:

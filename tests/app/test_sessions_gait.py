@@ -174,8 +174,9 @@ def test_table_lists_both_walks_with_cadence(two_walks) -> None:
     assert "knee L (°)" not in listing.columns  # no posture session, no posture columns
     # The newest session is open: its whole-walk values, not its per-frame signals or events.
     values = table_with(at, "measure")
-    assert values[values["measure"] == "cadence_spm"]["value"].iloc[0] == f"{pb['cadence_spm']:.2f}"
-    assert not values["measure"].isin(["trunk_lean_deg", "heel_strike (left)"]).any()
+    shown = values[values["measure"] == "Cadence"]["value"].iloc[0]
+    assert shown == f"{pb['cadence_spm']:.1f} steps/min"  # steps/min: 1 decimal
+    assert not values["measure"].isin(["Trunk lean", "Heel strike (left)"]).any()
 
 
 def test_trend_of_cadence_has_both_sessions(two_walks) -> None:

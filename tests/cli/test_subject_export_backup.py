@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -37,8 +38,17 @@ def test_export_writes_csvs(cli, install, tmp_path):
     ]
     out = run_json(cli, "export", "=P1", "--out", tmp_path / "csv", "--json")
     names = sorted(os.path.basename(p) for p in out["files"])
-    assert names == [f"session_{sid}_long.csv", f"session_{sid}_wide.csv", "subject.csv"]
-    long = pd.read_csv(tmp_path / "csv" / f"session_{sid}_long.csv")
+    with Store() as store:
+        subject = store.find_subject("=P1")
+        day = store.get_session(sid).created_utc[:10]
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    # Slug "P1" ("=" is no letter), subject id, date (the session's; today's for the subject file).
+    stem = f"P1_s{subject.id}"
+    assert names == sorted(
+        [f"{stem}_{day}_session{sid}_long.csv", f"{stem}_{day}_session{sid}_wide.csv",
+         f"{stem}_{today}_subject.csv"]
+    )  # fmt: skip
+    long = pd.read_csv(tmp_path / "csv" / f"{stem}_{day}_session{sid}_long.csv")
     assert set(long["subject_label"]) == {"'=P1"}
     # BIG's shoulders: the left one 100 px higher over 100 px -> +45 deg (tests/cli/scenes.py).
     assert long.set_index("metric").loc["shoulder_tilt_deg", "value"] == pytest.approx(45.0)
@@ -71,5 +81,5 @@ def test_python_m_core_help_in_a_subprocess():
         timeout=120,
     )
     assert proc.returncode == 0
-    for command in ("posture", "gait", "export", "watch", "backup", "restore", "subject"):
+    for command in ("posture", "gait", "export", "report", "watch", "backup", "restore", "subject"):
         assert command in proc.stdout

@@ -163,8 +163,11 @@ def test_hostile_label_and_notes_through_cli(
             assert len(sessions) == 1 and len(store.load_measurements(sessions[0].id)) > 0
         else:
             assert sessions == [], "a refused save must leave no session"
-    code, _, _ = _cli(capfd, "export", "--out", export, "--", label)
-    assert code == 0
+    code, _, err = _cli(capfd, "export", "--out", export, "--", label)
+    # A subject without sessions (its save was refused) is an error, not a header-only CSV.
+    assert code == (0 if sessions else 1), err
+    # The label's slug makes plain file names: the subject CSV and the session's two, no folder.
+    assert [p.is_file() for p in export.iterdir()] == [True] * (3 if sessions else 0)
     for path in export.iterdir():
         assert live_formulas(path.read_text(encoding="utf-8")) == [], path.name
     assert changed(before, _outside(tmp_path_factory, (data_dir, export))) == []
