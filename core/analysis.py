@@ -16,24 +16,33 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from core.config import Settings, load_settings
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
 from core.video import Frame, iter_frames, prefetch, probe_video
+
+if TYPE_CHECKING:
+    from core.measure.confidence import PostureConfidence
 
 
 @dataclass(frozen=True)
 class PostureResult:
     """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
-    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures as store rows."""
+    ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures (and their confidence
+    companion rows) as store rows; view: the view measured in; confidence: each measure's score
+    and reliable flag, and the keypoints (``core.measure.confidence.PostureConfidence``)."""
 
     pose: Pose
     measures: dict[str, float]
     backend_info: dict[str, object]
     rows: pd.DataFrame
+    view: str
+    confidence: PostureConfidence
 
 
 @dataclass(frozen=True)
@@ -88,12 +97,16 @@ def analyze_posture(
     *,
     point: tuple[float, float] | None = None,
     view: str = "front",
+    settings: Settings | None = None,
 ) -> PostureResult:
     """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
 
-    Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
+    ``settings`` (default :func:`core.config.load_settings`) gives the reliable score of the
+    measures' confidence. Raises ``NoPersonFound`` when the backend finds nobody (or nobody at
+    ``point``).
     """
     from core.backends.tracking import select_person
+    from core.measure.confidence import min_reliable_score, posture_confidence
     from core.measure.posture import VIEWS, posture_measures
     from core.measure.summary import posture_rows
 
@@ -109,7 +122,10 @@ def analyze_posture(
             f"no person found in the image{where}; use a photo with the whole body visible"
         )
     measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
-    return PostureResult(pose, measures, dict(backend.describe()), posture_rows(measures))
+    min_score = min_reliable_score(pose.backend, settings or load_settings())
+    confidence = posture_confidence(pose, view=view, min_score=min_score)
+    rows = posture_rows(measures, confidence=confidence)
+    return PostureResult(pose, measures, dict(backend.describe()), rows, view, confidence)
 
 
 def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:
