@@ -7,7 +7,7 @@ clearly seen one 0.95-1.0. A measure whose weakest point scores below the *relia
 is kept, flagged, never shown as a confident number.
 
 Which points a measure used is found by asking :func:`core.measure.posture.posture_arrays` itself:
-a point is used when removing it changes the measure. That follows every fallback of the code (the
+a point is used when removing or nudging it changes the measure. That follows every fallback of the code (the
 near ear before the far one in a side view, the midpoint before a single shoulder, the nose that
 decides the facing direction) and cannot drift from it. :data:`MEASURE_KEYPOINTS` declares, per
 measure, the points it may read; the tests check the two agree and that every measure has an entry.
@@ -62,8 +62,17 @@ def uncovered_measures(names=None, keypoints=None) -> list[str]:  # noqa: ANN001
     return [n for n in names if not keypoints.get(n) or any(p not in INDEX for p in keypoints[n])]
 
 
+#: How far (pixels) :func:`used_keypoints` nudges a point to see whether a measure reads it: far
+#: below any keypoint's precision, far above float rounding at image coordinates.
+_NUDGE_PX = 0.01
+
+
 def used_keypoints(xy: np.ndarray, *, view: str) -> dict[str, tuple[str, ...]]:
     """The canonical points each posture measure of one pose depends on.
+
+    A point is used when removing it, or nudging it along x or along y, changes the measure's
+    value: removal catches a point that only decides a sign or a fallback (the nose that says where
+    a side-view face points), the nudges a point whose alternative sits at the same spot.
 
     Parameters
     ----------
@@ -72,22 +81,29 @@ def used_keypoints(xy: np.ndarray, *, view: str) -> dict[str, tuple[str, ...]]:
 
     Returns
     -------
-    dict mapping each key of :data:`MEASURE_INFO` to the names of the points whose removal changes
-    its value (empty for a measure that is NaN).
+    dict mapping each key of :data:`MEASURE_INFO` to the names of the points it uses, in canonical
+    order (empty for a measure that is NaN).
     """
     xy = np.asarray(xy, dtype=np.float64)
     k = len(CANONICAL_NAMES)
     if xy.shape != (k, 2):
         raise InputError(f"expected keypoints ({k}, 2) in canonical order, got shape {xy.shape}")
-    # Pose 0 as given, pose 1 + i without point i: one vectorised call measures them all.
-    stack = np.repeat(xy[None], k + 1, axis=0)  # (K + 1, K, 2)
-    stack[np.arange(1, k + 1), np.arange(k)] = np.nan
+    # Pose 0 as given; then per point i: without it, nudged along x, nudged along y. One
+    # vectorised call measures all of them.
+    stack = np.repeat(xy[None], 1 + 3 * k, axis=0)  # (1 + 3K, K, 2)
+    i = np.arange(k)
+    stack[1 + i, i] = np.nan
+    stack[1 + k + i, i, 0] += _NUDGE_PX
+    stack[1 + 2 * k + i, i, 1] += _NUDGE_PX
     arrays = posture_arrays(stack, view=view)
     out: dict[str, tuple[str, ...]] = {}
     for key in MEASURE_INFO:
         base, rest = arrays[key][0], arrays[key][1:]
-        same = (rest == base) | (np.isnan(rest) & np.isnan(base))
-        out[key] = tuple(CANONICAL_NAMES[i] for i in np.flatnonzero(~same))
+        if np.isnan(base):
+            out[key] = ()
+            continue
+        changed = ~(rest == base).reshape(3, k).all(axis=0)  # NaN != base: changed
+        out[key] = tuple(CANONICAL_NAMES[j] for j in np.flatnonzero(changed))
     return out
 
 

@@ -83,7 +83,12 @@ def test_json_measure_carries_score_reliable_flag_and_keypoints(cli, install, tm
     knee = out["measures"]["left_knee_angle_deg"]
     assert (knee["score"], knee["reliable"]) == (1.0, True)  # hip, knee, ankle all at 1.0
     cva = out["measures"][BIG_NOT_VISIBLE]
-    assert (cva["value"], cva["score"], cva["reliable"], cva["keypoints"]) == (None, None, False, [])
+    assert (cva["value"], cva["score"], cva["reliable"], cva["keypoints"]) == (
+        None,
+        None,
+        False,
+        [],
+    )
     points = {p["name"]: p for p in out["keypoints"]}
     assert points["left_wrist"] == {"name": "left_wrist", "x": 500.0, "y": 0.0, "score": 0.6}
     # BIG has no ears: reported as missing (no position) with the source's unknown score.
@@ -208,7 +213,12 @@ def test_saved_rows_and_csv_flag_the_unreliable_measure(cli, install, tmp_path):
     knee = long[(long.metric == "knee_angle_deg") & (long.side == "left")].iloc[0]
     assert (knee.score, bool(knee.reliable)) == (1.0, True)
     wrist_x = long[long.metric == "kp_left_wrist_x"].iloc[0]
-    assert (wrist_x.value, wrist_x.unit, wrist_x.score, bool(wrist_x.reliable)) == (500.0, "px", 0.6, False)
+    assert (wrist_x.value, wrist_x.unit, wrist_x.score, bool(wrist_x.reliable)) == (
+        500.0,
+        "px",
+        0.6,
+        False,
+    )
     assert not long.metric.str.contains(":").any()  # companions folded, none left as rows
     assert long[long.metric == "reliable_min_score"].value.tolist() == [0.8]
     assert wide.loc[0, "elbow_angle_deg_left_score"] == 0.6
