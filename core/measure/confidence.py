@@ -16,6 +16,7 @@ measure, the points it may read; the tests check the two agree and that every me
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,9 @@ REPORTED_KEYPOINTS: tuple[str, ...] = tuple(
 )
 
 
-def uncovered_measures(names=None, keypoints=None) -> list[str]:  # noqa: ANN001
+def uncovered_measures(
+    names: Iterable[str] | None = None, keypoints: Mapping[str, tuple[str, ...]] | None = None
+) -> list[str]:
     """Measures of ``names`` (default :data:`MEASURE_INFO`) without an entry in ``keypoints``
     (default :data:`MEASURE_KEYPOINTS`), or whose entry names a point that is not canonical."""
     names = MEASURE_INFO if names is None else names
