@@ -106,7 +106,7 @@ def analyze_posture(
     ``point``).
     """
     from core.backends.tracking import select_person
-    from core.measure.confidence import min_reliable_score, posture_confidence
+    from core.measure.confidence import posture_confidence
     from core.measure.posture import VIEWS, posture_measures
     from core.measure.summary import posture_rows
 
@@ -122,7 +122,7 @@ def analyze_posture(
             f"no person found in the image{where}; use a photo with the whole body visible"
         )
     measures = {k: float(v) for k, v in posture_measures(pose, view=view).items()}
-    min_score = min_reliable_score(pose.backend, settings or load_settings())
+    min_score = (settings or load_settings()).reliable_score(pose.backend)
     confidence = posture_confidence(pose, view=view, min_score=min_score)
     rows = posture_rows(measures, confidence=confidence)
     return PostureResult(pose, measures, dict(backend.describe()), rows, view, confidence)

@@ -79,6 +79,11 @@ class Settings:
     max_image_pixels: int = 100_000_000
     max_video_frames: int = 18_000
 
+    def reliable_score(self, backend: str) -> float:
+        """The reliable score for poses of ``backend`` (``Pose.backend``): Sapiens2 heatmap scores
+        and MediaPipe visibilities are different scales; any other source is read as a visibility."""
+        return self.sapiens2_reliable_score if backend == "sapiens2" else self.lite_reliable_score
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "sessions.db"

@@ -40,10 +40,9 @@ def _overlay_png(image, pose, min_score: float | None = None) -> dict[str, bytes
     from core.config import load_settings
     from core.imaging.decode import encode_png
     from core.imaging.overlay import draw_pose
-    from core.measure.confidence import min_reliable_score
 
     if min_score is None:
-        min_score = min_reliable_score(pose.backend, load_settings())
+        min_score = load_settings().reliable_score(pose.backend)
     return {"overlay.png": encode_png(draw_pose(image, pose, min_score=min_score))}
 
 

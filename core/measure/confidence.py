@@ -3,7 +3,7 @@
 A point below the backend's score threshold is already missing (its measures are NaN). Above it, a
 point can still be a guess: MediaPipe gives an occluded far-side elbow a visibility of 0.1-0.7, a
 clearly seen one 0.95-1.0. A measure whose weakest point scores below the *reliable* score
-(``Settings.lite_reliable_score`` / ``sapiens2_reliable_score``) is reported as unreliable: its value
+(``Settings.reliable_score(backend)``, a parameter here) is reported as unreliable: its value
 is kept, flagged, never shown as a confident number.
 
 Which points a measure used is found by asking :func:`core.measure.posture.posture_arrays` itself:
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.config import Settings
 from core.errors import InputError
 from core.keypoints import CANONICAL_NAMES, INDEX, SIDES, Pose
 from core.measure.posture import FLEXION_JOINTS, JOINTS, MEASURE_INFO, posture_arrays
@@ -141,20 +140,12 @@ class PostureConfidence:
     keypoints: tuple[KeypointReading, ...]
 
 
-def min_reliable_score(backend: str, settings: Settings) -> float:
-    """The reliable score for poses of ``backend`` (``Pose.backend``): Sapiens2 heatmap scores and
-    MediaPipe visibilities are different scales; any other source is read as a visibility."""
-    if backend == "sapiens2":
-        return settings.sapiens2_reliable_score
-    return settings.lite_reliable_score
-
-
 def posture_confidence(pose: Pose, *, view: str, min_score: float) -> PostureConfidence:
     """Score, reliable flag and points used of every posture measure of ``pose`` in ``view``.
 
     The score of a measure is the lowest ``pose.scores`` entry among the points it used (a derived
     midpoint carries the lower score of its two sides). ``min_score`` is the reliable score
-    (:func:`min_reliable_score`).
+    (``Settings.reliable_score(pose.backend)``).
     """
     if not isinstance(pose, Pose):
         raise InputError(

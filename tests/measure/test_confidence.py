@@ -14,7 +14,6 @@ from core.keypoints import CANONICAL_NAMES, INDEX, Pose
 from core.measure.confidence import (
     MEASURE_KEYPOINTS,
     REPORTED_KEYPOINTS,
-    min_reliable_score,
     posture_confidence,
     uncovered_measures,
     used_keypoints,
@@ -145,9 +144,9 @@ def test_keypoints_reported_with_position_and_score():
 
 def test_reliable_score_per_backend_from_the_settings():
     s = load_settings({"SAPIENS_MEASURE_LITE_RELIABLE_SCORE": "0.7"})
-    assert min_reliable_score("lite", s) == 0.7
-    assert min_reliable_score("sapiens2", s) == 0.5  # the default; heatmap scores run lower
-    assert min_reliable_score("fake (test double)", s) == 0.7  # read as a visibility
+    assert s.reliable_score("lite") == 0.7
+    assert s.reliable_score("sapiens2") == 0.5  # the default; heatmap scores run lower
+    assert s.reliable_score("fake (test double)") == 0.7  # read as a visibility
     with pytest.raises(InputError, match="SAPIENS_MEASURE_LITE_RELIABLE_SCORE"):
         load_settings({"SAPIENS_MEASURE_LITE_RELIABLE_SCORE": "1.5"})
 
