@@ -34,15 +34,15 @@ if TYPE_CHECKING:
 class PostureResult:
     """pose: the measured person; measures: name -> value (NaN when not visible, degrees for
     ``*_deg``); backend_info: ``Backend.describe()``; rows: the measures (and their confidence
-    companion rows) as store rows; view: the view measured in; confidence: each measure's score
-    and reliable flag, and the keypoints (``core.measure.confidence.PostureConfidence``)."""
+    companion rows) as store rows; confidence: each measure's score and reliable flag, and the
+    keypoints (``core.measure.confidence.PostureConfidence``); view: the view measured in."""
 
     pose: Pose
     measures: dict[str, float]
     backend_info: dict[str, object]
     rows: pd.DataFrame
-    view: str
     confidence: PostureConfidence
+    view: str = "front"
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def analyze_posture(
     min_score = (settings or load_settings()).reliable_score(pose.backend)
     confidence = posture_confidence(pose, view=view, min_score=min_score)
     rows = posture_rows(measures, confidence=confidence)
-    return PostureResult(pose, measures, dict(backend.describe()), rows, view, confidence)
+    return PostureResult(pose, measures, dict(backend.describe()), rows, confidence, view=view)
 
 
 def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:

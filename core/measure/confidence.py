@@ -90,23 +90,34 @@ def used_keypoints(xy: np.ndarray, *, view: str) -> dict[str, tuple[str, ...]]:
     k = len(CANONICAL_NAMES)
     if xy.shape != (k, 2):
         raise InputError(f"expected keypoints ({k}, 2) in canonical order, got shape {xy.shape}")
-    # Pose 0 as given; then per point i: without it, nudged along x, nudged along y. One
-    # vectorised call measures all of them.
-    stack = np.repeat(xy[None], 1 + 3 * k, axis=0)  # (1 + 3K, K, 2)
-    i = np.arange(k)
-    stack[1 + i, i] = np.nan
-    stack[1 + k + i, i, 0] += _NUDGE_PX
-    stack[1 + 2 * k + i, i, 1] += _NUDGE_PX
-    arrays = posture_arrays(stack, view=view)
-    out: dict[str, tuple[str, ...]] = {}
-    for key in MEASURE_INFO:
-        base, rest = arrays[key][0], arrays[key][1:]
-        if np.isnan(base):
-            out[key] = ()
-            continue
-        changed = ~(rest == base).reshape(3, k).all(axis=0)  # NaN != base: changed
-        out[key] = tuple(CANONICAL_NAMES[j] for j in np.flatnonzero(changed))
-    return out
+    base = posture_arrays(xy, view=view)
+    changed = {key: np.zeros(k, dtype=bool) for key in MEASURE_INFO}
+    # One pose at a time, exactly as posture_measures measures it (posture_arrays may read a
+    # single pose differently from a stack). A missing point cannot change anything: skipped.
+    for i in np.flatnonzero(np.all(np.isfinite(xy), axis=1)):
+        for probe in _probes(xy, i):
+            values = posture_arrays(probe, view=view)
+            for key, flags in changed.items():
+                flags[i] |= not _same(values[key], base[key])
+    return {
+        key: tuple(CANONICAL_NAMES[j] for j in np.flatnonzero(flags))
+        if np.isfinite(base[key])
+        else ()
+        for key, flags in changed.items()
+    }
+
+
+def _probes(xy: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``xy`` without point ``i``, with it nudged along x, with it nudged along y."""
+    gone, along_x, along_y = xy.copy(), xy.copy(), xy.copy()
+    gone[i] = np.nan
+    along_x[i, 0] += _NUDGE_PX
+    along_y[i, 1] += _NUDGE_PX
+    return gone, along_x, along_y
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(a == b or (np.isnan(a) and np.isnan(b)))
 
 
 @dataclass(frozen=True)
