@@ -71,11 +71,11 @@ class Settings:
     device: str = "auto"
     dtype: str = "auto"
     sapiens2_threshold: float = 0.3
-    lite_threshold: float = 0.5
     #: A measure is "reliable" when the lowest score of the points it uses reaches this
-    #: (core.measure.confidence); between the threshold above and this it is shown as unreliable.
+    #: (core.measure.confidence); between the missing threshold and this it is shown as unreliable.
     sapiens2_reliable_score: float = 0.5
     lite_reliable_score: float = 0.8
+    lite_threshold: float = 0.5
     max_image_pixels: int = 100_000_000
     max_video_frames: int = 18_000
 
@@ -130,11 +130,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         device=_choice(env, "SAPIENS_MEASURE_DEVICE", DEVICES),
         dtype=_choice(env, "SAPIENS_MEASURE_DTYPE", DTYPES),
         sapiens2_threshold=_float(env, "SAPIENS_MEASURE_SAPIENS2_THRESHOLD", 0.3, 0.0, 1e6),
-        lite_threshold=_float(env, "SAPIENS_MEASURE_LITE_THRESHOLD", 0.5, 0.0, 1.0),
         sapiens2_reliable_score=_float(
             env, "SAPIENS_MEASURE_SAPIENS2_RELIABLE_SCORE", 0.5, 0.0, 1e6
         ),
         lite_reliable_score=_float(env, "SAPIENS_MEASURE_LITE_RELIABLE_SCORE", 0.8, 0.0, 1.0),
+        lite_threshold=_float(env, "SAPIENS_MEASURE_LITE_THRESHOLD", 0.5, 0.0, 1.0),
         max_image_pixels=int(_float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", 100_000_000, 1, 1e10)),
         max_video_frames=int(_float(env, "SAPIENS_MEASURE_MAX_VIDEO_FRAMES", 18_000, 1, 1e7)),
     )
