@@ -9,6 +9,7 @@ reliable, keypoints}) and keypoints ([{name, x, y, score}]); README "Command lin
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from core.cli._common import (
@@ -59,7 +60,7 @@ def _measure_entry(value: float | None, unit: str, confidence) -> dict:
 
 def _score(measure: dict) -> str:
     score = measure["score"]
-    return "score unknown" if score is None or score != score else f"score {score:.2f}"
+    return "score unknown" if score is None or math.isnan(score) else f"score {score:.2f}"
 
 
 def posture_payload(result, *, size: str) -> dict:

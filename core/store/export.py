@@ -115,7 +115,7 @@ def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.Dat
             index="_frame", columns="column", values="value", aggfunc="first", dropna=False
         )
     ]
-    sub = rows[rows["column"].isin(scored)]
+    sub = rows[rows["column"].isin(scored)].drop_duplicates(["_frame", "column"])  # first, as above
     for field in ("score", "reliable"):
         part = sub.pivot(index="_frame", columns="column", values=field)
         parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
