@@ -16,14 +16,19 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core.backends.base import Backend, Detection
+from core.config import Settings, load_settings
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
 from core.video import Frame, iter_frames, prefetch, probe_video
+
+if TYPE_CHECKING:
+    from core.measure.confidence import PostureConfidence
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,15 @@ class PostureResult:
     the measures as store rows; people: every person found (largest first, ``people[person_index]``
     is the person measured, as the backend gave it); found_by: how they were found
     (``core.backends.crops.FOUND_BY``); view: the view measured in; inferred_view: the picture's
-    reading (None when it could not tell); warnings: who was measured, the view and the sides."""
+    reading (None when it could not tell); warnings: who was measured, the view and the sides;
+    confidence: each measure's score and reliable flag, and the keypoints
+    (``core.measure.confidence.PostureConfidence``); rows include its companion rows."""
 
     pose: Pose
     measures: dict[str, float]
     backend_info: dict[str, object]
     rows: pd.DataFrame
+    confidence: PostureConfidence
     people: tuple[Pose, ...] = ()
     person_index: int = 0
     found_by: str = "full_image"
@@ -99,14 +107,18 @@ def analyze_posture(
     *,
     point: tuple[float, float] | None = None,
     view: str = "auto",
+    settings: Settings | None = None,
 ) -> PostureResult:
     """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
 
     view: one of ``core.measure.view.VIEW_CHOICES``; "auto" infers it from the keypoints, an
     explicit view that the picture contradicts gives a warning (``core.measure.sides``).
-    Raises ``NoPersonFound`` when the backend finds nobody (or nobody at ``point``).
+    ``settings`` (default :func:`core.config.load_settings`) gives the reliable score of the
+    measures' confidence. Raises ``NoPersonFound`` when the backend finds nobody (or nobody at
+    ``point``).
     """
     from core.backends.tracking import select_person
+    from core.measure.confidence import posture_confidence
     from core.measure.posture import posture_measures
     from core.measure.sides import resolve_view
     from core.measure.summary import posture_rows
@@ -131,11 +143,14 @@ def analyze_posture(
     index = next(i for i, p in enumerate(found.poses) if p is pose)
     choice = resolve_view(pose, view)
     measures = {k: float(v) for k, v in posture_measures(choice.pose, view=choice.used).items()}
+    min_score = (settings or load_settings()).reliable_score(pose.backend)
+    confidence = posture_confidence(choice.pose, view=choice.used, min_score=min_score)
     return PostureResult(
         choice.pose,
         measures,
         dict(backend.describe()),
-        posture_rows(measures),
+        posture_rows(measures, confidence=confidence),
+        confidence,
         people=found.poses,
         person_index=index,
         found_by=found.found_by,

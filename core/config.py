@@ -12,6 +12,8 @@
 | ``SAPIENS_MEASURE_CPU_KERNELS`` | ``auto`` (per op, the faster of the project's bf16 CPU kernels and PyTorch's ops on this CPU: core/sapiens2/routes.py), ``own`` (the kernels wherever they run), ``torch`` | ``auto`` |
 | ``SAPIENS_MEASURE_SAPIENS2_THRESHOLD`` | keypoint heatmap score below which a point is missing | 0.3 |
 | ``SAPIENS_MEASURE_LITE_THRESHOLD`` | MediaPipe visibility below which a point is missing | 0.5 |
+| ``SAPIENS_MEASURE_SAPIENS2_RELIABLE_SCORE`` | Sapiens2 score a measure's every point needs for the measure to count as reliable | 0.5 |
+| ``SAPIENS_MEASURE_LITE_RELIABLE_SCORE`` | the same for MediaPipe visibility (and any other backend) | 0.8 |
 | ``SAPIENS_MEASURE_MAX_IMAGE_PIXELS`` | decoded images larger than this are refused | 100 000 000 |
 | ``SAPIENS_MEASURE_MAX_VIDEO_FRAMES`` | videos longer than this are refused | 18 000 |
 """
@@ -70,9 +72,18 @@ class Settings:
     device: str = "auto"
     dtype: str = "auto"
     sapiens2_threshold: float = 0.3
+    #: A measure is "reliable" when the lowest score of the points it uses reaches this
+    #: (core.measure.confidence); between the missing threshold and this it is shown as unreliable.
+    sapiens2_reliable_score: float = 0.5
+    lite_reliable_score: float = 0.8
     lite_threshold: float = 0.5
     max_image_pixels: int = MAX_IMAGE_PIXELS
     max_video_frames: int = MAX_VIDEO_FRAMES
+
+    def reliable_score(self, backend: str) -> float:
+        """The reliable score for poses of ``backend`` (``Pose.backend``): Sapiens2 heatmap scores
+        and MediaPipe visibilities are different scales; any other source is read as a visibility."""
+        return self.sapiens2_reliable_score if backend == "sapiens2" else self.lite_reliable_score
 
     @property
     def db_path(self) -> Path:
@@ -120,6 +131,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         device=_choice(env, "SAPIENS_MEASURE_DEVICE", DEVICES),
         dtype=_choice(env, "SAPIENS_MEASURE_DTYPE", DTYPES),
         sapiens2_threshold=_float(env, "SAPIENS_MEASURE_SAPIENS2_THRESHOLD", 0.3, 0.0, 1e6),
+        sapiens2_reliable_score=_float(
+            env, "SAPIENS_MEASURE_SAPIENS2_RELIABLE_SCORE", 0.5, 0.0, 1e6
+        ),
+        lite_reliable_score=_float(env, "SAPIENS_MEASURE_LITE_RELIABLE_SCORE", 0.8, 0.0, 1.0),
         lite_threshold=_float(env, "SAPIENS_MEASURE_LITE_THRESHOLD", 0.5, 0.0, 1.0),
         max_image_pixels=int(
             _float(env, "SAPIENS_MEASURE_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS, 1, 1e10)

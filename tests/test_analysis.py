@@ -9,7 +9,9 @@ from numpy.testing import assert_allclose
 from core.analysis import analyze_gait_video, analyze_posture
 from core.backends.fake import FakeBackend, standing_skeleton
 from core.errors import InputError, NoPersonFound
+from core.measure.confidence import REPORTED_KEYPOINTS, is_companion
 from core.measure.posture import MEASURE_INFO
+from core.measure.summary import split_side
 from tests.cli.scenes import BIG, PHOTO_SIZE, SMALL, SMALL_POINT, write_video
 
 PHOTO = np.full((PHOTO_SIZE[1], PHOTO_SIZE[0], 3), 128, np.uint8)
@@ -22,7 +24,12 @@ def test_posture_measures_the_largest_person():
     assert res.pose.box == (100.0, 0.0, 500.0, 500.0)
     assert res.backend_info["backend"] == "fake (test double)"
     assert list(res.rows.columns) == ["frame", "time_s", "metric", "side", "value", "unit"]
-    assert len(res.rows) == len(MEASURE_INFO)
+    # One row per measure, then its companions: a score and a flag per measure, x, y and score per
+    # reported keypoint, and the reliable score used (core.measure.confidence).
+    companion = res.rows["metric"].map(is_companion)
+    assert list(res.rows["metric"][~companion]) == [split_side(k)[0] for k in MEASURE_INFO]
+    assert companion.sum() == 2 * len(MEASURE_INFO) + 3 * len(REPORTED_KEYPOINTS) + 1
+    assert res.view == "front" and res.confidence.measures["left_knee_angle_deg"].reliable
 
 
 @pytest.mark.parametrize(

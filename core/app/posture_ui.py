@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.app import cache
@@ -62,8 +63,9 @@ def analyse(
         with inference_lock(backend):
             if hasattr(backend, "flip_test"):
                 backend.flip_test = not fast
-            result = analyze_posture(image, backend, view=view)
-        return Snapshot(upload, image, result, draw_pose(image, result.pose))
+            result = analyze_posture(image, backend, view=view, settings=settings)
+        overlay = draw_pose(image, result.pose, min_score=result.confidence.min_score)
+        return Snapshot(upload, image, result, overlay)
 
     key = ("posture", upload.sha256, backend_key(backend), view, fast)
     found = attempt(cache.cached, key, compute)
@@ -86,10 +88,32 @@ def params(backend: Backend, view: str, *, fast: bool = False) -> dict[str, obje
     return p
 
 
+UNRELIABLE = "unreliable"
+
+
+def confidence_table(result: PostureResult) -> pd.DataFrame:
+    """:func:`measures_table` with each measure's score and reliability: an unreliable value reads
+    "12.3° (unreliable)", never as a plain number; a measure not visible has neither."""
+    table = measures_table(result.measures)
+    scores, labels = [], []
+    for key in table["key"]:
+        c = result.confidence.measures.get(key)
+        seen = c is not None and math.isfinite(result.measures[key])
+        scores.append(f"{c.score:.2f}" if seen and math.isfinite(c.score) else "")
+        labels.append(("reliable" if c.reliable else UNRELIABLE) if seen else "")
+    table["score"], table["reliability"] = scores, labels
+    flagged = table["reliability"] == UNRELIABLE
+    table.loc[flagged, "value"] = table.loc[flagged, "value"] + f" ({UNRELIABLE})"
+    return table[["measure", "side", "value", "unit", "score", "reliability", "key", "meaning"]]
+
+
 def render_result(snap: Snapshot, view: str) -> None:
+    from core.imaging.overlay import SCORE_LEGEND
+
     left, right = st.columns([2, 3], gap="medium")
     with left:
         st.image(snap.overlay, caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})")
+        st.caption(SCORE_LEGEND)
     with right:
         used = snap.result.view
         st.markdown(f"**Measures** ({VIEW_LABELS[used].lower()} view)")
@@ -97,12 +121,19 @@ def render_result(snap: Snapshot, view: str) -> None:
             st.caption(f"View inferred from the keypoints: {VIEW_LABELS[used].lower()}.")
         for warning in snap.result.warnings:
             st.warning(warning, icon=":material/warning:")
-        table = measures_table(snap.result.measures)
+        table = confidence_table(snap.result)
         st.dataframe(
             table.drop(columns=["key"]), hide_index=True, key="posture_table", width="stretch"
         )
+        n_bad = int((table["reliability"] == UNRELIABLE).sum())
+        if n_bad:
+            st.warning(
+                f"{n_bad} measure(s) unreliable: a point they use scores below "
+                f"{snap.result.confidence.min_score:g}. Check the skeleton before using them."
+            )
         st.caption(
-            PLANE_NOTE + ' "not visible": a point needed was missing or below the score threshold.'
+            PLANE_NOTE + ' "not visible": a point needed was missing or below the score threshold. '
+            "Score: the lowest score of the points a measure uses."
         )
 
 

@@ -1,15 +1,18 @@
 """``python -m core posture IMAGE``: joint angles, tilts and lean of one person in a photo.
 
 ``--json`` prints one object whose keys are a fixed contract for outside tools: backend, model,
-size, dtype, measures (name -> number or null), who was measured: found_by ("full_image",
-"mask_crop" or "tile"), people_found, person_index (0-based, largest first), person_box
-(x1, y1, x2, y2 pixels), view (the view measured in), inferred_view (the picture's reading, or
-null) and warnings (who was measured, the view and sides). ``--save SUBJECT`` stores the session.
+size, dtype, device, threshold, view (the view measured in), inferred_view (the picture's reading,
+or null), min_reliable_score, measures (name -> {value, unit, score, reliable, keypoints}),
+keypoints ([{name, x, y, score}]), who was measured: found_by ("full_image", "mask_crop" or
+"tile"), people_found, person_index (0-based, largest first), person_box (x1, y1, x2, y2 pixels),
+and warnings (who was measured, the view and sides); README "Command line" describes it.
+``--save SUBJECT`` stores the session.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from core.cli._common import (
@@ -34,24 +37,55 @@ REQUIRED_MEASURES = (
 )  # fmt: skip
 
 
-def _overlay_png(image, pose, people=(), person_index: int = 0) -> dict[str, bytes]:
-    """The artifacts saved with a posture session: the measured skeleton drawn on the photo, and
+def _overlay_png(
+    image, pose, people=(), person_index: int = 0, min_score: float | None = None
+) -> dict[str, bytes]:
+    """The artifacts saved with a posture session: the measured skeleton drawn on the photo, its
+    points coloured by score (``min_score``: the reliable score; default from the settings), and
     numbered boxes when several people were found."""
     # Imported on use: the overlay module pulls in the Sapiens2 skeleton (and with it torch), which
     # `python -m core --help` and unsaved runs do not need.
+    from core.config import load_settings
     from core.imaging.decode import encode_png
     from core.imaging.overlay import draw_people_boxes, draw_pose
 
-    drawn = draw_pose(image, pose)
+    if min_score is None:
+        min_score = load_settings().reliable_score(pose.backend)
+    drawn = draw_pose(image, pose, min_score=min_score)
     if len(people) > 1:
         drawn = draw_people_boxes(drawn, [p.box for p in people], measured=person_index)
     return {"overlay.png": encode_png(drawn)}
 
 
+def _measure_entry(value: float | None, unit: str, confidence) -> dict:
+    """One measure in the JSON: a value is never given without its score and reliable flag."""
+    return {
+        "value": value,
+        "unit": unit,
+        "score": None if confidence is None else confidence.score,
+        "reliable": False if confidence is None else confidence.reliable,
+        "keypoints": [] if confidence is None else list(confidence.keypoints),
+    }
+
+
+def _score(measure: dict) -> str:
+    score = measure["score"]
+    return "score unknown" if score is None or math.isnan(score) else f"score {score:.2f}"
+
+
 def posture_payload(result, *, size: str) -> dict:
+    from core.measure.posture import MEASURE_INFO
+
     info = result.backend_info
-    measures = {name: None for name in REQUIRED_MEASURES}
-    measures.update(result.measures)
+    conf = result.confidence
+    values = {name: None for name in REQUIRED_MEASURES}
+    values.update(result.measures)
+    measures = {
+        name: _measure_entry(
+            value, MEASURE_INFO[name].unit if name in MEASURE_INFO else "", conf.measures.get(name)
+        )
+        for name, value in values.items()
+    }
     return {
         "backend": info.get("backend"),
         "model": info.get("model"),
@@ -59,13 +93,17 @@ def posture_payload(result, *, size: str) -> dict:
         "dtype": info.get("dtype"),
         "device": info.get("device"),
         "threshold": info.get("threshold"),
+        "view": result.view,
+        "min_reliable_score": conf.min_score,
         "measures": measures,
+        "keypoints": [
+            {"name": kp.name, "x": kp.x, "y": kp.y, "score": kp.score} for kp in conf.keypoints
+        ],
+        "inferred_view": result.inferred_view,
         "found_by": result.found_by,
         "people_found": len(result.people) or 1,
         "person_index": result.person_index,
         "person_box": None if result.pose.box is None else [float(v) for v in result.pose.box],
-        "view": result.view,
-        "inferred_view": result.inferred_view,
         "warnings": list(result.warnings),
     }
 
@@ -92,7 +130,13 @@ def _run(args: argparse.Namespace) -> int:
                 backend_info=result.backend_info,
                 source_hash=sha256_hex(data),
                 measurements=result.rows,
-                artifacts=_overlay_png(image, result.pose, result.people, result.person_index),
+                artifacts=_overlay_png(
+                    image,
+                    result.pose,
+                    result.people,
+                    result.person_index,
+                    result.confidence.min_score,
+                ),
                 notes=args.notes,
                 params={
                     "view": args.view,
@@ -108,12 +152,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(payload)
     else:
-        print(f"{payload['backend']} / {payload['model']} (2D image-plane angles, degrees)")
+        print(
+            f"{payload['backend']} / {payload['model']}, {payload['view']} view "
+            f"(2D image-plane angles, degrees; unreliable: a point used scores below "
+            f"{payload['min_reliable_score']:g})"
+        )
         print(f"  view: {payload['view']} (from the picture: {payload['inferred_view']})")
         for warning in payload["warnings"]:
             print(f"  warning: {warning}")
-        for name, value in payload["measures"].items():
-            print(f"  {name:32s} {fmt_value(value)}")
+        for name, m in payload["measures"].items():
+            shown = fmt_value(m["value"])
+            flag = "" if shown == "n/a" or m["reliable"] else f"  unreliable ({_score(m)})"
+            print(f"  {name:32s} {shown}{flag}")
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
     return 0

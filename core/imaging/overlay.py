@@ -22,6 +22,16 @@ Colour = tuple[int, int, int]
 LEFT_RGB: Colour = (0, 255, 0)
 RIGHT_RGB: Colour = (255, 128, 0)
 CENTRE_RGB: Colour = (51, 153, 255)
+#: Point colours by score when ``draw_pose`` gets a reliable score: at or above it green, between
+#: the missing threshold and it yellow, below the threshold (a point the measures ignored) red.
+RELIABLE_RGB: Colour = (0, 200, 0)
+DOUBTFUL_RGB: Colour = (255, 210, 0)
+IGNORED_RGB: Colour = (230, 0, 0)
+#: One line for a caption or legend under an overlay drawn with a reliable score.
+SCORE_LEGEND = (
+    "Points: green = score at or above the reliable score, yellow = used but below it (its "
+    "measures are flagged unreliable), red = below the score threshold (not used)."
+)
 
 #: MediaPipe's BlazePose 33-landmark connections (``mediapipe ... POSE_CONNECTIONS``), written out
 #: because the Tasks API does not export them in a stable place.
@@ -70,22 +80,38 @@ def _canonical_style() -> tuple[list[tuple[tuple[int, int], Colour]], list[Colou
     return links, [_side_colour(n) for n in CANONICAL_NAMES]
 
 
-def _points_and_style(pose: Pose, threshold: float):
-    """(N, 2) points, (N,) bool drawable, links, colours for the best topology this pose offers."""
+def _points_and_style(pose: Pose):
+    """(N, 2) points, (N,) scores (NaN: unknown), links, colours for the best topology this pose
+    offers; canonical points below the threshold are NaN, source points keep their position."""
     src = None if pose.source_xy is None else np.asarray(pose.source_xy, dtype=np.float64)
     if src is not None and pose.backend == "sapiens2" and src.shape == (NUM_KEYPOINTS, 2):
         links, colours = list(SKELETON_LINKS), list(KEYPOINT_COLOURS_RGB)
     elif src is not None and pose.backend == "lite" and src.shape == (33, 2):
         links, colours = _mediapipe_style()
     else:
-        xy = np.asarray(pose.xy, dtype=np.float64)
         links, colours = _canonical_style()
-        return xy, np.all(np.isfinite(xy), axis=1), links, colours
+        return (
+            np.asarray(pose.xy, dtype=np.float64),
+            np.asarray(pose.scores, dtype=np.float64),
+            links,
+            colours,
+        )
     scores = pose.source_scores
-    ok = np.all(np.isfinite(src), axis=1)
-    if scores is not None:
-        ok &= np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf) >= threshold
-    return src, ok, links, colours
+    scores = np.full(len(src), np.nan) if scores is None else np.asarray(scores, dtype=np.float64)
+    return src, scores, links, colours
+
+
+def score_colours(scores: np.ndarray, *, threshold: float, min_score: float) -> list[Colour]:
+    """The band colour of each score: :data:`RELIABLE_RGB` at or above ``min_score``,
+    :data:`DOUBTFUL_RGB` from ``threshold`` up or unknown (NaN), :data:`IGNORED_RGB` below
+    ``threshold``."""
+
+    def band(v: float) -> Colour:
+        if v >= min_score:
+            return RELIABLE_RGB
+        return DOUBTFUL_RGB if v >= threshold or np.isnan(v) else IGNORED_RGB
+
+    return [band(v) for v in np.asarray(scores, dtype=np.float64)]
 
 
 def draw_pose(
@@ -95,6 +121,7 @@ def draw_pose(
     threshold: float | None = None,
     radius: int | None = None,
     thickness: int | None = None,
+    min_score: float | None = None,
 ) -> np.ndarray:
     """Draw one person's skeleton on a copy of ``image``.
 
@@ -108,6 +135,11 @@ def draw_pose(
         Points (and their links) scoring below this are not drawn. Default: ``pose.threshold``.
     radius, thickness : int, optional, pixels
         Default: scaled with the image (about 0.4 % and 0.25 % of its longer side).
+    min_score : float, optional
+        The reliable score (``core.measure.confidence``). When given, points are coloured by score
+        (:func:`score_colours`, :data:`SCORE_LEGEND`) and points below ``threshold`` are drawn
+        too, in red and without links, where the source gave a position; links keep their side
+        colours. Default: points in their side colours, below-threshold points left out.
 
     Returns
     -------
@@ -116,21 +148,27 @@ def draw_pose(
     out = check_rgb(image).copy()
     h, w = out.shape[:2]
     thr = pose.threshold if threshold is None else float(threshold)
-    xy, ok, links, colours = _points_and_style(pose, thr)
-    ok = (
-        ok & (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
-    )  # official: inside only
+    xy, scores, links, colours = _points_and_style(pose)
+    inside = np.all(np.isfinite(xy), axis=1) & (xy[:, 0] >= 0) & (xy[:, 0] < w)
+    inside &= (xy[:, 1] >= 0) & (xy[:, 1] < h)  # official: inside only
+    # A canonical point below the threshold is NaN already; an unknown score (NaN) does not hide it.
+    ok = inside & ~(np.nan_to_num(scores, nan=np.inf) < thr)
+    shown = ok
+    if min_score is not None:
+        # A point left out by the threshold is red even when its score is unknown.
+        colours = score_colours(np.where(ok, scores, -np.inf), threshold=thr, min_score=min_score)
+        shown = inside
     r = radius if radius is not None else max(2, round(0.004 * max(h, w)))
     t = thickness if thickness is not None else max(1, round(0.0025 * max(h, w)))
     # cv2 draws with sub-pixel precision through a fixed-point shift.
     shift = 4
-    pts = np.where(ok[:, None], np.rint(np.nan_to_num(xy) * (1 << shift)), 0).astype(np.int64)
+    pts = np.where(inside[:, None], np.rint(np.nan_to_num(xy) * (1 << shift)), 0).astype(np.int64)
     for (a, b), colour in links:
         if ok[a] and ok[b]:
             cv2.line(
                 out, tuple(map(int, pts[a])), tuple(map(int, pts[b])), colour, t, cv2.LINE_AA, shift
             )
-    for k in np.flatnonzero(ok):
+    for k in np.flatnonzero(shown):
         cv2.circle(out, tuple(map(int, pts[k])), r << shift, colours[k], -1, cv2.LINE_AA, shift)
     return out
 

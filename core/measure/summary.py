@@ -4,6 +4,10 @@ Columns: ``frame`` (nullable int; <NA> for whole-session values such as cadence)
 NaN where not tied to a time), ``metric`` (the measure's name without its side), ``side`` ("left",
 "right" or ""), ``value`` (float, NaN when not measured), ``unit``. The session's backend, model,
 size, dtype and thresholds belong to the session record, not to these rows.
+
+A posture snapshot with its :class:`~core.measure.confidence.PostureConfidence` also gets companion
+rows (``<metric>:score``, ``<metric>:reliable``, ``kp:<name>:x|y|score``, ``reliable:min_score``;
+see ``core.measure.confidence``) so the store keeps each value's score and flag beside it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.measure import confidence as conf
 from core.measure.gait import GaitResult
 from core.measure.posture import MEASURE_INFO
 
@@ -60,8 +65,37 @@ def _frame(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _row(frame: int, time_s: float, metric: str, side: str, value: float, unit: str) -> dict:
+    return dict(zip(COLUMNS, (frame, time_s, metric, side, value, unit), strict=True))
+
+
+def _confidence_rows(
+    confidence: conf.PostureConfidence, frame: int, time_s: float
+) -> list[dict[str, object]]:
+    rows = []
+    for key, c in confidence.measures.items():
+        metric, side = split_side(key)
+        rows.append(_row(frame, time_s, metric + conf.SCORE_SUFFIX, side, c.score, "score"))
+        rows.append(
+            _row(frame, time_s, metric + conf.RELIABLE_SUFFIX, side, float(c.reliable), "flag")
+        )
+    for kp in confidence.keypoints:
+        for field, value, unit in (
+            ("x", kp.x, "px"),
+            ("y", kp.y, "px"),
+            ("score", kp.score, "score"),
+        ):
+            rows.append(_row(frame, time_s, conf.keypoint_metric(kp.name, field), "", value, unit))
+    rows.append(_row(frame, time_s, conf.MIN_SCORE_METRIC, "", confidence.min_score, "score"))
+    return rows
+
+
 def posture_rows(
-    measures: dict[str, float], *, frame: int = 0, time_s: float = math.nan
+    measures: dict[str, float],
+    *,
+    frame: int = 0,
+    time_s: float = math.nan,
+    confidence: conf.PostureConfidence | None = None,
 ) -> pd.DataFrame:
     """Rows for one posture snapshot.
 
@@ -71,6 +105,8 @@ def posture_rows(
         recorded rather than silently missing).
     frame : int, the frame the pose came from (0 for a photo).
     time_s : float, its time in the video; NaN for a photo.
+    confidence : the measures' scores and the keypoints (``posture_confidence``); when given, their
+        companion rows follow the measure rows (score NaN for a measure that is NaN, flag 1/0).
     """
     rows = []
     for key, value in measures.items():
@@ -78,16 +114,9 @@ def posture_rows(
         if info is None:
             raise InputError(f"{key!r} is not a posture measure; known: {', '.join(MEASURE_INFO)}")
         metric, side = split_side(key)
-        rows.append(
-            {
-                "frame": frame,
-                "time_s": time_s,
-                "metric": metric,
-                "side": side,
-                "value": value,
-                "unit": info.unit,
-            }
-        )
+        rows.append(_row(frame, time_s, metric, side, value, info.unit))
+    if confidence is not None:
+        rows.extend(_confidence_rows(confidence, frame, time_s))
     return _frame(rows)
 
 

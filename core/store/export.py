@@ -11,13 +11,15 @@ from __future__ import annotations
 import pandas as pd
 
 from core.store.cells import FORMULA_PREFIXES, neutralise_cell  # noqa: F401 (re-exported: old path)
+from core.store.companions import fold
 from core.store.records import Session
 from core.store.store import Store
 
 #: Columns of the long CSVs, in order.
 LONG_COLUMNS = (
     "session_id", "subject_label", "kind", "created_utc", "backend", "model", "size", "device",
-    "dtype", "threshold", "source_hash", "frame", "time_s", "metric", "side", "value", "unit", "notes",
+    "dtype", "threshold", "source_hash", "frame", "time_s", "metric", "side", "value", "unit",
+    "score", "reliable", "notes",
 )  # fmt: skip
 
 
@@ -44,8 +46,14 @@ def _store(store: Store | None) -> Store:
     return store if store is not None else Store()
 
 
+def _rows(store: Store, session_id: int) -> pd.DataFrame:
+    """The session's measurements with ``score`` and ``reliable`` beside each value, and its
+    keypoint rows (``core.store.companions``)."""
+    return fold(store.load_measurements(session_id, companions=True))
+
+
 def _long_frame(store: Store, session: Session) -> pd.DataFrame:
-    rows = store.load_measurements(session.id)
+    rows = _rows(store, session.id)
     label = store.get_subject(session.subject_id).label
     meta = {
         "session_id": session.id,
@@ -78,21 +86,30 @@ def session_long_csv(session_id: int, *, store: Store | None = None) -> str:
 def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.DataFrame:
     """One row per frame: ``frame``, ``time_s``, then a column per ``metric`` or ``metric_side``.
 
-    Columns appear in the order the metrics were first saved. A whole-image session (posture) has
-    one row with an empty frame.
+    Columns appear in the order the metrics were first saved; a column whose values have a score
+    is followed by ``<column>_score`` and ``<column>_reliable``. A whole-image session (posture)
+    has one row with an empty frame.
     """
-    rows = _store(store).load_measurements(session_id)
+    rows = _rows(_store(store), session_id)
     if rows.empty:
         return pd.DataFrame(columns=["frame", "time_s"])
-    rows = rows.copy()
     rows["column"] = [m if not s else f"{m}_{s}" for m, s in zip(rows["metric"], rows["side"])]
-    order = list(dict.fromkeys(rows["column"]))
+    scored = set(rows.loc[rows["score"].notna() | rows["reliable"].notna(), "column"])
+    order = []
+    for col in dict.fromkeys(rows["column"]):
+        order += [col, f"{col}_score", f"{col}_reliable"] if col in scored else [col]
     # A frame key of -1 stands in for "no frame" so pivot does not drop those rows.
     rows["_frame"] = rows["frame"].fillna(-1).astype(int)
-    wide = rows.pivot_table(
-        index="_frame", columns="column", values="value", aggfunc="first", dropna=False
-    )
-    wide = wide.reindex(columns=order)
+    parts = [
+        rows.pivot_table(
+            index="_frame", columns="column", values="value", aggfunc="first", dropna=False
+        )
+    ]
+    sub = rows[rows["column"].isin(scored)].drop_duplicates(["_frame", "column"])  # first, as above
+    for field in ("score", "reliable"):
+        part = sub.pivot(index="_frame", columns="column", values=field)
+        parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
+    wide = pd.concat(parts, axis=1).reindex(columns=order)
     times = rows.groupby("_frame")["time_s"].first()
     wide.insert(0, "time_s", times.reindex(wide.index).to_numpy())
     wide.insert(0, "frame", pd.array([None if f < 0 else f for f in wide.index], dtype="Int64"))

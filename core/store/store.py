@@ -324,14 +324,14 @@ class Store:
         )
         return [self._session_from_row(r) for r in rows]
 
-    def load_measurements(self, session_id: int) -> pd.DataFrame:
+    def load_measurements(self, session_id: int, *, companions: bool = False) -> pd.DataFrame:
         """The session's rows in saved order: frame (Int64, <NA> for whole-image measures), time_s
-        (float, s), metric, side ('' when none), value (float, NaN when not measurable), unit."""
+        (float, s), metric, side ('' when none), value (float, NaN when not measurable), unit. Rows
+        whose metric holds ':' (scores, flags, keypoints: core.measure.confidence) only with ``companions``."""
         self.get_session(session_id)  # a clear error for an unknown id
-        rows = self._read(
-            "SELECT frame, time_s, metric, side, value, unit FROM measurements WHERE session_id = ? ORDER BY rowid",
-            (session_id,),
-        )
+        where = "session_id = ?" + ("" if companions else " AND instr(metric, ':') = 0")
+        sql = f"SELECT frame, time_s, metric, side, value, unit FROM measurements WHERE {where} ORDER BY rowid"
+        rows = self._read(sql, (session_id,))
         df = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
         return df.astype({"frame": "Int64", "time_s": float, "value": float})
 

@@ -23,7 +23,9 @@ def _upload(at, name: str = "cameraman_standing.png"):  # noqa: ANN001, ANN202
 
 def _value(table, measure: str, side: str) -> float:  # noqa: ANN001
     cell = table[(table["measure"] == measure) & (table["side"] == side)]["value"].iloc[0]
-    return math.nan if cell == "not visible" else float(cell.rstrip("°"))
+    return (
+        math.nan if cell == "not visible" else float(cell.removesuffix(" (unreliable)").rstrip("°"))
+    )
 
 
 def test_cameraman_gives_a_measures_table() -> None:
@@ -48,6 +50,13 @@ def test_cameraman_gives_a_measures_table() -> None:
         assert 30.0 < _value(table, "elbow angle", side) < 180.0
     assert 5.0 < abs(_value(table, "trunk lean", "")) < 60.0
     assert "2D image-plane" in texts(at)
+    # Every value has a score and a reliability; an unreliable one never reads as a plain number.
+    seen = table[table["value"] != "not visible"]
+    assert (seen["score"] != "").all() and set(seen["reliability"]) <= {"reliable", "unreliable"}
+    flagged = seen[seen["reliability"] == "unreliable"]
+    assert flagged["value"].str.endswith("(unreliable)").all()
+    assert (flagged["score"].astype(float) < 0.8).all()  # below the lite reliable score
+    assert "green = score at or above" in texts(at)  # the overlay's colour legend
     rula = table_with(at, "part")
     assert set(rula["readout"]) <= {"fine", "look at this", "not measured"}
     assert len(rula) == 6
@@ -169,5 +178,35 @@ def test_fast_mode_turns_the_flip_test_off(monkeypatch) -> None:  # noqa: ANN001
         assert problems(at) == [] and backend.seen == [True, False]  # a new result, flip test off
         at.toggle(key="posture_fast").set_value(False).run()
         assert backend.seen == [True, False]  # the flip-test result comes from the cache
+    finally:
+        resources.clear_backends()
+
+
+def test_a_low_score_point_marks_its_measures_unreliable(monkeypatch) -> None:  # noqa: ANN001
+    import core.backends.selection
+    from core.app import cache, resources
+    from tests.cli.fakes import ScoredFakeBackend
+
+    # The fake's standing skeleton with the left wrist at 0.6: measured (threshold 0.5) but below
+    # the default reliable score 0.8, so the left elbow's angle and flexion are flagged.
+    backend = ScoredFakeBackend(None, {"left_wrist": 0.6})
+    monkeypatch.setattr(core.backends.selection, "get_backend", lambda *a, **k: backend)
+    resources.clear_backends()
+    cache.clear()  # an earlier test's fake (same name and model) may have cached this photo
+    try:
+        make_subject()
+        at = _upload(open_page("pages/posture.py"))
+        assert problems(at) == []
+        table = table_with(at, "reliability")
+        flagged = table[table["reliability"] == "unreliable"]
+        assert set(zip(flagged["measure"], flagged["side"])) == {
+            ("elbow angle", "left"),
+            ("elbow flexion", "left"),
+        }
+        assert (flagged["score"] == "0.60").all()
+        assert flagged["value"].str.endswith("° (unreliable)").all()
+        assert "2 measure(s) unreliable" in texts(at)
+        knee = table[(table["measure"] == "knee angle") & (table["side"] == "left")].iloc[0]
+        assert (knee["value"], knee["reliability"]) == ("180.0°", "reliable")
     finally:
         resources.clear_backends()

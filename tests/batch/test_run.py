@@ -48,7 +48,8 @@ def check_first_run(summary: dict, store: Store, reference: dict[str, pd.DataFra
         assert store.get_subject(session.subject_id).label == rel.split("/")[0] == row["subject"]
         assert session.kind == ("gait" if rel.endswith(".mp4") else "posture")
         assert session.backend == "lite"
-        assert_same_rows(store.load_measurements(session.id), reference[name])
+        # With their companion rows: the batch path stores each measure's score and flag too.
+        assert_same_rows(store.load_measurements(session.id, companions=True), reference[name])
     # The summary's measure columns are the CLI JSON's numbers.
     trunk = reference["cameraman_standing.png"].query("metric == 'trunk_lean_deg'")["value"].iloc[0]
     assert float(summary["P01/standing.png"]["trunk_lean_deg"]) == pytest.approx(trunk)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from core.backends.fake import FakeBackend
 from core.imaging.decode import decode_image
+from core.measure.confidence import REPORTED_KEYPOINTS
 from core.measure.posture import MEASURE_INFO
 from core.store import Store
 from tests.cli.conftest import run_json
+from tests.cli.fakes import ScoredFakeBackend
 from tests.cli.scenes import (
     BIG,
     BIG_MEASURES,
@@ -49,7 +53,7 @@ def test_json_keys_and_measures_of_the_largest_person(cli, two_people, tmp_path)
         "--size",
         "1b",
     )
-    assert {"backend", "model", "size", "dtype", "measures"} <= set(out)
+    assert {"backend", "model", "size", "dtype", "view", "measures", "keypoints"} <= set(out)
     # FakeBackend.describe(): its own name and model, the Backend defaults for size and dtype.
     assert (out["backend"], out["model"], out["size"], out["dtype"]) == (
         "fake (test double)",
@@ -58,10 +62,38 @@ def test_json_keys_and_measures_of_the_largest_person(cli, two_people, tmp_path)
         "float32",
     )
     assert set(POSTURE_KEYS) <= set(out["measures"])
-    got = {k: out["measures"][k] for k in BIG_MEASURES}
+    got = {k: out["measures"][k]["value"] for k in BIG_MEASURES}
     assert_allclose(list(got.values()), list(BIG_MEASURES.values()), atol=1e-6)  # see scenes.BIG
-    assert out["measures"][BIG_NOT_VISIBLE] is None  # NaN (front view) becomes null
+    assert out["measures"][BIG_NOT_VISIBLE]["value"] is None  # NaN (front view) becomes null
     assert requests == [("lite", "1b")] and backend.calls == 1
+    assert out["view"] == "front"  # the default, as passed
+
+
+def test_json_measure_carries_score_reliable_flag_and_keypoints(cli, install, tmp_path):
+    # BIG with its left wrist at score 0.6: above the fake's threshold 0.5 (so still measured),
+    # below the default reliable score 0.8 (core/config.py).
+    install(ScoredFakeBackend([BIG], {"left_wrist": 0.6}))
+    out = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--view", "front")
+    assert out["min_reliable_score"] == 0.8
+    elbow = out["measures"]["left_elbow_angle_deg"]
+    assert_allclose(elbow["value"], BIG_MEASURES["left_elbow_angle_deg"], atol=1e-6)
+    assert elbow["unit"] == "deg" and elbow["score"] == 0.6 and elbow["reliable"] is False
+    assert elbow["keypoints"] == ["left_shoulder", "left_elbow", "left_wrist"]
+    assert out["measures"]["left_elbow_flexion_deg"]["reliable"] is False  # the same three points
+    knee = out["measures"]["left_knee_angle_deg"]
+    assert (knee["score"], knee["reliable"]) == (1.0, True)  # hip, knee, ankle all at 1.0
+    cva = out["measures"][BIG_NOT_VISIBLE]
+    assert (cva["value"], cva["score"], cva["reliable"], cva["keypoints"]) == (
+        None,
+        None,
+        False,
+        [],
+    )
+    points = {p["name"]: p for p in out["keypoints"]}
+    assert points["left_wrist"] == {"name": "left_wrist", "x": 500.0, "y": 0.0, "score": 0.6}
+    # BIG has no ears: reported as missing (no position) with the source's unknown score.
+    assert points["left_ear"] == {"name": "left_ear", "x": None, "y": None, "score": None}
+    assert set(elbow["keypoints"]) <= set(points)
 
 
 def test_json_says_which_view_was_used(cli, install, tmp_path):
@@ -88,7 +120,7 @@ def test_point_selects_another_person(cli, two_people, tmp_path):
     out = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--point", f"{x},{y}")
     # SMALL stands straight: hip, knee and ankle on one vertical line -> 180 deg at both knees.
     assert_allclose(
-        [out["measures"]["left_knee_angle_deg"], out["measures"]["right_knee_angle_deg"]],
+        [out["measures"][f"{side}_knee_angle_deg"]["value"] for side in ("left", "right")],
         [180.0, 180.0],
         atol=1e-6,
     )
@@ -96,7 +128,8 @@ def test_point_selects_another_person(cli, two_people, tmp_path):
 
 def test_json_has_no_nan_literal(cli, two_people, tmp_path):
     code, out, _ = cli("posture", write_image(tmp_path / "a.png"), "--json")
-    assert code == 0 and "NaN" not in out and json.loads(out)["measures"][BIG_NOT_VISIBLE] is None
+    measure = json.loads(out)["measures"][BIG_NOT_VISIBLE]
+    assert code == 0 and "NaN" not in out and measure["value"] is None and measure["score"] is None
 
 
 @pytest.mark.parametrize(
@@ -149,8 +182,12 @@ def test_save_stores_session_with_rows_overlay_and_hash(cli, two_people, tmp_pat
         assert (session.subject_id, session.kind, session.notes) == (sid, "posture", "=x")
         assert session.source_hash == hashlib.sha256(img.read_bytes()).hexdigest()
         rows = s.load_measurements(session.id)
+        companions = s.load_measurements(session.id, companions=True)
         overlay = decode_image(s.load_artifact(session.id, "overlay.png"))
     assert len(rows) == len(MEASURE_INFO)  # every measure, NaN ones included
+    # Beside them: a score and a flag per measure, x, y, score per keypoint, the reliable score.
+    extra = len(companions) - len(rows)
+    assert extra == 2 * len(MEASURE_INFO) + 3 * len(REPORTED_KEYPOINTS) + 1
     knee = rows[(rows.metric == "knee_angle_deg") & (rows.side == "left")]
     assert_allclose(knee.value, [90.0], atol=1e-6)  # BIG's left knee (scenes.BIG)
     # The photo is flat grey 128: anything else in the overlay is the drawn skeleton.
@@ -162,3 +199,48 @@ def test_text_output(cli, two_people, tmp_path):
     knee = next(line for line in out.splitlines() if "left_knee_angle_deg" in line)
     cva = next(line for line in out.splitlines() if BIG_NOT_VISIBLE in line)
     assert code == 0 and knee.split()[-1] == "90.0" and cva.split()[-1] == "n/a"
+
+
+def test_text_output_flags_an_unreliable_measure(cli, install, tmp_path):
+    install(ScoredFakeBackend([BIG], {"left_wrist": 0.6}))
+    code, out, _ = cli("posture", write_image(tmp_path / "a.png"))
+    elbow = next(line for line in out.splitlines() if "left_elbow_angle_deg" in line)
+    knee = next(line for line in out.splitlines() if "left_knee_angle_deg" in line)
+    assert code == 0 and elbow.endswith("135.0  unreliable (score 0.60)")
+    assert "unreliable" not in knee
+
+
+def test_saved_rows_and_csv_flag_the_unreliable_measure(cli, install, tmp_path):
+    from core.store.export import session_long_csv, session_wide_frame
+
+    install(ScoredFakeBackend([BIG], {"left_wrist": 0.6}))
+    with Store() as s:
+        s.create_subject("P1", consent=True)
+    out = run_json(cli, "posture", write_image(tmp_path / "a.png"), "--json", "--save", "P1")
+    with Store() as s:
+        rows = s.load_measurements(out["session_id"], companions=True)
+        long = pd.read_csv(io.StringIO(session_long_csv(out["session_id"], store=s)))
+        wide = session_wide_frame(out["session_id"], store=s)
+    stored = {(m, side): v for m, side, v in zip(rows.metric, rows.side, rows.value)}
+    assert stored[("elbow_angle_deg:score", "left")] == 0.6
+    assert stored[("elbow_angle_deg:reliable", "left")] == 0.0
+    assert stored[("knee_angle_deg:reliable", "left")] == 1.0
+    assert stored[("kp:left_wrist:score", "")] == 0.6
+    elbow = long[(long.metric == "elbow_angle_deg") & (long.side == "left")].iloc[0]
+    assert_allclose(elbow.value, 135.0, atol=1e-6)  # the value stays, flagged beside it
+    assert (elbow.score, bool(elbow.reliable)) == (0.6, False)
+    knee = long[(long.metric == "knee_angle_deg") & (long.side == "left")].iloc[0]
+    assert (knee.score, bool(knee.reliable)) == (1.0, True)
+    wrist_x = long[long.metric == "kp_left_wrist_x"].iloc[0]
+    assert (wrist_x.value, wrist_x.unit, wrist_x.score, bool(wrist_x.reliable)) == (
+        500.0,
+        "px",
+        0.6,
+        False,
+    )
+    assert not long.metric.str.contains(":").any()  # companions folded, none left as rows
+    assert long[long.metric == "reliable_min_score"].value.tolist() == [0.8]
+    assert wide.loc[0, "elbow_angle_deg_left_score"] == 0.6
+    assert not wide.loc[0, "elbow_angle_deg_left_reliable"]
+    cols = list(wide.columns)
+    assert cols[cols.index("elbow_angle_deg_left") + 1] == "elbow_angle_deg_left_score"

@@ -20,13 +20,20 @@ def test_posture_of_the_cameraman(cli):
     assert code == 0, err
     data = json.loads(out)
     assert (data["backend"], data["model"]) == ("lite", "pose_landmarker_full")
-    m = data["measures"]
+    m = {name: entry["value"] for name, entry in data["measures"].items()}
     # Both arms are bent at the camera (about 131 deg left, 71 deg right when written).
     assert (
         30.0 <= m["left_elbow_angle_deg"] <= 180.0 and 30.0 <= m["right_elbow_angle_deg"] <= 180.0
     )
     # The photo is cut at the thighs: no knees, so no knee angles rather than guessed ones.
     assert m["left_knee_angle_deg"] is None and m["right_knee_angle_deg"] is None
+    # Every measured value carries the lowest visibility of its points and the flag that follows.
+    cut = data["min_reliable_score"]
+    points = {p["name"]: p for p in data["keypoints"]}
+    for entry in data["measures"].values():
+        if entry["value"] is not None:
+            lowest = min(points[n]["score"] for n in entry["keypoints"])
+            assert entry["score"] == lowest and entry["reliable"] == (lowest >= cut)
 
 
 def test_gait_of_the_side_view_walk(cli):

@@ -8,7 +8,16 @@ import pytest
 from core.backends.base import NormalMap, Segmentation
 from core.errors import InputError
 from core.imaging.decode import decode_image
-from core.imaging.overlay import LEFT_RGB, draw_pose, normals_to_rgb, overlay_segmentation
+from core.imaging.overlay import (
+    DOUBTFUL_RGB,
+    IGNORED_RGB,
+    LEFT_RGB,
+    RELIABLE_RGB,
+    draw_pose,
+    normals_to_rgb,
+    overlay_segmentation,
+    score_colours,
+)
 from core.keypoints import CANONICAL_NAMES, INDEX, Pose
 from tests.conftest import shared_path
 
@@ -95,3 +104,40 @@ def test_normals_to_rgb_official_mapping():
     assert tuple(out[0, 0]) == (0, 0, 0) and tuple(out[1, 1]) == (0, 0, 0)
     with pytest.raises(InputError, match=r"\(H, W, 3\)"):
         normals_to_rgb(np.zeros((2, 2)))
+
+
+def test_points_coloured_by_score_bands():
+    # MediaPipe landmarks on a black image: left shoulder 0.99 (reliable), left elbow 0.6
+    # (used, below the reliable 0.8), nose 0.2 (below the 0.5 threshold: ignored).
+    black = np.zeros((300, 300, 3), np.uint8)
+    xy = np.full((33, 2), np.nan)
+    vis = np.zeros(33)
+    xy[11], vis[11] = (60, 60), 0.99
+    xy[13], vis[13] = (60, 200), 0.6
+    xy[0], vis[0] = (220, 60), 0.2
+    pose = Pose.from_mediapipe(xy, vis, model="test")
+    out = draw_pose(black, pose, radius=6, thickness=2, min_score=0.8)
+    # A dot's centre pixel is its fill colour (anti-aliasing only touches the rim).
+    assert tuple(out[60, 60]) == RELIABLE_RGB
+    assert tuple(out[200, 60]) == DOUBTFUL_RGB
+    assert tuple(out[60, 220]) == IGNORED_RGB  # shown, so the user sees where it was guessed
+    assert tuple(out[130, 60]) == LEFT_RGB  # the link between the two used points keeps its side
+    assert not out[60, 140].any()  # no link to the ignored nose
+    # The same elbow at 0.85 turns green; without min_score the side colours and no nose.
+    vis[13] = 0.85
+    out = draw_pose(black, Pose.from_mediapipe(xy, vis, model="test"), radius=6, min_score=0.8)
+    assert tuple(out[200, 60]) == RELIABLE_RGB
+    plain = draw_pose(black, pose, radius=6, thickness=2)
+    assert tuple(plain[200, 60]) == LEFT_RGB and not plain[60, 220].any()
+
+
+def test_score_colours_bands():
+    got = score_colours(np.array([0.9, 0.8, 0.79, 0.5, 0.49, np.nan]), threshold=0.5, min_score=0.8)
+    assert got == [
+        RELIABLE_RGB,
+        RELIABLE_RGB,
+        DOUBTFUL_RGB,
+        DOUBTFUL_RGB,
+        IGNORED_RGB,
+        DOUBTFUL_RGB,
+    ]
