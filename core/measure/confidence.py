@@ -24,6 +24,7 @@ import numpy as np
 from core.errors import InputError
 from core.keypoints import CANONICAL_NAMES, INDEX, SIDES, Pose
 from core.measure.posture import FLEXION_JOINTS, JOINTS, MEASURE_INFO, posture_arrays
+from core.measure.sagittal import SAGITTAL_POINTS
 
 
 def _build_keypoints() -> dict[str, tuple[str, ...]]:
@@ -41,6 +42,17 @@ def _build_keypoints() -> dict[str, tuple[str, ...]]:
     out["shoulder_tilt_deg"] = ("left_shoulder", "right_shoulder")
     out["hip_tilt_deg"] = ("left_hip", "right_hip")
     out["craniovertebral_angle_deg"] = ("neck", "nose", "left_ear", "right_ear")
+    # Side-view signed angles: their own points ("trunk" = the shoulder and hip lines) plus what
+    # decides the facing direction (``posture.forward_x``): nose against ear, else heel to toe,
+    # judged against the trunk's length.
+    facing = ("nose", "left_ear", "right_ear", *(f"{s}_{p}" for s in SIDES for p in ("heel", "big_toe")))
+    for template, points in SAGITTAL_POINTS.items():
+        for side in SIDES if "{side}" in template else ("",):
+            names: list[str] = []
+            for p in points:
+                names += [*shoulders, *hips] if p == "trunk" else [p.format(side=side)]
+            entry = dict.fromkeys([*names, *facing, *shoulders, *hips])
+            out[template.format(side=side)] = tuple(entry)
     return out
 
 

@@ -105,14 +105,14 @@ def test_json_says_which_view_was_used(cli, install, tmp_path):
     out = run_json(cli, "posture", image, "--json")
     assert (out["view"], out["inferred_view"], out["warnings"]) == ("right", "right", [])
     # Thigh straight forward of a vertical trunk: +90 deg of flexion (tests/measure/test_sagittal).
-    assert_allclose(out["measures"]["right_hip_signed_flexion_deg"], 90.0, atol=1e-6)
+    assert_allclose(out["measures"]["right_hip_signed_flexion_deg"]["value"], 90.0, atol=1e-6)
     # An explicit front view is used as asked, with a warning that the picture says otherwise.
     out = run_json(cli, "posture", image, "--json", "--view", "front")
     assert out["view"] == "front" and out["inferred_view"] == "right"
     assert "looks like a right view" in out["warnings"][0]
     # Measured as front, the one-sided pose cannot say which of its sides is which.
     assert "left and right are uncertain" in out["warnings"][1]
-    assert out["measures"]["right_hip_signed_flexion_deg"] is None  # side-view only
+    assert out["measures"]["right_hip_signed_flexion_deg"]["value"] is None  # side-view only
 
 
 def test_point_selects_another_person(cli, two_people, tmp_path):

@@ -19,6 +19,7 @@ from core.measure.confidence import (
     used_keypoints,
 )
 from core.measure.posture import MEASURE_INFO, VIEWS, posture_arrays
+from core.measure.sagittal import SAGITTAL_POINTS
 from tests.cli.scenes import DESK_SITTER
 
 #: DESK_SITTER (side view, facing the image's right: nose ahead of the ears) with the head turned
@@ -113,12 +114,18 @@ def test_one_low_point_flags_exactly_its_measures():
     pose = _pose(FRONT, {"left_wrist": 0.6})  # measured (>= 0.5), below the reliable 0.8
     conf = posture_confidence(pose, view="front", min_score=0.8)
     flagged = {k for k, c in conf.measures.items() if not c.reliable}
-    # The left elbow's angle and flexion read the wrist; the CVA has no value in a front view.
+    # The left elbow's angle and flexion read the wrist; the CVA and the signed side-view angles
+    # have no value in a front view (no value is never reliable).
+    side_only = {
+        template.format(side=side)
+        for template in SAGITTAL_POINTS
+        for side in (("left", "right") if "{side}" in template else ("",))
+    }
     assert flagged == {
         "left_elbow_angle_deg",
         "left_elbow_flexion_deg",
         "craniovertebral_angle_deg",
-    }
+    } | side_only
     assert conf.measures["left_elbow_angle_deg"].score == 0.6
     assert conf.measures["left_knee_angle_deg"].reliable
     cva = conf.measures["craniovertebral_angle_deg"]
