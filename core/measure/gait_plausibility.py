@@ -6,10 +6,13 @@ Rules (thresholds and sources in ``docs/MEASURES.md``, "Plausible events"):
 1. A foot event only where that foot is near its lowest and slowest (it is on the ground).
 2. No two heel strikes within ``MIN_STRIKE_GAP_S`` of each other (either foot): both are dropped,
    since nothing tells which one is real.
-3. Strikes must alternate sides with a step time in ``STEP_TIME_RANGE_S``; the walk is cut into
-   chains of such steps, and a strike that belongs to no chain (no plausible step with either
-   neighbour) is dropped. Steps are only ever paired inside one chain.
-4. A toe-off must lie within a chain's time span (extended by one step time each side).
+3. The same foot twice within two shortest steps (0.5 s): no strike of the other foot can have
+   been missed between them, so one is false; both are dropped.
+4. Strikes must alternate sides with a step time in ``STEP_TIME_RANGE_S``; the walk is cut into
+   chains of such steps (a gap in the analysis or a dropped event also cuts), and a strike that
+   belongs to no chain (no plausible step with either neighbour) is dropped. Steps are only ever
+   paired inside one chain.
+5. A toe-off must lie within a chain's time span (extended by one step time each side).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ MIN_STRIKE_GAP_S = 0.2
 GROUND_BODY_HEIGHTS = 0.08
 SLOW_SHARE = 0.7
 GROUND_WINDOW_S = 1.0
+#: A foot slower than this is still, whatever its fast speed (a foot at rest is on the ground).
+STILL_BODY_HEIGHTS_PER_S = 0.1
 #: Fewer valid alternating strikes than this give no cadence.
 MIN_VALID_STRIKES = 4
 
@@ -83,8 +88,39 @@ def on_ground(point: np.ndarray, t: np.ndarray, i: int, h_px: float) -> bool:
     low = np.max(seg[near, 1])  # image y grows downward
     fast = np.percentile(speed[near], 90)
     return bool(
-        low - seg[i - a, 1] <= GROUND_BODY_HEIGHTS * h_px and speed[i - a] <= SLOW_SHARE * fast
+        low - seg[i - a, 1] <= GROUND_BODY_HEIGHTS * h_px
+        and speed[i - a] <= max(SLOW_SHARE * fast, STILL_BODY_HEIGHTS_PER_S * h_px)
     )
+
+
+def _either_side(pair_bad: np.ndarray) -> np.ndarray:
+    """(N,) bool from (N - 1,) bool over neighbour pairs: True where either pair of an event is."""
+    out = np.zeros(len(pair_bad) + 1, bool)
+    out[:-1] |= pair_bad
+    out[1:] |= pair_bad
+    return out
+
+
+def _drop(
+    events: list[GaitEvent],
+    cut: list[bool],
+    bad: list[bool] | np.ndarray,
+    counts: dict[str, int],
+    reason: str,
+) -> tuple[list[GaitEvent], list[bool]]:
+    """Remove the ``bad`` events (counted under ``reason``); the next survivor is marked cut."""
+    out: list[GaitEvent] = []
+    out_cut: list[bool] = []
+    pending = False
+    for e, c, b in zip(events, cut, bad):
+        if b:
+            counts[reason] += 1
+            pending = True
+        else:
+            out.append(e)
+            out_cut.append(c or pending)
+            pending = False
+    return out, out_cut
 
 
 def _link(a: GaitEvent, b: GaitEvent, run_of: dict[int, int]) -> str:
@@ -117,21 +153,21 @@ def screen_events(
         "heel_strike": dict.fromkeys(STRIKE_REASONS, 0),
         "toe_off": dict.fromkeys(TOE_OFF_REASONS, 0),
     }
-    strikes = []
-    for e in heel_strikes:
-        if on_ground(heel[e.side], t, pos[e.frame], h_px):
-            strikes.append(e)
-        else:
-            rejected["heel_strike"]["not_on_ground"] += 1
-    times = np.array([e.time_s for e in strikes])
-    gaps = np.diff(times)
-    close = np.zeros(len(strikes), bool)
-    close[:-1] |= gaps < MIN_STRIKE_GAP_S
-    close[1:] |= gaps < MIN_STRIKE_GAP_S
-    rejected["heel_strike"]["too_close"] = int(close.sum())
-    strikes = [e for e, c in zip(strikes, close) if not c]
+    counts = rejected["heel_strike"]
+    strikes, cut = list(heel_strikes), [False] * len(heel_strikes)
+    off_ground = [not on_ground(heel[e.side], t, pos[e.frame], h_px) for e in strikes]
+    strikes, cut = _drop(strikes, cut, off_ground, counts, "not_on_ground")
+    gaps = np.diff([e.time_s for e in strikes])
+    strikes, cut = _drop(strikes, cut, _either_side(gaps < MIN_STRIKE_GAP_S), counts, "too_close")
+    # The same foot twice within two shortest steps: no strike of the other foot can have been
+    # missed between them, so one of them is false (which one, nothing tells).
+    same = np.array([a.side == b.side for a, b in zip(strikes, strikes[1:])], bool)
+    gaps = np.diff([e.time_s for e in strikes])
+    twice = same & (gaps < 2 * STEP_TIME_RANGE_S[0])
+    strikes, cut = _drop(strikes, cut, _either_side(twice), counts, "not_alternating")
 
-    links = [_link(a, b, run_of) for a, b in zip(strikes, strikes[1:])]
+    # A step never spans a dropped event: those links count as gaps.
+    links = ["gap" if c else _link(a, b, run_of) for a, b, c in zip(strikes, strikes[1:], cut[1:])]
     kept: list[GaitEvent] = []
     chain_of: dict[int, int] = {}
     chain = -1
