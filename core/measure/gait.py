@@ -161,6 +161,8 @@ def analyze_gait(
     if series.n_frames_used == 0:
         notes.append("no person was found in any analysed frame")
     fs = 1.0 / float(np.median(np.diff(t)))
+    # Every 3rd frame of 30 fps is 10 fps, though its time steps sum to 9.9999... in floating point.
+    fast_enough = fs >= MIN_EVENT_FPS * (1 - 1e-9)
     seen = inside_frame(series.xy, series.frame_size)
     h_px = body_height_px(seen)
     parts = track_segments(seen, t, h_px)
@@ -173,13 +175,13 @@ def analyze_gait(
     clean = np.concatenate(
         [
             clean_keypoints(
-                seen[a:b], t[a:b], h_px, max_gap_frames=max_gap_frames, reject=fs >= MIN_EVENT_FPS
+                seen[a:b], t[a:b], h_px, max_gap_frames=max_gap_frames, reject=fast_enough
             )
             for a, b in parts
         ]
     )
     used_cutoff: float | None = None
-    if fs < MIN_EVENT_FPS:
+    if not fast_enough:
         filtered = clean
         notes.append(
             f"analysed frame rate is {fs:.1f} fps, below {MIN_EVENT_FPS:.0f}: heel strikes, toe-offs and "
@@ -209,7 +211,7 @@ def analyze_gait(
     params: dict[str, float] = {}
     rejected: dict[str, dict[str, int]] = {}
     n_detected = 0
-    if direction and fs >= MIN_EVENT_FPS:
+    if direction and fast_enough:
         found_hs, found_to = _events(sig, t, frames, h_px, in_main)
         # Steps pair only events in one stretch that is both gap-free and jump-free.
         run_id = np.full(len(t), -1)
@@ -264,16 +266,15 @@ def analyze_gait(
         n_frames=len(t),
         n_frames_used=series.n_frames_used,
         walk_ok=walk.verdict == "walk",
-        events_possible=fs >= MIN_EVENT_FPS,
+        events_possible=fast_enough,
         n_valid_strikes=len(heel_strikes),
         n_detected_strikes=n_detected,
         track_jumps_seen=len(parts) - 1,
         tracking=tracking,
     )
     # The grade's reasons that no other warning states yet (so a limited walk never has none).
-    said = set(SAID_IN_WARNINGS) | (
-        {"track_jumps"} if len(parts) > 1 and tracking is None else set()
-    )
+    jumps_said = len(parts) > 1 and (tracking is None or tracking.track_jumps is None)
+    said = set(SAID_IN_WARNINGS) | ({"track_jumps"} if jumps_said else set())
     extra = [text for code, text in quality.reasons if code not in said]
     if extra:
         notes.append(f"{QUALITY_WARNING_PREFIX}{quality.grade}: " + "; ".join(extra))

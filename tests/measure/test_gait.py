@@ -197,3 +197,11 @@ def test_identity_switch_keeps_events_to_the_main_walker():
     assert res.walking_direction == "left_to_right"
     assert all(e.time_s < 150 / 30 for e in res.heel_strikes + res.toe_offs)
     assert abs(res.cadence_spm - 110.0) < 2.0 and _alternates(res.heel_strikes)
+
+
+def test_exactly_ten_analysed_fps_is_enough_for_events():
+    # Every 3rd frame of 30 fps: 10 fps, whose time steps come out a hair under 0.1 s in floating
+    # point; before, "10.0 fps, below 10" refused the events.
+    res = analyze_gait(walking_series(every=3))
+    assert not any("below 10" in w for w in res.warnings)
+    assert abs(res.cadence_spm - 110.0) < 2.0 and res.quality.grade == "good"
