@@ -59,7 +59,8 @@ def quality_rows(result: GaitResult) -> list[dict[str, object]]:
 
     ``quality_grade`` 2 good / 1 limited / 0 unusable; one ``quality_reason_<code>`` row of value 1
     per reason (codes in ``gait_quality.REASONS``); the stats the grade used (NaN where unknown);
-    dropped events per kind and reason, ``rejected_heel_strike_<reason>`` / ``rejected_toe_off_<reason>``.
+    dropped events per kind and reason, ``rejected_heel_strike_<reason>`` /
+    ``rejected_toe_off_<reason>`` (NaN when no events were looked for).
     """
     q = result.quality
     if q is None:
@@ -71,9 +72,10 @@ def quality_rows(result: GaitResult) -> list[dict[str, object]]:
         value = q.stats.get(key)
         rows.append(_whole(key, math.nan if value is None else float(value), unit))
     for kind, reasons in (("heel_strike", STRIKE_REASONS), ("toe_off", TOE_OFF_REASONS)):
-        counts = result.rejected.get(kind, {})
+        counts = result.rejected.get(kind)  # None: no events were looked for (refused, low rate)
         for reason in reasons:
-            rows.append(_whole(f"rejected_{kind}_{reason}", float(counts.get(reason, 0)), "count"))
+            n = math.nan if counts is None else float(counts.get(reason, 0))
+            rows.append(_whole(f"rejected_{kind}_{reason}", n, "count"))
     return rows
 
 

@@ -11,6 +11,7 @@ import pytest
 from core.keypoints import INDEX, PoseSeries
 from core.measure.gait import analyze_gait
 from core.measure.gait_walk import MAX_SCALE_CHANGE, leg_crossings
+from core.measure.summary import gait_rows
 from tests.measure.synthetic import walking_series
 
 
@@ -22,6 +23,9 @@ def _refused(res, verdict: str, words: str) -> None:
     assert any(words in w for w in res.warnings), res.warnings
     assert res.quality.grade == "unusable" and res.quality.reasons[0][0] == "not_a_walk"
     assert res.to_dict()["walk_check"] == verdict
+    # No events were looked for, so no count of rejected ones: NaN rows, not zeros.
+    rows = gait_rows(res).set_index("metric")["value"]
+    assert rows["quality_grade"] == 0.0 and np.isnan(rows["rejected_heel_strike_too_close"])
 
 
 def _with_xy(series: PoseSeries, xy: np.ndarray) -> PoseSeries:
