@@ -11,7 +11,8 @@ Rules (thresholds and sources in ``docs/MEASURES.md``, "Plausible events"):
 4. Strikes must alternate sides with a step time in ``STEP_TIME_RANGE_S``; the walk is cut into
    chains of such steps (a gap in the analysis or a dropped event also cuts), and a strike that
    belongs to no chain (no plausible step with either neighbour) is dropped. Steps are only ever
-   paired inside one chain.
+   paired inside one chain. With 3 or more such steps, a step outside 0.6-1.67 times their
+   median also cuts (``STEP_TIME_RELATIVE``).
 5. A toe-off must lie within a chain's time span (extended by one step time each side).
 """
 
@@ -29,6 +30,12 @@ from core.measure.gait_events import GaitEvent
 #: Tudor-Locke & Rowe 2012, Sports Med 42(5):381-398); the range is much wider on both sides so
 #: that slow pathological gait and brisk walking are kept while doubled or merged events are not.
 STEP_TIME_RANGE_S = (0.25, 2.0)
+#: A step shorter than this share of the walk's median step, or longer than the median divided by
+#: it, is not a step of this walk: stride-time variability of steady walking is a few percent
+#: (coefficient of variation ~1-3 % in healthy adults, higher but far below 40 % in pathological
+#: gait; Hausdorff 2005, J NeuroEng Rehabil 2:19). Needs MIN_STEPS_FOR_MEDIAN plausible steps.
+STEP_TIME_RELATIVE = 0.6
+MIN_STEPS_FOR_MEDIAN = 3
 #: Two heel strikes closer than this are not two steps (the fastest steps above are 0.25 s).
 MIN_STRIKE_GAP_S = 0.2
 #: "On the ground": the foot point within this many body heights of its lowest point over
@@ -51,6 +58,7 @@ STRIKE_REASONS = (
     "too_close",
     "not_alternating",
     "step_time_out_of_range",
+    "step_time_irregular",
     "isolated",
 )
 TOE_OFF_REASONS = ("not_on_ground", "outside_walk")
@@ -168,6 +176,16 @@ def screen_events(
 
     # A step never spans a dropped event: those links count as gaps.
     links = ["gap" if c else _link(a, b, run_of) for a, b, c in zip(strikes, strikes[1:], cut[1:])]
+    # A step far from the walk's own median step is not a step of this walk (a label swap, a
+    # second skeleton); judged once the walk has enough steps for a median to mean something.
+    steps = [b.time_s - a.time_s for a, b, r in zip(strikes, strikes[1:], links) if r == ""]
+    if len(steps) >= MIN_STEPS_FOR_MEDIAN:
+        median = float(np.median(steps))
+        lo, hi = STEP_TIME_RELATIVE * median, median / STEP_TIME_RELATIVE
+        links = [
+            "step_time_irregular" if r == "" and not lo <= b.time_s - a.time_s <= hi else r
+            for a, b, r in zip(strikes, strikes[1:], links)
+        ]
     kept: list[GaitEvent] = []
     chain_of: dict[int, int] = {}
     chain = -1

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from core.keypoints import INDEX, PoseSeries
 from core.measure.gait import analyze_gait
 from core.measure.gait_events import GaitEvent, summarize_steps
 from core.measure.gait_plausibility import on_ground, screen_events
@@ -145,3 +146,35 @@ def test_steps_slower_than_two_seconds_give_no_cadence():
     )
     assert np.isnan(res.cadence_spm) and res.quality.grade == "unusable"
     assert any("implausible events dropped" in w for w in res.warnings)
+
+
+def test_a_step_far_from_the_walks_median_is_cut_out():
+    # Steps of 0.55 s, and between L 2.7 and R 3.8 a false R 2.98 and L 3.25 (steps of 0.28 and
+    # 0.27 s: about half the median, below 0.6 x 0.55 = 0.33 s). R 2.98 has no plausible step left
+    # and goes; L 3.25 -> R 3.8 is a normal step, so L 3.25 stays and starts a new chain.
+    strikes = [(0.5, "left"), (1.05, "right"), (1.6, "left"), (2.15, "right"), (2.7, "left"),
+               (2.98, "right"), (3.25, "left"), (3.8, "right"), (4.35, "left"), (4.9, "right")]  # fmt: skip
+    s = _screen(strikes)
+    assert _kept(s) == [e for e in strikes if e != (2.98, "right")]
+    assert s.rejected["heel_strike"]["step_time_irregular"] == 1 and s.n_rejected == 1
+    p = summarize_steps(s.heel_strikes, [], s.chain_of)
+    assert p["n_step_intervals"] == 7
+    assert_allclose([p["step_time_left_s"], p["step_time_right_s"]], [0.55, 0.55])
+
+
+def test_left_right_label_swaps_are_dropped_and_graded():
+    # The feet's labels swapped for 0.5 s and 0.4 s (frames 60-74 and 150-161): the false strikes
+    # around them are dropped, the cadence stays within 1 step/min of the 110 built in, and a third
+    # or more of the strikes dropped makes the grade limited.
+    s = walking_series(duration_s=8.0)
+    xy = s.xy.copy()
+    left = [INDEX[f"left_{p}"] for p in ("heel", "ankle", "big_toe", "knee")]
+    right = [INDEX[f"right_{p}"] for p in ("heel", "ankle", "big_toe", "knee")]
+    for a, b in ((60, 75), (150, 162)):
+        xy[a:b, left], xy[a:b, right] = s.xy[a:b, right], s.xy[a:b, left]
+    res = analyze_gait(PoseSeries(xy, s.scores, s.time_s, s.frame_index, s.frame_size))
+    assert abs(res.cadence_spm - 110.0) < 1.0
+    assert sum(res.rejected["heel_strike"].values()) >= 4
+    assert res.quality.grade == "limited" and [c for c, _ in res.quality.reasons] == [
+        "many_rejected"
+    ]
