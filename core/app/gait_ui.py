@@ -196,8 +196,30 @@ def parameters_table(result: object) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: How each grade is shown: the Streamlit call and its headline.
+GRADE_SHOWN = {
+    "good": (st.success, "Quality: good"),
+    "limited": (st.warning, "Quality: limited"),
+    "unusable": (st.error, "Quality: unusable"),
+}
+
+
+def render_quality(result: object) -> None:
+    """The session's grade and the reasons behind it (``core.measure.gait_quality``)."""
+    quality = getattr(result, "quality", None)
+    if quality is None:
+        return
+    show, headline = GRADE_SHOWN[quality.grade]
+    reasons = [text for _, text in quality.reasons]
+    body = "".join(f"\n- {r}" for r in reasons) if reasons else " no problem found."
+    show(f"**{headline}**{body}")
+
+
 def render_summary(analysis: GaitAnalysis) -> None:
+    from core.measure.gait_quality import QUALITY_WARNING_PREFIX
+
     result = analysis.result
+    render_quality(result)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Cadence", format_value(result.cadence_spm, "steps/min"))  # type: ignore[attr-defined]
     c2.metric("Heel strikes", str(result.n_steps))  # type: ignore[attr-defined]
@@ -207,7 +229,8 @@ def render_summary(analysis: GaitAnalysis) -> None:
     )  # type: ignore[attr-defined]
     st.dataframe(parameters_table(result), hide_index=True, key="gait_params")
     for warning in result.warnings:  # type: ignore[attr-defined]
-        st.warning(warning)
+        if not warning.startswith(QUALITY_WARNING_PREFIX):  # the grade above already says it
+            st.warning(warning)
 
 
 def render_chart(analysis: GaitAnalysis) -> None:

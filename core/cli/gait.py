@@ -1,7 +1,8 @@
 """``python -m core gait VIDEO``: cadence, step times, symmetry and heel strikes from a walking video.
 
 ``--json`` prints one object whose keys are a fixed contract (see ``REQUIRED_KEYS``); values that
-cannot be computed are null and ``warnings`` says why. Too few steps is a warning, not an error.
+cannot be computed are null and ``warnings`` says why. Too few steps is a warning, not an error;
+``quality_grade`` (good / limited / unusable) and ``quality`` (its reasons and figures) grade the walk.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from core.store import Store
 REQUIRED_KEYS = (
     "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s",
     "step_time_right_s", "symmetry_index_step_time_pct", "walking_direction", "heel_strikes",
-    "warnings",
+    "warnings", "quality_grade", "quality",
 )  # fmt: skip
 
 
@@ -129,6 +130,9 @@ def _run(args: argparse.Namespace) -> int:
             value = payload[key]
             print(f"  {key:32s} {value if isinstance(value, int) else fmt_value(value)}")
         print(f"  {'walking_direction':32s} {payload['walking_direction'] or 'n/a'}")
+        print(f"  {'quality_grade':32s} {payload['quality_grade'] or 'n/a'}")
+        for reason in (payload["quality"] or {}).get("reasons", []):
+            print(f"    - {reason['text']}")
         for w in payload["warnings"]:
             print(f"warning: {w}", file=sys.stderr)
         if "session_id" in payload:

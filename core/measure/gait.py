@@ -8,7 +8,6 @@ stance share, symmetry, step length. Definitions in ``docs/MEASURES.md``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,14 @@ from core.keypoints import INDEX, PoseSeries
 from core.measure.angles import signed_from_vertical_deg
 from core.measure.filtering import finite_runs, lowpass
 from core.measure.gait_events import GaitEvent, find_extrema, summarize_steps, symmetry_index
+from core.measure.gait_plausibility import MIN_VALID_STRIKES, screen_events
+from core.measure.gait_quality import (
+    QUALITY_WARNING_PREFIX,
+    SAID_IN_WARNINGS,
+    TrackingStats,
+    grade_session,
+)
+from core.measure.gait_result import DIRECTIONS, GaitResult
 from core.measure.gait_signals import (
     body_height_px,
     clean_keypoints,
@@ -27,15 +34,16 @@ from core.measure.gait_signals import (
     mean_of,
     track_segments,
 )
+from core.measure.gait_walk import check_walk
 
 #: Events need the signal sampled well above the step rate and the 6 Hz filter band.
 MIN_EVENT_FPS = 10.0
-#: Pelvis travel below this many body heights (or 10 % of the frame width) is "not walking across".
-MIN_TRAVEL_BODY_HEIGHTS = 0.5
 #: Minimum heel/toe excursion that makes an event, in body heights.
 MIN_PROMINENCE_BODY_HEIGHTS = 0.04
-MIN_STEPS = 4
-DIRECTIONS = {1.0: "left_to_right", -1.0: "right_to_left"}
+#: Fewer valid alternating heel strikes than this give no cadence (see gait_plausibility).
+MIN_STEPS = MIN_VALID_STRIKES
+
+__all__ = ["MIN_EVENT_FPS", "MIN_STEPS", "GaitResult", "analyze_gait"]
 
 
 def _signals(
@@ -62,100 +70,6 @@ def _signals(
         out[f"toe_rel_{side}_px"] = (direction or math.nan) * (toe[:, 0] - pelvis[:, 0])
         out[f"heel_x_{side}_px"] = heel[:, 0]
     return out
-
-
-def _direction(xy: np.ndarray, t: np.ndarray, frame_width: int, h_px: float) -> tuple[float, str]:
-    """(+1 / -1 / 0, warning) from the pelvis travel, else from where the face points."""
-    px = mean_of(xy, ("left_hip", "right_hip"))[:, 0]
-    ok = np.isfinite(px)
-    need = MIN_TRAVEL_BODY_HEIGHTS * h_px if math.isfinite(h_px) else 0.1 * frame_width
-    if ok.sum() >= 2:
-        slope = np.polyfit(t[ok], px[ok], 1)[0]
-        travel = slope * (t[ok][-1] - t[ok][0])
-        if abs(travel) >= need:
-            return float(np.sign(travel)), ""
-    # Treadmill or a camera that follows the subject: the nose is ahead of the ears in a side view.
-    face = xy[:, INDEX["nose"], 0] - mean_of(xy, ("left_ear", "right_ear"))[:, 0]
-    face = face[np.isfinite(face)]
-    if face.size and math.isfinite(h_px) and abs(np.median(face)) >= 0.02 * h_px:
-        return float(np.sign(np.median(face))), (
-            "the pelvis hardly moves across the image (treadmill or following camera?): "
-            "walking direction taken from where the face points"
-        )
-    return 0.0, (
-        "no walking direction: the subject does not cross the image and the face does not point "
-        "sideways; events need a side view"
-    )
-
-
-@dataclass
-class GaitResult:
-    """Everything :func:`analyze_gait` found. Times in seconds, NaN where not measured.
-
-    ``series`` is a DataFrame with one row per analysed frame: ``frame``, ``time_s`` and each signal
-    twice, ``<name>_raw`` (as detected, gaps and points outside the image NaN) and ``<name>`` (cleaned and low-pass filtered).
-    """
-
-    backend: str
-    model: str
-    n_frames_used: int
-    analysed_fps: float
-    cutoff_hz: float | None
-    walking_direction: str | None
-    body_height_px: float
-    height_m: float | None
-    heel_strikes: list[GaitEvent]
-    toe_offs: list[GaitEvent]
-    params: dict[str, float]
-    warnings: list[str]
-    series: pd.DataFrame = field(repr=False)
-
-    @property
-    def n_steps(self) -> int:
-        """Foot contacts (heel strikes) detected."""
-        return len(self.heel_strikes)
-
-    @property
-    def cadence_spm(self) -> float:
-        return self.params.get("cadence_spm", math.nan)
-
-    def to_dict(self) -> dict[str, object]:
-        """The CLI's JSON: plain types, None instead of NaN."""
-
-        def num(v: float | None) -> float | None:
-            return None if v is None or not math.isfinite(v) else round(float(v), 4)
-
-        out: dict[str, object] = {
-            "backend": self.backend,
-            "model": self.model,
-            "n_frames_used": int(self.n_frames_used),
-            "n_steps": self.n_steps,
-            "cadence_spm": num(self.cadence_spm),
-            "step_time_left_s": num(self.params.get("step_time_left_s")),
-            "step_time_right_s": num(self.params.get("step_time_right_s")),
-            "symmetry_index_step_time_pct": num(self.params.get("symmetry_index_step_time_pct")),
-            "walking_direction": self.walking_direction,
-            "heel_strikes": [e.as_dict() for e in self.heel_strikes],
-            "warnings": list(self.warnings),
-        }
-        extra = (
-            "stride_time_{}_s",
-            "stance_share_{}_pct",
-            "swing_share_{}_pct",
-            "step_length_{}_bh",
-            "step_length_{}_m",
-        )
-        for key in extra:
-            for side in ("left", "right"):
-                out[key.format(side)] = num(self.params.get(key.format(side)))
-        out["symmetry_index_step_length_pct"] = num(
-            self.params.get("symmetry_index_step_length_pct")
-        )
-        out["toe_offs"] = [e.as_dict() for e in self.toe_offs]
-        out["analysed_fps"] = num(self.analysed_fps)
-        out["cutoff_hz"] = num(self.cutoff_hz)
-        out["body_height_px"] = num(self.body_height_px)
-        return out
 
 
 def _events(
@@ -212,6 +126,7 @@ def analyze_gait(
     height_m: float | None = None,
     cutoff_hz: float = 6.0,
     max_gap_frames: int = 5,
+    tracking: TrackingStats | None = None,
 ) -> GaitResult:
     """Analyse a walk seen from the side.
 
@@ -222,12 +137,16 @@ def analyze_gait(
     cutoff_hz : float, Butterworth low-pass cutoff (4th order, zero phase); lowered to 0.8 × Nyquist
         with a warning when the frame rate is too low for it.
     max_gap_frames : int, longest run of missing frames that is interpolated.
+    tracking : TrackingStats, optional, the tracker's share of the walk tracked and track jumps,
+        for the quality grade (None: unknown).
 
     Returns
     -------
-    GaitResult. Below MIN_EVENT_FPS analysed frames per second, or without a walking direction,
-    only the per-frame series are given and ``warnings`` says why; fewer than 4 heel strikes give
-    the values that can be computed and a warning. Never raises for a hard-to-analyse walk.
+    GaitResult. Below MIN_EVENT_FPS analysed frames per second, or when the clip is not a side-on
+    walk across the image (``gait_walk``), only the per-frame series are given and ``warnings``
+    says why; implausible events are dropped (``gait_plausibility``); fewer than 4 valid
+    alternating heel strikes give no cadence, the other values that can be computed, and a
+    warning. ``quality`` grades the session. Never raises for a hard-to-analyse walk.
     """
     if not isinstance(series, PoseSeries):
         raise InputError(
@@ -242,6 +161,8 @@ def analyze_gait(
     if series.n_frames_used == 0:
         notes.append("no person was found in any analysed frame")
     fs = 1.0 / float(np.median(np.diff(t)))
+    # Every 3rd frame of 30 fps is 10 fps, though its time steps sum to 9.9999... in floating point.
+    fast_enough = fs >= MIN_EVENT_FPS * (1 - 1e-9)
     seen = inside_frame(series.xy, series.frame_size)
     h_px = body_height_px(seen)
     parts = track_segments(seen, t, h_px)
@@ -254,13 +175,13 @@ def analyze_gait(
     clean = np.concatenate(
         [
             clean_keypoints(
-                seen[a:b], t[a:b], h_px, max_gap_frames=max_gap_frames, reject=fs >= MIN_EVENT_FPS
+                seen[a:b], t[a:b], h_px, max_gap_frames=max_gap_frames, reject=fast_enough
             )
             for a, b in parts
         ]
     )
     used_cutoff: float | None = None
-    if fs < MIN_EVENT_FPS:
+    if not fast_enough:
         filtered = clean
         notes.append(
             f"analysed frame rate is {fs:.1f} fps, below {MIN_EVENT_FPS:.0f}: heel strikes, toe-offs and "
@@ -278,17 +199,20 @@ def analyze_gait(
 
     # With a jump, the walk is the longest stretch; the other person's steps must not mix in.
     in_main = main_segment(clean, parts)
-    direction, why = _direction(clean[in_main], t[in_main], series.frame_size[0], h_px)
-    if why:
-        notes.append(why)
+    walk = check_walk(clean[in_main], t[in_main], series.frame_size[0], h_px)
+    direction = walk.direction
+    if walk.warning and series.n_frames_used:
+        notes.append(walk.warning)
     raw_sig = _signals(seen, series.frame_size, direction)
     sig = _signals(filtered, series.frame_size, direction)
     frames = np.asarray(series.frame_index)
     heel_strikes: list[GaitEvent] = []
     toe_offs: list[GaitEvent] = []
     params: dict[str, float] = {}
-    if direction and fs >= MIN_EVENT_FPS:
-        heel_strikes, toe_offs = _events(sig, t, frames, h_px, in_main)
+    rejected: dict[str, dict[str, int]] = {}
+    n_detected = 0
+    if direction and fast_enough:
+        found_hs, found_to = _events(sig, t, frames, h_px, in_main)
         # Steps pair only events in one stretch that is both gap-free and jump-free.
         run_id = np.full(len(t), -1)
         ok = np.isfinite(sig["pelvis_x_px"])
@@ -298,14 +222,62 @@ def analyze_gait(
             run_id[a:b] = k
         run_of = {int(f): int(r) for f, r in zip(frames, run_id)}
         pos = {int(f): i for i, f in enumerate(frames)}
-        params = summarize_steps(heel_strikes, toe_offs, run_of)
+        feet = {
+            name: {
+                side: first_of(filtered, (f"{side}_{part}", f"{side}_ankle"))
+                for side in ("left", "right")
+            }
+            for name, part in (("heel", "heel"), ("toe", "big_toe"))
+        }
+        screened = screen_events(
+            found_hs,
+            found_to,
+            heel=feet["heel"],
+            toe=feet["toe"],
+            t=t,
+            pos=pos,
+            run_of=run_of,
+            h_px=h_px,
+        )
+        heel_strikes, toe_offs, rejected = (
+            screened.heel_strikes,
+            screened.toe_offs,
+            screened.rejected,
+        )
+        n_detected = screened.n_detected_strikes
+        params = summarize_steps(heel_strikes, toe_offs, screened.chain_of)
         params.update(_step_lengths(heel_strikes, sig, pos, h_px, height_m))
-        if len(heel_strikes) < MIN_STEPS:
+        dropped = {f"{k}: {r}": n for k, v in rejected.items() for r, n in v.items() if n}
+        if dropped:
             notes.append(
-                f"only {len(heel_strikes)} heel strikes found (fewer than {MIN_STEPS}): "
-                "step values are rough or missing; record a longer walk"
+                "implausible events dropped ("
+                + ", ".join(f"{key.replace('_', ' ')} x{n}" for key, n in dropped.items())
+                + "; see docs/MEASURES.md, Plausible events)"
+            )
+        if len(heel_strikes) < MIN_STEPS:
+            params["cadence_spm"] = math.nan
+            notes.append(
+                f"only {len(heel_strikes)} heel strikes found that alternate with plausible step "
+                f"times (fewer than {MIN_STEPS}): no cadence, other step values are rough or "
+                "missing; record a longer walk"
             )
 
+    quality = grade_session(
+        n_frames=len(t),
+        n_frames_used=series.n_frames_used,
+        walk_ok=walk.verdict == "walk",
+        events_possible=fast_enough,
+        n_valid_strikes=len(heel_strikes),
+        n_detected_strikes=n_detected,
+        track_jumps_seen=len(parts) - 1,
+        tracking=tracking,
+    )
+    # The grade's reasons that no other warning states yet (so a limited walk never has none).
+    jumps_said = len(parts) > 1 and (tracking is None or tracking.track_jumps is None)
+    said = set(SAID_IN_WARNINGS) | ({"track_jumps"} if jumps_said else set())
+    extra = [text for code, text in quality.reasons if code not in said]
+    if extra:
+        notes.append(f"{QUALITY_WARNING_PREFIX}{quality.grade}: " + "; ".join(extra))
     data = {"frame": frames, "time_s": t}
     for name in sig:
         data[f"{name}_raw"] = raw_sig[name]
@@ -324,4 +296,7 @@ def analyze_gait(
         params=params,
         warnings=notes,
         series=pd.DataFrame(data),
+        walk=walk,
+        rejected=rejected,
+        quality=quality,
     )

@@ -34,11 +34,11 @@ def first_of(xy: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def body_height_px(xy: np.ndarray) -> float:
-    """Median body height in pixels: (lower ankle y - head y) / HEAD_TO_ANKLE_FRACTION.
+def body_height_series(xy: np.ndarray) -> np.ndarray:
+    """(T,) per-frame body height in pixels: (lower ankle y - head y) / HEAD_TO_ANKLE_FRACTION.
 
     The head point is the nose, else the mean of the visible ears; the lower ankle is the stance
-    foot's. NaN when no frame has both.
+    foot's. NaN in frames without both (or with the head below the ankle).
     """
     head = first_of(xy, ("nose",))
     head = np.where(np.isfinite(head), head, mean_of(xy, ("left_ear", "right_ear")))
@@ -48,7 +48,13 @@ def body_height_px(xy: np.ndarray) -> float:
             np.stack([xy[:, INDEX["left_ankle"], 1], xy[:, INDEX["right_ankle"], 1]]), axis=0
         )
         d = (ankle_y - head[:, 1]) / HEAD_TO_ANKLE_FRACTION
-    d = d[np.isfinite(d) & (d > 0)]
+    return np.where(np.isfinite(d) & (d > 0), d, np.nan)
+
+
+def body_height_px(xy: np.ndarray) -> float:
+    """Median of :func:`body_height_series` over the frames that have it; NaN when none has."""
+    d = body_height_series(xy)
+    d = d[np.isfinite(d)]
     return float(np.median(d)) if d.size else math.nan
 
 

@@ -20,6 +20,8 @@ import pandas as pd
 from core.errors import InputError
 from core.measure import confidence as conf
 from core.measure.gait import GaitResult
+from core.measure.gait_plausibility import STRIKE_REASONS, TOE_OFF_REASONS
+from core.measure.gait_quality import GRADES, REASONS
 from core.measure.posture import MEASURE_INFO
 
 COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
@@ -44,6 +46,57 @@ GAIT_PARAM_UNITS: dict[str, str] = {
     "symmetry_index_step_time_pct": "%",
     "symmetry_index_step_length_pct": "%",
 }
+
+
+def _whole(metric: str, value: float, unit: str) -> dict[str, object]:
+    return {
+        "frame": None,
+        "time_s": np.nan,
+        "metric": metric,
+        "side": "",
+        "value": value,
+        "unit": unit,
+    }
+
+
+def quality_rows(result: GaitResult) -> list[dict[str, object]]:
+    """The session's quality as whole-session rows (numbers only, as the store's ``value`` is REAL).
+
+    ``quality_grade`` 2 good / 1 limited / 0 unusable; one ``quality_reason_<code>`` row of value 1
+    per reason (codes in ``gait_quality.REASONS``); the stats the grade used (NaN where unknown);
+    dropped events per kind and reason, ``rejected_heel_strike_<reason>`` /
+    ``rejected_toe_off_<reason>`` (NaN when no events were looked for).
+    """
+    q = result.quality
+    if q is None:
+        return []
+    rows = [_whole("quality_grade", float(q.grade_value), "grade")]
+    rows += [_whole(f"quality_reason_{code}", 1.0, "flag") for code, _ in q.reasons]
+    for key, unit in (("frames_used_share", "fraction"), ("tracked_share", "fraction"),
+                      ("track_jumps", "count")):  # fmt: skip
+        value = q.stats.get(key)
+        rows.append(_whole(key, math.nan if value is None else float(value), unit))
+    for kind, reasons in (("heel_strike", STRIKE_REASONS), ("toe_off", TOE_OFF_REASONS)):
+        counts = result.rejected.get(kind)  # None: no events were looked for (refused, low rate)
+        for reason in reasons:
+            n = math.nan if counts is None else float(counts.get(reason, 0))
+            rows.append(_whole(f"rejected_{kind}_{reason}", n, "count"))
+    return rows
+
+
+def quality_from_rows(rows: pd.DataFrame) -> tuple[str | None, list[str]]:
+    """(grade, the reasons' short labels) back from a stored session's rows; (None, []) without."""
+    whole = rows[rows["metric"].str.startswith("quality_")]
+    grade = whole[whole["metric"] == "quality_grade"]["value"]
+    if grade.empty or not math.isfinite(grade.iloc[0]):
+        return None, []
+    names = {v: k for k, v in GRADES.items()}
+    codes = [
+        m.removeprefix("quality_reason_")
+        for m in whole["metric"]
+        if m.startswith("quality_reason_")
+    ]
+    return names.get(int(grade.iloc[0])), [REASONS[c][1] if c in REASONS else c for c in codes]
 
 
 def split_side(key: str) -> tuple[str, str]:
@@ -126,7 +179,8 @@ def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
     Per-frame signals (filtered; with ``include_raw`` also ``<metric>_raw``) have their frame and
     time. Heel strikes and toe-offs are rows with metric "heel_strike" / "toe_off", the foot as
     side, the nearest frame, and the event time (s, sub-frame) as value. Whole-walk values
-    (cadence, step times, ..., and "n_steps") have frame <NA> and time_s NaN.
+    (cadence, step times, ..., "n_steps" and the quality rows of :func:`quality_rows`) have frame
+    <NA> and time_s NaN.
     """
     if not isinstance(result, GaitResult):
         raise InputError(
@@ -175,15 +229,7 @@ def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
                     "unit": unit,
                 }
             )
-    rows.append(
-        {
-            "frame": None,
-            "time_s": np.nan,
-            "metric": "n_steps",
-            "side": "",
-            "value": float(result.n_steps),
-            "unit": "count",
-        }
-    )
+    rows.append(_whole("n_steps", float(result.n_steps), "count"))
+    rows += quality_rows(result)
     parts.append(_frame(rows))
     return _frame(pd.concat(parts, ignore_index=True))

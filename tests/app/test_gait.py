@@ -35,6 +35,8 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
     assert 80.0 < cadence < 130.0
     assert int(metrics["Heel strikes"]) >= 4
     assert metrics["Walking direction"] == "right to left"
+    # Issue 15: the session's grade is shown with the parameters.
+    assert [s.value for s in at.success] == ["**Quality: good** no problem found."]
     params = table_with(at, "parameter")
     step = params[params["parameter"] == "step time"]
     assert 0.4 < float(step["left"].iloc[0]) < 0.8 and 0.4 < float(step["right"].iloc[0]) < 0.8

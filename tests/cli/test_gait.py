@@ -34,6 +34,7 @@ def test_json_keys_and_values_of_a_walk(cli, install, walk_video):
     assert requests == [("auto", "0.4b")] and backend.calls == 180
     assert out["n_frames_used"] == 180 and out["warnings"] == []
     assert out["walking_direction"] == "left_to_right"  # the synthetic pelvis moves toward +x
+    assert out["quality_grade"] == "good" and out["quality"]["reasons"] == []
     stride, left, right = WALK_TRUTH  # 1.0909 s stride at 110 steps/min, steps 0.5182 / 0.5727 s
     assert abs(out["cadence_spm"] - 110.0) < 2.0
     assert_allclose([out["step_time_left_s"], out["step_time_right_s"]], [left, right], atol=0.02)
@@ -70,8 +71,13 @@ def test_too_few_steps_is_exit_0_with_nulls_and_warning(cli, install, tmp_path):
     assert data["n_steps"] == 2 and data["n_frames_used"] == 45
     assert data["step_time_right_s"] is None and data["symmetry_index_step_time_pct"] is None
     assert len(data["warnings"]) == 1 and "only 2 heel strikes found" in data["warnings"][0]
-    code, _, err = cli("gait", tmp_path / "short.avi")  # text mode: the warning goes to stderr
+    # Issue 15: fewer than 4 valid alternating strikes is no cadence, and the grade says why.
+    assert data["cadence_spm"] is None and data["quality_grade"] == "unusable"
+    assert [r["code"] for r in data["quality"]["reasons"]] == ["too_few_strikes"]
+    code, out, err = cli("gait", tmp_path / "short.avi")  # text mode: the warning goes to stderr
     assert code == 0 and "warning: only 2 heel strikes found" in err
+    assert "quality_grade" in out and "unusable" in out
+    assert "- 2 valid alternating heel strikes, fewer than 4: no cadence" in out
 
 
 def test_bad_inputs(cli, install, tmp_path):

@@ -115,18 +115,25 @@ def test_low_frame_rate_gives_series_only_with_reason():
     assert len(res.series) == 10 and res.series["trunk_lean_deg"].notna().all()
 
 
-def test_fewer_than_four_steps_warns_but_reports():
+def test_fewer_than_four_steps_gives_no_cadence():
+    # Issue 15: fewer than 4 valid alternating strikes is no cadence (null), not a rough number.
     res = analyze_gait(walking_series(duration_s=1.5))
     assert 0 < res.n_steps < 4
-    assert any("fewer than 4" in w for w in res.warnings)
-    assert math.isfinite(res.cadence_spm)  # one step interval is still a (rough) cadence
+    assert any("fewer than 4" in w and "no cadence" in w for w in res.warnings)
+    assert math.isnan(res.cadence_spm) and res.to_dict()["cadence_spm"] is None
+    assert res.quality.grade == "unusable"
+    assert [c for c, _ in res.quality.reasons] == ["too_few_strikes"]
 
 
-def test_treadmill_direction_from_the_face():
+def test_treadmill_is_refused_not_measured():
+    # Issue 15: legs that pass each other without pelvis travel are refused with a reason (before,
+    # the direction came from the face and the walk was measured as if side-on).
     res = analyze_gait(walking_series(speed_px_s=0.0, direction=-1))
-    assert res.walking_direction == "right_to_left"
-    assert any("treadmill" in w for w in res.warnings)
-    assert abs(res.cadence_spm - 110.0) < 2.0
+    assert res.walk.verdict == "in_place"
+    assert res.walking_direction is None and res.heel_strikes == [] and res.toe_offs == []
+    assert math.isnan(res.cadence_spm)
+    assert any("treadmill" in w and "refused" in w for w in res.warnings)
+    assert res.quality.grade == "unusable"
 
 
 def test_front_view_has_no_direction():
@@ -190,3 +197,11 @@ def test_identity_switch_keeps_events_to_the_main_walker():
     assert res.walking_direction == "left_to_right"
     assert all(e.time_s < 150 / 30 for e in res.heel_strikes + res.toe_offs)
     assert abs(res.cadence_spm - 110.0) < 2.0 and _alternates(res.heel_strikes)
+
+
+def test_exactly_ten_analysed_fps_is_enough_for_events():
+    # Every 3rd frame of 30 fps: 10 fps, whose time steps come out a hair under 0.1 s in floating
+    # point; before, "10.0 fps, below 10" refused the events.
+    res = analyze_gait(walking_series(every=3))
+    assert not any("below 10" in w for w in res.warnings)
+    assert abs(res.cadence_spm - 110.0) < 2.0 and res.quality.grade == "good"
