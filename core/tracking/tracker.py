@@ -66,14 +66,16 @@ class PersonTracker:
 
     Parameters (in steps, i.e. calls to ``update``)
     ----------
-    max_missed : a person unseen this long ends its fragment (re-joining may still link it).
+    max_missed : a person unseen for more steps than this ends its fragment. Kept short: after a
+        longer gap only position and velocity together (re-joining, after the last frame) can
+        tell the same person from someone who appeared where it was heading.
     min_hits : detections a fragment needs before the live guess may pick it, and before it
         counts as an established person that a duplicate cannot be merged into.
     max_gap : the longest gap (occlusion, missed detections) over which two fragments of one
         person are re-joined after the last frame.
     """
 
-    def __init__(self, *, max_missed: int = 15, min_hits: int = 3, max_gap: int = 45) -> None:
+    def __init__(self, *, max_missed: int = 3, min_hits: int = 3, max_gap: int = 45) -> None:
         self.max_missed, self.min_hits, self.max_gap = max_missed, min_hits, max_gap
         self.fragments: list[Fragment] = []
         self.live: list[Fragment] = []
@@ -86,7 +88,7 @@ class PersonTracker:
     # -- association ----------------------------------------------------------------------------
     def _gate(self, fragment: Fragment) -> float:
         missed = self.step - fragment.last - 1
-        return min(0.5 + 0.05 * missed, 2.0)  # body heights; grows while a person is unseen
+        return 0.5 + 0.05 * missed  # body heights; grows while a person is unseen
 
     def _match(self, fragments: list[Fragment], poses: list[Pose]) -> dict[int, Fragment]:
         """Greedy association, lowest cost first: detection index -> fragment."""
@@ -148,7 +150,18 @@ class PersonTracker:
     def _live_guess(self) -> Pose | None:
         best = self._best
         if best is not None and best.progression.value_px > 0:
-            return best.poses[-1] if best.last == self.step else None
+            if best.last == self.step:
+                return best.poses[-1]
+            # Unseen now: a person who started since, where and as it was heading, is it again.
+            from core.tracking.walker import continuation_cost
+
+            costs = [
+                (cost, frag.id, frag)
+                for frag in self.live
+                if frag.last == self.step
+                and (cost := continuation_cost(best, frag, max_gap=self.max_gap)) is not None
+            ]
+            return min(costs)[2].poses[-1] if costs else None
         # Nobody has moved yet: the person seen longest so far, if in this frame.
         here = [f for f in self.live if f.last == self.step and len(f.steps) >= self.min_hits]
         return max(here, key=lambda f: len(f.steps)).poses[-1] if here else None

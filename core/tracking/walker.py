@@ -86,6 +86,14 @@ def _link_cost(a_end: _State, b_start: _State, gap: int) -> float | None:
     return off
 
 
+def continuation_cost(a: Fragment, b: Fragment, *, max_gap: int) -> float | None:
+    """How badly ``b`` continues ``a`` (see :func:`link_fragments`); None when it cannot."""
+    gap = b.first - a.last
+    if not 1 <= gap <= max_gap:
+        return None
+    return _link_cost(_end_state(a, start=False), _end_state(b, start=True), gap)
+
+
 def link_fragments(fragments: Sequence[Fragment], *, max_gap: int) -> list[list[Fragment]]:
     """The fragments grouped into people (chains in time order), cheapest links first."""
     by_start = sorted(fragments, key=lambda f: f.first)
