@@ -13,7 +13,9 @@ from core.keypoints import CANONICAL_NAMES, INDEX, Pose
 def person(cx: float, top: float, tall: float, *, keep: Iterable[str] | None = None) -> Pose:
     """A standing skeleton ``tall`` px high centred on x = cx, head top at y = top; with ``keep``,
     only those points (a partial skeleton, its box the extent of what it has)."""
-    base = standing_skeleton(1000, 1000, fill=tall / 1000)  # centred at x 500, top (1000 - tall) / 2
+    base = standing_skeleton(
+        1000, 1000, fill=tall / 1000
+    )  # centred at x 500, top (1000 - tall) / 2
     dy = top - (1000 - tall) / 2
     xy = np.full((len(CANONICAL_NAMES), 2), np.nan)
     names = set(base) if keep is None else set(keep)

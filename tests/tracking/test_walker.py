@@ -10,7 +10,9 @@ from tests.tracking.scenes import hip_x, nose_x, person
 
 #: What a partial duplicate keeps: the trunk and legs, no head, arms or feet (MediaPipe's second
 #: skeleton of a half-hidden walker looks like this).
-TRUNK_AND_LEGS = [f"{s}_{j}" for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")]
+TRUNK_AND_LEGS = [
+    f"{s}_{j}" for s in ("left", "right") for j in ("shoulder", "hip", "knee", "ankle")
+]
 
 
 def run(frames: list[list]) -> PersonTracker:
