@@ -140,16 +140,21 @@ def _progression(chain: list[Fragment]) -> tuple[float, float]:
 
 def identity_jumps(steps: Sequence[int], poses: Sequence[Pose]) -> int:
     """Times the anchor lands, and stays, more than :data:`JUMP_BODY_HEIGHTS` away from where its
-    motion so far (constant velocity) puts it. A single stray sample whose successor is back on
-    course is a detection glitch, not a jump."""
+    recent motion puts it (a straight-line fit over the last :data:`END_SAMPLES` accepted
+    samples). A single stray sample whose successor is back on course is a detection glitch,
+    not a jump."""
     pts = np.array([anchor(p) for p in poses])
     hs = np.array([height(p.box) for p in poses])  # type: ignore[arg-type]
-    if len(pts) < 3:
-        return 0
-    position, step, velocity = pts[0], steps[0], np.zeros(2)
+    accepted: list[int] = [0] if len(pts) else []
 
     def off(i: int) -> float:
-        predicted = position + velocity * (steps[i] - step)
+        recent = accepted[-END_SAMPLES:]
+        if len(recent) < 2:
+            predicted = pts[recent[-1]]
+        else:
+            at = np.asarray(steps, float)[recent]
+            fit = [np.polyfit(at, pts[recent, d], 1) for d in (0, 1)]
+            predicted = np.array([np.polyval(c, steps[i]) for c in fit])
         return float(np.linalg.norm(pts[i] - predicted)) / hs[i]
 
     jumps = 0
@@ -158,10 +163,9 @@ def identity_jumps(steps: Sequence[int], poses: Sequence[Pose]) -> int:
             if i + 1 < len(pts) and off(i + 1) <= JUMP_BODY_HEIGHTS:
                 continue  # a glitch: the next sample is back where the motion predicts
             jumps += 1
-            position, step, velocity = pts[i], steps[i], np.zeros(2)
+            accepted = [i]  # follow the new position from here
             continue
-        velocity = (pts[i] - position) / (steps[i] - step)
-        position, step = pts[i], steps[i]
+        accepted.append(i)
     return jumps
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from core.tracking import PersonTracker
 from core.tracking.progression import Progression, progression_px
+from core.tracking.walker import identity_jumps
 from tests.tracking.scenes import hip_x, nose_x, person
 
 #: What a partial duplicate keeps: the trunk and legs, no head, arms or feet (MediaPipe's second
@@ -161,3 +162,14 @@ def test_nobody_walking_gives_the_person_seen_longest():
     assert sum(p is not None for p in tracker.subject_poses()) == 50
     assert tracker.stats["chosen_by"] == "frames"
     assert tracker.stats["progression_px"] == 0.0
+
+
+def test_identity_jumps_count_lasting_jumps_not_glitches():
+    steps = list(range(40))
+    xs = [1000.0 - 10 * t for t in steps]  # walking left, body 400 px tall
+    xs[10] += 300.0  # one stray detection (0.75 body heights off), back on course at once
+    for t in range(25, 40):
+        xs[t] -= 200.0  # from frame 25 on, someone 200 px (0.5 body heights) further on
+    poses = [person(x, 500, 400) for x in xs]
+    assert identity_jumps(steps, poses) == 1
+    assert identity_jumps(steps, [person(1000.0 - 10 * t, 500, 400) for t in steps]) == 0
