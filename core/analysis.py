@@ -143,7 +143,8 @@ class _Plan:
 def _plan(path: Path, every: int, fps: float | None, max_seconds: float | None) -> _Plan:
     info = probe_video(path, fps=fps)
     cut = cut_at_s(info, max_seconds)
-    n = info.n_frames if cut is None else min(info.n_frames, math.ceil(cut * info.fps))
+    # Frames at times 0 .. cut, both ends included (iter_frames' end_s).
+    n = info.n_frames if cut is None else min(info.n_frames, math.floor(cut * info.fps + 1e-6) + 1)
     frames = prefetch(iter_frames(path, every=every, fps=fps, end_s=cut))
     note = "" if cut is None else cut_message(info, cut, path.name)
     return _Plan(frames, math.ceil(n / every), info.fps, cut, note)
