@@ -237,7 +237,8 @@ def _overlay_frames(
     from core.video import iter_frames
 
     positions = {int(f): i for i, f in enumerate(analysis.series.frame_index)}
-    for frame in iter_frames(path, every=every, fps=fps):
+    # Up to where the time budget stopped the analysis: past it there is nothing to draw.
+    for frame in iter_frames(path, every=every, fps=fps, end_s=analysis.cut_at_s):
         t = positions.get(int(frame.index))
         yield frame.rgb if t is None else draw_pose(frame.rgb, pose_at(analysis, t))
 
