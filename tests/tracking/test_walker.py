@@ -173,3 +173,22 @@ def test_identity_jumps_count_lasting_jumps_not_glitches():
     poses = [person(x, 500, 400) for x in xs]
     assert identity_jumps(steps, poses) == 1
     assert identity_jumps(steps, [person(1000.0 - 10 * t, 500, 400) for t in steps]) == 0
+
+
+def test_a_clip_ending_with_nobody_keeps_the_walker():
+    # Issue 20's "no person found in any of the 18000 analysed frames": the old tracker kept only
+    # the person it followed at the last frame, and forgot a subject unseen for 60 frames, so a
+    # clip whose last 2+ s show nobody lost everyone. Three passes, a man standing on a box until
+    # frame 150, then 70 empty frames: the old tracker returned no pose at all here.
+    frames = []
+    for _ in range(3):
+        for t in range(60):
+            found = [person(walker_x(t), 500, 400)]
+            if len(frames) < 150:
+                found.append(person(400, 60, 380))
+            frames.append(found)
+        frames += [[]] * 10
+    frames += [[]] * 70
+    poses = run(frames).subject_poses()
+    assert [nose_x(p) for p in poses[:60]] == [walker_x(t) for t in range(60)]
+    assert all(p is None for p in poses[60:])
