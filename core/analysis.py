@@ -14,7 +14,7 @@ import math
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,21 @@ from core.backends.base import Backend, Detection
 from core.config import Settings, load_settings
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
-from core.video import Frame, iter_frames, prefetch, probe_video
+from core.video import (
+    DEFAULT_MAX_SECONDS,
+    Frame,
+    check_max_seconds,
+    cut_at_s,
+    cut_message,
+    iter_frames,
+    prefetch,
+    probe_video,
+)
+
+#: The longest gap (occlusion by a tree, a passer-by, missed detections) across which two fragments
+#: of the walker are re-joined: 1.5 s is about three steps, beyond which position and velocity no
+#: longer tell one person from another.
+REJOIN_GAP_S = 1.5
 
 if TYPE_CHECKING:
     from core.measure.confidence import PostureConfidence
@@ -58,13 +72,18 @@ class PostureResult:
 @dataclass(frozen=True)
 class GaitAnalysis:
     """result: ``core.measure.gait.GaitResult``; series: the tracked ``PoseSeries``; rows: store rows;
-    n_frames: frames analysed (after ``every``)."""
+    n_frames: frames analysed (after ``every``); tracking: how the subject was chosen and followed
+    (``core.tracking.walker.choose_subject``: ``tracked_share``, ``span_share``, ``rejoins``,
+    ``identity_jumps``, ``duplicates_merged`` ...); cut_at_s: where the time budget stopped the
+    analysis (seconds), None when the whole video was analysed."""
 
     result: object
     series: PoseSeries
     backend_info: dict[str, object]
     rows: pd.DataFrame
     n_frames: int
+    tracking: dict[str, object] = field(default_factory=dict)
+    cut_at_s: float | None = None
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
@@ -117,12 +136,12 @@ def analyze_posture(
     measures' confidence. Raises ``NoPersonFound`` when the backend finds nobody (or nobody at
     ``point``).
     """
-    from core.backends.tracking import select_person
     from core.measure.confidence import posture_confidence
     from core.measure.posture import posture_measures
     from core.measure.sides import resolve_view
     from core.measure.summary import posture_rows
     from core.measure.view import VIEW_CHOICES
+    from core.tracking import select_person
 
     if view not in VIEW_CHOICES:
         raise InputError(f"view must be one of {', '.join(VIEW_CHOICES)}; got {view!r}")
@@ -182,20 +201,34 @@ def detection_warnings(
     return tuple(out)
 
 
-def _frames_from(path: Path, every: int, fps: float | None) -> tuple[Iterator[Frame], int]:
-    """The sampled frames of the video, decoded ahead on another thread, and how many there will be."""
+@dataclass(frozen=True)
+class _Plan:
+    frames: Iterator[Frame]  # the sampled frames, decoded ahead on another thread
+    total: int  # how many there will be
+    fps: float  # the video's frame rate
+    cut_at_s: float | None  # where the time budget stops reading
+    cut_note: str  # what the cut leaves out, for the warnings
+
+
+def _plan(path: Path, every: int, fps: float | None, max_seconds: float | None) -> _Plan:
     from core.config import load_settings
 
     info = probe_video(path, fps=fps)
     settings = load_settings()  # core.video reads no settings: the limits are passed in
+    cut = cut_at_s(info, max_seconds)
+    # Frames at times 0 .. cut, both ends included (iter_frames' end_s).
+    n = info.n_frames if cut is None else min(info.n_frames, math.floor(cut * info.fps + 1e-6) + 1)
     frames = iter_frames(
         path,
         every=every,
         fps=fps,
+        end_s=cut,
         limit_frames=settings.max_video_frames,
         limit_pixels=settings.max_image_pixels,
     )
-    return prefetch(frames), math.ceil(info.n_frames / every)
+    frames = prefetch(frames)
+    note = "" if cut is None else cut_message(info, cut, path.name)
+    return _Plan(frames, math.ceil(n / every), info.fps, cut, note)
 
 
 def _import_in_background(*modules: str) -> None:
@@ -241,6 +274,7 @@ def analyze_gait_video(
     height_m: float | None = None,
     batch: int = 1,
     fps: float | None = None,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
 ) -> GaitAnalysis:
     """Track one walking person through the video at ``path`` and compute gait parameters.
 
@@ -249,11 +283,14 @@ def analyze_gait_video(
     (``estimate_pose_frames``; Sapiens2 runs up to ``batch`` frames' crops in one forward); others,
     such as the lite backend's VIDEO mode, see the frames one by one whatever ``batch`` says.
     fps: the frame rate of a video whose header states none (such a video is refused without it).
+    max_seconds: analyse at most the first this many seconds of video (None or 0: all of it); a
+    cut adds a warning to the result and sets ``cut_at_s``. The subject is chosen over all the
+    frames analysed (``core.tracking``), so a long clip keeps its walk.
     Raises ``InputError`` for an unreadable or empty video and ``NoPersonFound`` when no frame
     holds a person. Too few steps is not an error: the result then carries nulls and a warning
     (``core.measure.gait``).
     """
-    from core.backends.tracking import PersonTracker
+    from core.tracking import PersonTracker
 
     if not isinstance(every, int) or every < 1:
         raise InputError(f"--every must be a whole number >= 1, got {every!r}")
@@ -262,9 +299,12 @@ def analyze_gait_video(
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"{path} does not exist or is empty")
-    frames, total = _frames_from(path, every, fps)
+    max_seconds = check_max_seconds(max_seconds)
+    plan = _plan(path, every, fps, max_seconds)
+    frames, total = plan.frames, plan.total
     _import_in_background("core.measure.gait", "core.measure.summary")
-    tracker = PersonTracker()
+    # Fragments of the walker are re-joined across gaps of up to REJOIN_GAP_S of video.
+    tracker = PersonTracker(max_gap=max(1, round(REJOIN_GAP_S * plan.fps / every)))
     times: list[float] = []
     indices: list[int] = []
     size = (0, 0)
@@ -296,4 +336,14 @@ def analyze_gait_video(
         )
     series = PoseSeries.from_poses(poses, np.asarray(times), np.asarray(indices), size)
     result = analyze_gait(series, height_m=height_m)
-    return GaitAnalysis(result, series, dict(backend.describe()), gait_rows(result), len(poses))
+    if plan.cut_note:
+        result.warnings.append(plan.cut_note)
+    return GaitAnalysis(
+        result,
+        series,
+        dict(backend.describe()),
+        gait_rows(result),
+        len(poses),
+        tracking=tracker.stats,
+        cut_at_s=plan.cut_at_s,
+    )

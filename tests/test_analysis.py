@@ -84,6 +84,12 @@ def test_gait_video_tracks_and_counts_frames(tmp_path):
     assert out["n_steps"] == 0 and out["cadence_spm"] is None
     assert any("5.0 fps, below 10" in w for w in out["warnings"])
     assert set(res.rows.metric) >= {"trunk_lean_deg", "cadence_spm", "n_steps"}
+    # One person standing in every frame: tracked in all of them, chosen by frames (no walk).
+    tracking = res.tracking
+    assert (tracking["frames_with_person"], tracking["frames_tracked"]) == (6, 6)
+    assert (tracking["tracked_share"], tracking["span_share"]) == (1.0, 1.0)
+    assert (tracking["people"], tracking["rejoins"], tracking["identity_jumps"]) == (1, 0, 0)
+    assert tracking["chosen_by"] == "frames" and res.cut_at_s is None
 
 
 def test_gait_video_errors(tmp_path):

@@ -135,9 +135,20 @@ def run_analysis(
     height_m: float | None,
     fps: float | None = None,
 ) -> GaitAnalysis | None:
-    """Analyse with a progress bar (frame i of n, time left); a cached result returns at once."""
-    from core.analysis import analyze_gait_video
+    """Analyse with a progress bar (frame i of n, time left); a cached result returns at once.
 
+    A video longer than the time budget (``core.video.DEFAULT_MAX_SECONDS``) is analysed up to
+    the budget; the page says so before the bar starts."""
+    from core.analysis import analyze_gait_video
+    from core.video import DEFAULT_MAX_SECONDS, cut_at_s, cut_message, probe_video
+
+    try:
+        info = probe_video(path, fps=fps)
+    except SapiensMeasureError:
+        info = None  # the analysis below meets the same error and shows it once
+    cut = None if info is None else cut_at_s(info, DEFAULT_MAX_SECONDS)
+    if info is not None and cut is not None:
+        st.info(cut_message(info, cut, upload.name))
     bar = st.progress(0.0, text="Starting ...")
     start = time.perf_counter()
 
@@ -255,7 +266,8 @@ def _overlay_frames(
     from core.video import iter_frames
 
     positions = {int(f): i for i, f in enumerate(analysis.series.frame_index)}
-    for frame in iter_frames(path, every=every, fps=fps, **_limits()):
+    # Up to where the time budget stopped the analysis: past it there is nothing to draw.
+    for frame in iter_frames(path, every=every, fps=fps, end_s=analysis.cut_at_s, **_limits()):
         t = positions.get(int(frame.index))
         yield frame.rgb if t is None else draw_pose(frame.rgb, pose_at(analysis, t))
 

@@ -51,6 +51,8 @@ class BatchOptions:
     consent_confirmed: bool = False
     view: str = DEFAULT_VIEW
     every: int = 1
+    fps: float | None = None  # the frame rate of the videos whose header states none
+    max_seconds: float | None = None  # time budget per video; None: the analysis default
     summary_path: Path | None = None
 
 
@@ -71,6 +73,20 @@ class _Planned:
     subject_id: int
     fingerprint: str
     params: dict
+
+
+def _states_no_frame_rate(path: Path) -> bool:
+    """True when the video's header states no frame rate (``--fps`` then applies to it). Any other
+    problem with the file is left for the worker, which reports it as that file's failure."""
+    from core.video import NoFrameRate, probe_video
+
+    try:
+        probe_video(path)
+    except NoFrameRate:
+        return True
+    except InputError:
+        return False
+    return False
 
 
 def default_summary_path(data_dir: Path) -> Path:
@@ -117,14 +133,19 @@ class _Run:
         self.summary.write(file=file, status=status, **row)
         self.progress.advance(status, analysed=analysed)
 
-    def _analysis_options(self, kind: str, height_m: float | None) -> tuple[dict, dict]:
+    def _analysis_options(self, kind: str, height_m: float | None, path: Path) -> tuple[dict, dict]:
         """(keyword options for the analysis, params stored with the session), as the CLI has them."""
         o = self.options
         if kind == "posture":
             opts = {"view": o.view}
             return opts, {"view": o.view, "point": None, "backend": o.backend, "size": o.size}
-        opts = {"every": o.every, "height_m": height_m}
-        return opts, {"every": o.every, "height_m": height_m, "backend": o.backend, "size": o.size}
+        opts: dict[str, object] = {"every": o.every, "height_m": height_m}
+        if o.max_seconds is not None:
+            opts["max_seconds"] = o.max_seconds
+        if o.fps is not None and _states_no_frame_rate(path):
+            opts["fps"] = o.fps  # only where it is needed: a stated rate is never overridden
+        params = {"every": o.every, "height_m": height_m, "backend": o.backend, "size": o.size}
+        return opts, {**params, **{k: opts[k] for k in ("fps", "max_seconds") if k in opts}}
 
     def jobs(self, assigned: list, ids: dict[str, int], backend_info: dict) -> Iterator[Job]:
         """The files that need analysing; the others get their summary row here, on the way."""
@@ -138,7 +159,7 @@ class _Run:
             except InputError as exc:
                 self.note("failed", error=str(exc), **row)
                 continue
-            opts, params = self._analysis_options(media.kind, heights[label])
+            opts, params = self._analysis_options(media.kind, heights[label], media.path)
             fingerprint = settings_fingerprint(media.kind, backend_info, opts)
             # The fingerprint makes the resolved model part of the result-cache key: "auto" may
             # mean lite today and Sapiens2 tomorrow, and that must reprocess the archive.
@@ -222,6 +243,14 @@ def run_batch(
         raise InputError(CONSENT_REQUIRED)
     if options.every < 1:
         raise InputError(f"--every must be >= 1 (got {options.every})")
+    if options.fps is not None:
+        from core.video.probe import check_given_fps
+
+        check_given_fps(options.fps)
+    if options.max_seconds is not None:
+        from core.video import check_max_seconds
+
+        check_max_seconds(options.max_seconds)
     if options.view not in VIEW_CHOICES:
         raise InputError(f"--view must be one of {', '.join(VIEW_CHOICES)}, got {options.view!r}")
     subject_map = read_subject_map(options.map_path) if options.map_path else None

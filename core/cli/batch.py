@@ -58,6 +58,8 @@ def _run(args: argparse.Namespace) -> int:
         consent_confirmed=args.consent_confirmed,
         view=args.view,
         every=args.every,
+        fps=args.fps,
+        max_seconds=args.max_seconds,
         summary_path=Path(args.out) if args.out else None,
     )
     report = run_batch(Path(args.input_dir), options, show_progress=not args.quiet)
@@ -134,6 +136,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--every", type=int, default=1, metavar="N", help="videos: analyse every N-th frame"
+    )
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="videos: frame rate of the videos whose header states none (they are refused "
+        "without it); videos that state one keep theirs",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="videos: analyse at most the first S seconds of each (default: the gait command's "
+        "300; 0 = all); a cut is listed in that session's warnings",
     )
     p.add_argument(
         "--out",

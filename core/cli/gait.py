@@ -22,6 +22,7 @@ from core.cli._common import (
 )
 from core.errors import InputError
 from core.store import Store
+from core.video.budget import DEFAULT_MAX_SECONDS
 
 REQUIRED_KEYS = (
     "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s",
@@ -66,7 +67,7 @@ class _FrameProgress:
 
 def _run(args: argparse.Namespace) -> int:
     from core.analysis import analyze_gait_video
-    from core.video import probe_video
+    from core.video import check_max_seconds, cut_at_s, cut_message, probe_video
 
     if args.every < 1:
         raise InputError(f"--every must be >= 1 (got {args.every})")
@@ -77,7 +78,11 @@ def _run(args: argparse.Namespace) -> int:
         subject = consented_subject(store, args.save) if store else None
         path = Path(args.video)
         # One clear error for a missing, empty or non-video file, before the model loads.
-        probe_video(path, fps=args.fps)
+        info = probe_video(path, fps=args.fps)
+        max_seconds = check_max_seconds(args.max_seconds)
+        cut = cut_at_s(info, max_seconds)
+        if cut is not None:  # said now, before minutes of work, and again in the warnings
+            print(f"note: {cut_message(info, cut, path.name)}", file=sys.stderr)
         height = (
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )
@@ -91,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             batch=args.batch,
             fps=args.fps,
+            max_seconds=max_seconds,
         )
         if progress is not None:
             progress.close()
@@ -109,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
                     "backend": args.backend,
                     "size": args.size,
                     **({"fps": args.fps} if args.fps is not None else {}),
+                    **({"cut_at_s": analysis.cut_at_s} if analysis.cut_at_s is not None else {}),
                 },
             )
     finally:
@@ -159,6 +166,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="frame rate of a video whose header states none (such a video is refused without it)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        metavar="S",
+        help=f"analyse at most the first S seconds of the video (default {DEFAULT_MAX_SECONDS:g}; "
+        "0 = all); a cut is announced and listed in the warnings",
     )
     p.add_argument(
         "--height-m", type=float, default=None, help="body height in metres (else the subject's)"

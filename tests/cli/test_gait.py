@@ -142,3 +142,25 @@ def test_batch_is_ignored_by_a_frame_by_frame_backend(cli, install, walk_video):
     install(backend := walking_backend(WALK_S))
     batched = run_json(cli, "gait", walk_video, "--json", "--every", "2", "--batch", "8")
     assert batched == plain and backend.calls == 90
+
+
+def test_max_seconds_cuts_a_long_video_and_says_so(cli, install, walk_video):
+    install(backend := walking_backend(WALK_S))
+    code, out, err = cli("gait", walk_video, "--json", "--max-seconds", "4", "--progress")
+    assert code == 0, err
+    data = json.loads(out)
+    # 4 s of 30 fps: frames 0-120 (the one at exactly 4.000 s included), announced before the
+    # analysis on stderr, and in the warnings; the progress bar counts the frames of the cut.
+    assert data["n_frames_analysed"] == backend.calls == 121
+    cut = [w for w in data["warnings"] if w.startswith("only the first 4 s of the 6 s")]
+    assert len(cut) == 1 and "--max-seconds" in cut[0]
+    assert f"note: {cut[0]}" in err
+    bar = [line for line in err.splitlines() if "frames/s" in line]
+    assert "121/121" in bar[-1]
+    assert all("/121" in line for line in bar)  # the total of the cut was known from the start
+    assert abs(data["cadence_spm"] - 110.0) < 2.0  # the synthetic walk's cadence, in 4 s too
+    install(walking_backend(WALK_S))
+    whole = run_json(cli, "gait", walk_video, "--json", "--max-seconds", "0")
+    assert whole["n_frames_analysed"] == 180 and whole["warnings"] == []
+    code, _, err = cli("gait", walk_video, "--json", "--max-seconds", "-1")
+    assert code == 1 and "--max-seconds must be > 0" in err
