@@ -324,6 +324,7 @@ def analyze_gait_video(
                 if progress is not None:
                     progress(len(times), total)
     from core.measure.gait import analyze_gait
+    from core.measure.gait_quality import TrackingStats
     from core.measure.summary import gait_rows
 
     # The whole-video choice of subject: early frames may hold only a bystander (see tracking).
@@ -335,7 +336,14 @@ def analyze_gait_video(
             f"no person found in any of the {len(poses)} analysed frames of {path.name}"
         )
     series = PoseSeries.from_poses(poses, np.asarray(times), np.asarray(indices), size)
-    result = analyze_gait(series, height_m=height_m)
+    # The grade's "share tracked" is the span share: frames held over the frames between the
+    # walker's first and last detection. tracked_share (over frames with anyone in view) is low
+    # whenever a bystander stays in view longer than the walk, which says nothing about the walk.
+    stats = tracker.stats
+    tracking = TrackingStats(
+        tracked_share=stats.get("span_share"), track_jumps=stats.get("identity_jumps")
+    )
+    result = analyze_gait(series, height_m=height_m, tracking=tracking)
     if plan.cut_note:
         result.warnings.append(plan.cut_note)
     return GaitAnalysis(
@@ -344,6 +352,6 @@ def analyze_gait_video(
         dict(backend.describe()),
         gait_rows(result),
         len(poses),
-        tracking=tracker.stats,
+        tracking=stats,
         cut_at_s=plan.cut_at_s,
     )

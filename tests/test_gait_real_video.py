@@ -86,11 +86,6 @@ def test_the_mirrored_walk_is_right_or_flagged(original, mirrored):
         assert mirrored.quality.grade == "unusable" and mirrored.warnings
 
 
-@pytest.mark.xfail(
-    reason="on this branch the tracker follows the bystander in the mirrored copy (37 of 230 "
-    "frames); the tracking fix of issue 15 item 1 (branch gait-tracking) is what makes it pass",
-    strict=False,
-)
 def test_the_mirrored_walk_gives_the_same_cadence_and_the_opposite_direction(original, mirrored):
     # Issue 15's target: within 3 steps/min of the original, in the opposite direction, graded good.
     assert abs(mirrored.cadence_spm - original.cadence_spm) <= 3.0

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from core.measure.gait_signals import body_height_series, first_of, mean_of
 
@@ -99,12 +100,17 @@ def leg_crossings(xy: np.ndarray, h_px: float) -> int:
 
 
 def scale_change(xy: np.ndarray, t: np.ndarray) -> float:
-    """Fitted body height at the end / at the start: exp(slope of log height x duration)."""
+    """Fitted body height at the end / at the start: exp(slope of log height x duration).
+
+    The slope is Theil-Sen's (the median of pairwise slopes), not least squares: a few frames with
+    a wrong head or ankle point (a half-seen body at the frame's edge reads half its height) must
+    not turn a side-on walk into one "towards the camera". On the mirrored sample, least squares
+    gave 1.68 from such frames, Theil-Sen 1.09 (the original: 1.02 and 1.05)."""
     h = body_height_series(xy)
     ok = np.isfinite(h)
     if ok.sum() < 10:  # too few frames to fit a trend through the jitter of single frames
         return math.nan
-    slope = np.polyfit(t[ok], np.log(h[ok]), 1)[0]
+    slope = theilslopes(np.log(h[ok]), t[ok])[0]
     return float(math.exp(slope * (t[ok][-1] - t[ok][0])))
 
 

@@ -5,8 +5,9 @@ photo; ``PersonTracker`` for a video (duplicates merged, people followed, the su
 the whole video with tracking statistics). Definitions: docs/MEASURES.md, "Who is measured".
 """
 
+from core.tracking.fragment import Fragment
 from core.tracking.select import select_person
-from core.tracking.tracker import Fragment, PersonTracker
+from core.tracking.tracker import PersonTracker
 from core.tracking.walker import SubjectChoice, choose_subject
 
 __all__ = ["Fragment", "PersonTracker", "SubjectChoice", "choose_subject", "select_person"]

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.keypoints import Pose
+from core.tracking.fragment import Fragment
 from core.tracking.people import anchor, height
 from core.tracking.progression import progression_px
-from core.tracking.tracker import Fragment
 
 #: People whose progression is within this share of the longest are the same walk (a looped or
 #: repeated pass): the earliest is taken. Two passes over the same path differ by a few per cent

@@ -10,6 +10,7 @@ import pytest
 
 from core.keypoints import INDEX, PoseSeries
 from core.measure.gait import analyze_gait
+from core.measure.gait_signals import body_height_series
 from core.measure.gait_walk import MAX_SCALE_CHANGE, leg_crossings
 from core.measure.summary import gait_rows
 from tests.measure.synthetic import walking_series
@@ -66,6 +67,25 @@ def test_walking_in_place_is_refused():
     res = analyze_gait(walking_series(speed_px_s=0.0))
     _refused(res, "in_place", "treadmill")
     assert res.walk.leg_crossings >= 10  # the legs do move: it is the travel that is missing
+
+
+def test_a_few_half_seen_frames_at_the_start_do_not_make_a_walk_towards_the_camera():
+    # The mirrored sample's failure: a handful of frames where the body reads half its height (a
+    # head point on the shoulders as she enters) pulled a least-squares trend to 1.68. Here the
+    # first 8 of 180 frames read half height: the robust trend stays near 1 and the walk is a walk.
+    s = walking_series()
+    xy = s.xy.copy()
+    head = [INDEX[n] for n in ("nose", "left_ear", "right_ear")]
+    ankle_y = np.nanmax(xy[:8, [INDEX["left_ankle"], INDEX["right_ankle"]], 1], axis=1)
+    xy[:8, head, 1] = ankle_y[:, None] - 0.5 * (ankle_y[:, None] - xy[:8, head, 1])
+    res = analyze_gait(_with_xy(s, xy))
+    assert res.walk.verdict == "walk", res.warnings
+    assert res.walk.scale_change == pytest.approx(1.0, abs=0.02)
+    # A least-squares fit of the same heights is pulled well away from 1 by those 8 frames.
+    h = body_height_series(xy)
+    ok = np.isfinite(h)
+    slope = np.polyfit(s.time_s[ok], np.log(h[ok]), 1)[0]
+    assert math.exp(slope * (s.time_s[ok][-1] - s.time_s[ok][0])) > 1.05
 
 
 @pytest.mark.parametrize(("start", "end"), [(1.0, 1.6), (1.6, 1.0)])

@@ -48,7 +48,7 @@ def test_limits():
 def test_limits_default_to_the_settings_defaults_and_the_analysis_passes_the_settings(monkeypatch):
     # core.video reads no settings (it sits below core.config): its defaults are the ones the
     # settings start from, and the gait analysis passes the configured values in.
-    from core.analysis import _frames_from
+    from core.analysis import _plan
     from core.config import Settings
 
     assert (Settings.max_video_frames, Settings.max_image_pixels) == (18_000, 100_000_000)
@@ -56,7 +56,7 @@ def test_limits_default_to_the_settings_defaults_and_the_analysis_passes_the_set
     with pytest.raises(InputError, match="limit of 18000 frames"):
         check_video_limits(VideoInfo(64, 48, 10.0, 18_001, 1800.1, 0, "h264"))
     monkeypatch.setenv("SAPIENS_MEASURE_MAX_VIDEO_FRAMES", "50")
-    frames, _ = _frames_from(shared_path("data", "walking_side_view.mp4"), 1, None)
+    frames = _plan(shared_path("data", "walking_side_view.mp4"), 1, None, None).frames
     with pytest.raises(InputError, match="230 frames to decode .* over the limit of 50 frames"):
         next(frames)
 
