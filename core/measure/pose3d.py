@@ -178,16 +178,20 @@ def _robust_point(pts: np.ndarray, offs: np.ndarray) -> tuple[np.ndarray, np.nda
     """The surface point at the keypoint and its standard error.
 
     A window spans several centimetres in x and y (geometry, not noise), and occlusion or the
-    class filter can keep an off-centre part of it, where a plain median would be pulled sideways.
-    So a least-squares plane in the pixel offsets takes out the slope, and the point is the median
-    of the detrended values (the plane's value at the keypoint, robust to outliers); the standard
-    error comes from the MAD of the residuals.
+    class filter can keep an off-centre part of it, where a plain median of x and y would be pulled
+    sideways. x and y change with the pixel offset by about depth / focal length, so a least-squares
+    slope takes that out and x, y are the medians of the detrended values (the value at the
+    keypoint, robust to outliers). Depth is the plain median: its slope is steep and unstable where
+    a surface turns away, and extrapolating it would be worse than its small off-centre bias.
+    The standard error comes from the MAD of the detrended values.
     """
     design = np.column_stack([np.ones(len(offs)), offs])
     coef, *_ = np.linalg.lstsq(design, pts, rcond=None)
     detrended = pts - offs @ coef[1:]
+    detrended[:, 2] = pts[:, 2] - offs @ coef[1:, 2]  # residuals for the spread only
     centre = np.median(detrended, axis=0)
     mad = np.median(np.abs(detrended - centre), axis=0)
+    centre[2] = np.median(pts[:, 2])
     return centre, _MEDIAN_SE * mad / np.sqrt(len(pts))
 
 
@@ -290,6 +294,9 @@ def keypoints_3d(
         mask, why = _choose_cluster(pts[:, 2], np.isin(cls, own_ids), np.isin(cls, other_ids), near)
         if mask is None:
             reasons[i] = why
+            continue
+        if np.hypot(*offs[mask].mean(axis=0)) > window_px / 2:
+            reasons[i] = "only the edge of the window shows this joint (mostly hidden)"
             continue
         surface[i], sigma[i] = _robust_point(pts[mask], offs[mask])
         n_pixels[i] = int(mask.sum())

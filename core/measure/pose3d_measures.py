@@ -11,14 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.keypoints import INDEX
-from core.measure.floor import CAMERA_UP, Floor
-from core.measure.pose3d import Points3D
+from core.measure.floor import CAMERA_UP, Floor, fit_floor
+from core.measure.pose3d import Points3D, keypoints_3d
 
 #: 2D angles of a plane's own movements shrink as atan(tan(phi) cos(beta)) when that plane is turned
 #: beta from the image plane; the largest error over all phi is 45 - atan(cos(beta)) degrees, which
 #: reaches 1.8 degrees at beta = 20 (and 4.1 at 30). Beyond 20 degrees from a front or side view the
 #: 2D angles get a warning.
 YAW_WARN_DEG = 20.0
+
+#: Turns (|yaw|, degrees) at which the trunk starts to cover the far hip and shoulder while they are
+#: not yet behind the near ones: under sideless clothing their window then shows the trunk (in the
+#: synthetic scene 2 cm too near at 45 degrees, 5 cm at 60); beyond ~80 they are hidden outright.
+FAR_SIDE_WARN_DEG = (40.0, 80.0)
 
 JOINTS = {
     "knee": ("hip", "knee", "ankle"),
@@ -104,21 +109,14 @@ def measures_3d(
 
     for side in ("left", "right"):
         for joint, (a, b, c) in JOINTS.items():
+            name = f"{side}_{joint}_angle_3d_deg"
             idx = _names(f"{side}_{a}", f"{side}_{b}", f"{side}_{c}")
-            put(
-                f"{side}_{joint}_angle_3d_deg",
-                idx,
-                lambda p: angle_between_deg(p[0] - p[1], p[2] - p[1]),
-            )
+            put(name, idx, lambda p: angle_between_deg(p[0] - p[1], p[2] - p[1]))
             if joint in FLEXION:
-                values[f"{side}_{joint}_flexion_3d_deg"] = (
-                    180.0 - values[f"{side}_{joint}_angle_3d_deg"]
-                )
-                sigma[f"{side}_{joint}_flexion_3d_deg"] = sigma[f"{side}_{joint}_angle_3d_deg"]
-                if f"{side}_{joint}_angle_3d_deg" in reasons:
-                    reasons[f"{side}_{joint}_flexion_3d_deg"] = reasons[
-                        f"{side}_{joint}_angle_3d_deg"
-                    ]
+                flex = f"{side}_{joint}_flexion_3d_deg"
+                values[flex], sigma[flex] = 180.0 - values[name], sigma[name]
+                if name in reasons:
+                    reasons[flex] = reasons[name]
 
     if isinstance(floor, Floor):
         up, vertical = floor.normal, f"floor plane ({floor.n_inliers} pixels)"
@@ -127,21 +125,27 @@ def measures_3d(
         warnings.append(
             f"no floor plane: the vertical is the camera's own, assumed level ({floor})"
         )
-    trunk = _names("mid_hip", "mid_shoulder", "left_hip", "right_hip")
     lean_names = ("trunk_lean_3d_deg", "trunk_lean_sagittal_3d_deg", "trunk_lean_frontal_3d_deg")
     if require_floor and not isinstance(floor, Floor):
         for name in (*lean_names, "neck_flexion_3d_deg"):
             values[name], sigma[name] = float("nan"), float("nan")
             reasons[name] = f"no floor plane to give the vertical ({floor})"
     else:
-        put(lean_names[0], trunk, lambda p: angle_between_deg(p[1] - p[0], up))
-        put(lean_names[1], trunk, lambda p: _lean_in(p, up, "sagittal"))
-        put(lean_names[2], trunk, lambda p: _lean_in(p, up, "frontal"))
-        head = "nose" if np.all(np.isfinite(points.point("nose"))) else "left_ear"
-        if head == "left_ear" and not np.all(np.isfinite(points.point("left_ear"))):
-            head = "right_ear"
-        put("neck_flexion_3d_deg", _names("mid_shoulder", head),
-            lambda p: angle_between_deg(p[1] - p[0], up))  # fmt: skip
+        # Both sides: one side's hip->shoulder line tilts inwards (shoulders are wider than hips).
+        put(
+            lean_names[0],
+            _names("mid_hip", "mid_shoulder"),
+            lambda p: angle_between_deg(p[1] - p[0], up),
+        )
+        both_sides = _names("mid_hip", "mid_shoulder", "left_hip", "right_hip")
+        put(lean_names[1], both_sides, lambda p: _lean_in(p, up, "sagittal"))
+        put(lean_names[2], both_sides, lambda p: _lean_in(p, up, "frontal"))
+        head = next((n for n in ("nose", "left_ear", "right_ear") if _has(points, n)), "nose")
+        put(
+            "neck_flexion_3d_deg",
+            _names("mid_shoulder", head),
+            lambda p: angle_between_deg(p[1] - p[0], up),
+        )
     for line in ("hip", "shoulder"):
         put(f"{line}_yaw_3d_deg", _names(f"right_{line}", f"left_{line}"), lambda p: _yaw(p, up))
     yaw = values["hip_yaw_3d_deg"]
@@ -154,7 +158,39 @@ def measures_3d(
             f"the subject is turned {off:.0f} degrees from a front or side view (over "
             f"{YAW_WARN_DEG:.0f}): 2D image-plane angles are unreliable, prefer the 3D ones"
         )
+    if np.isfinite(yaw) and FAR_SIDE_WARN_DEG[0] < abs(yaw) < FAR_SIDE_WARN_DEG[1]:
+        warnings.append(
+            f"the subject is turned {abs(yaw):.0f} degrees: the far side's hip and shoulder may be "
+            "read on the trunk in front of them (too near the camera); trust the near side"
+        )
     return Measures3D(values, sigma, reasons, vertical, tuple(warnings))
+
+
+def _has(points: Points3D, name: str) -> bool:
+    return bool(np.all(np.isfinite(points.point(name))))
+
+
+def analyze_3d(
+    xy: np.ndarray,
+    xyz: np.ndarray,
+    class_map: np.ndarray,
+    *,
+    stature_m: float | None = None,
+    box_xyxy: tuple[float, float, float, float] | None = None,
+    require_floor: bool = False,
+    seed: int = 0,
+) -> tuple[Points3D, Floor | str, Measures3D]:
+    """One person's 3D points, the floor and the 3D measures from canonical 2D keypoints (K, 2)
+    pixels, a metric pointmap (H, W, 3) and the seg class map (H, W) of the same image.
+
+    Floor candidates are background pixels below the highest ankle/heel/toe keypoint.
+    """
+    points = keypoints_3d(xy, xyz, class_map, stature_m=stature_m, box_xyxy=box_xyxy)
+    feet = [INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("ankle", "heel", "big_toe")]
+    foot_y = np.asarray(xy, np.float64)[feet, 1]
+    below = float(np.nanmin(foot_y)) if np.isfinite(foot_y).any() else float("nan")
+    floor = fit_floor(xyz, class_map, below_row=below, seed=seed)
+    return points, floor, measures_3d(points, floor=floor, require_floor=require_floor)
 
 
 def _body_axes(

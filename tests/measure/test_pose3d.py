@@ -7,9 +7,7 @@ import pytest
 
 from core.keypoints import INDEX
 from core.measure.angles import joint_angle_deg
-from core.measure.floor import fit_floor
-from core.measure.pose3d import keypoints_3d
-from core.measure.pose3d_measures import YAW_WARN_DEG, measures_3d
+from core.measure.pose3d_measures import YAW_WARN_DEG, analyze_3d
 from tests.scenes.render import Camera, render
 from tests.scenes.skeleton import Posture, build_skeleton
 from tests.scenes.truth import true_measures
@@ -26,10 +24,8 @@ ALWAYS = ("left_knee_angle_3d_deg", "right_knee_angle_3d_deg", "left_hip_angle_3
 
 
 def measure(scene, **kwargs):
-    points = keypoints_3d(scene.xy, scene.xyz, scene.class_map, **kwargs)
-    feet = scene.xy[[INDEX["left_ankle"], INDEX["right_ankle"]], 1]
-    floor = fit_floor(scene.xyz, scene.class_map, below_row=np.nanmin(feet))
-    return points, measures_3d(points, floor=floor)
+    points, _, got = analyze_3d(scene.xy, scene.xyz, scene.class_map, **kwargs)
+    return points, got
 
 
 #: Camera yaws and pitches (degrees). Looking down 20 degrees at a subject turned 30, the pelvis
