@@ -153,6 +153,10 @@ def measures_3d(
         yaw = values["shoulder_yaw_3d_deg"]
     values["turn_from_view_3d_deg"] = off = _off_view(yaw)
     sigma["turn_from_view_3d_deg"] = sigma["hip_yaw_3d_deg"]
+    if not np.isfinite(off):
+        reasons["turn_from_view_3d_deg"] = reasons.get(
+            "shoulder_yaw_3d_deg", "no hip or shoulder line"
+        )
     if np.isfinite(off) and off > YAW_WARN_DEG:
         warnings.append(
             f"the subject is turned {off:.0f} degrees from a front or side view (over "
