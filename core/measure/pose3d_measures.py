@@ -146,6 +146,10 @@ def measures_3d(
             _names("mid_shoulder", head),
             lambda p: angle_between_deg(p[1] - p[0], up),
         )
+        if isinstance(floor, Floor):
+            # A tilt t of "up" changes an angle against it by at most t: added in quadrature.
+            for name in (*lean_names, "neck_flexion_3d_deg"):
+                sigma[name] = float(np.hypot(sigma[name], np.degrees(floor.normal_sigma_rad)))
     for line in ("hip", "shoulder"):
         put(f"{line}_yaw_3d_deg", _names(f"right_{line}", f"left_{line}"), lambda p: _yaw(p, up))
     yaw = values["hip_yaw_3d_deg"]

@@ -15,7 +15,11 @@ from tests.scenes.render import Camera, render
 from tests.scenes.skeleton import build_skeleton
 from tests.scenes.truth import true_measures
 
-JOINT_ANGLES = ("left_knee_angle_3d_deg", "right_knee_angle_3d_deg", "left_hip_angle_3d_deg")
+#: Joint angles and a trunk angle (whose sigma also carries the floor normal's tilt error).
+CALIBRATED = (
+    "left_knee_angle_3d_deg", "right_knee_angle_3d_deg", "left_hip_angle_3d_deg",
+    "trunk_lean_3d_deg",
+)  # fmt: skip
 
 
 def test_noise_widens_a_calibrated_uncertainty():
@@ -30,7 +34,7 @@ def test_noise_widens_a_calibrated_uncertainty():
                 scene, xyz=scene.xyz + rng.normal(0, noise_m, scene.xyz.shape)
             )
             _, got = measure(noisy, stature_m=1.75)
-            for name in JOINT_ANGLES:
+            for name in CALIBRATED:
                 err, sigma = got.values[name] - truth.values[name], got.sigma_deg[name]
                 hits += abs(err) <= 2 * sigma
                 trials += 1
