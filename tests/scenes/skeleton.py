@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.measure.pose3d import JOINT_DEPTH_FRACTION
+from core.measure.pose3d_tables import JOINT_DEPTH_FRACTION
 
 #: Segment lengths as fractions of stature (Drillis & Contini / Winter's anthropometric table).
 THIGH, SHANK, UPPER_ARM, FOREARM, TRUNK = 0.245, 0.246, 0.186, 0.146, 0.288
