@@ -29,6 +29,7 @@ class Posture:
     elbow_flexion: tuple[float, float] = (60.0, 30.0)
     shoulder_abduction: tuple[float, float] = (10.0, 15.0)  # upper arm out to the side
     trunk_lean: float = 12.0  # forward
+    trunk_side_lean: float = 0.0  # towards the subject's right
     neck_flexion: float = 15.0  # head forward of the trunk line
 
 
@@ -72,8 +73,10 @@ def build_skeleton(
     (positive: towards the subject's left), the lowest foot point on the floor."""
     h, p = stature_m, posture
     pelvis = np.zeros(3)
-    # Up, tilted forward by the trunk lean.
-    up_trunk = np.array([0.0, np.cos(np.radians(p.trunk_lean)), np.sin(np.radians(p.trunk_lean))])
+    # Up, tilted forward by the trunk lean and towards the subject's right (-x) by the side lean.
+    fwd, side = np.radians(p.trunk_lean), np.radians(p.trunk_side_lean)
+    up_trunk = np.array([-np.tan(side), 1.0, np.tan(fwd)])
+    up_trunk /= np.linalg.norm(up_trunk)
     mid_sh = pelvis + TRUNK * h * up_trunk
     j: dict[str, np.ndarray] = {}
     for s, sign in (("left", 1.0), ("right", -1.0)):
