@@ -6,7 +6,8 @@ or null), min_reliable_score, measures (name -> {value, unit, score, reliable, k
 keypoints ([{name, x, y, score}]), who was measured: found_by ("full_image", "mask_crop" or
 "tile"), people_found, person_index (0-based, largest first), person_box (x1, y1, x2, y2 pixels),
 and warnings (who was measured, the view and sides); README "Command line" describes it.
-``--save SUBJECT`` stores the session.
+``--save SUBJECT`` stores the session. ``--3d`` (Sapiens2) adds ``measures_3d``: the pointmap's 3D
+angles with sigma, reasons, vertical and warnings (docs/MEASURES.md, "3D measures").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Any
 
 from core.cli._common import (
     add_backend_options,
@@ -26,6 +28,7 @@ from core.cli._common import (
     read_input_file,
     sha256_hex,
 )
+from core.errors import InputError, ModelNotAvailable
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.store import Store
 
@@ -108,21 +111,77 @@ def posture_payload(result, *, size: str) -> dict:
     }
 
 
+def load_3d_predictors(size: str) -> tuple[Any, Any]:
+    """The Sapiens2 seg and pointmap predictors of ``size`` for ``--3d``; ``ModelNotAvailable``
+    naming every missing file (both checked before either is loaded)."""
+    from core.sapiens2.checkpoints import resolve_checkpoint
+    from core.sapiens2.predictor import load_predictor
+
+    missing = []
+    for task in ("seg", "pointmap"):
+        try:
+            resolve_checkpoint(task, size)
+        except ModelNotAvailable as exc:
+            missing.append(str(exc))
+    if missing:
+        raise ModelNotAvailable(
+            f"--3d needs the Sapiens2 seg and pointmap weights ({size}): " + " ".join(missing)
+        )
+    return load_predictor("seg", size), load_predictor("pointmap", size)
+
+
+def measure_3d(image, pose, predictors: tuple[Any, Any], *, stature_m: float | None) -> dict:
+    """The ``measures_3d`` part of the JSON: 3D angles, their sigma, reasons, vertical, warnings."""
+    import math
+
+    from core.measure.pose3d_measures import analyze_3d
+
+    seg, pointmap = predictors
+    class_map = seg.predict(image).class_map
+    xyz = pointmap.predict(image).xyz
+    points, _, m = analyze_3d(pose.xy, xyz, class_map, stature_m=stature_m, box_xyxy=pose.box)
+
+    def num(v: float) -> float | None:
+        return None if not math.isfinite(v) else float(v)
+
+    return {
+        "measures": {k: num(v) for k, v in m.values.items()},
+        "sigma_deg": {k: num(v) for k, v in m.sigma_deg.items()},
+        "reasons": dict(m.reasons),
+        "vertical": m.vertical,
+        "warnings": list(m.warnings),
+        "stature_m": points.stature_m,
+        "stature_source": points.stature_source,
+        "models": [seg.name, pointmap.name],
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     from core.analysis import analyze_posture
 
     point = parse_point(args.point)
+    if args.three_d and args.backend != "sapiens2":
+        raise InputError(
+            "--3d needs --backend sapiens2: the 3D angles come from its pointmap and seg heads"
+        )
     store = Store() if args.save else None
     try:
         # The subject is checked before the (slow) analysis, so a typo fails fast and nothing is stored.
         subject = consented_subject(store, args.save) if store else None
         data = read_input_file(args.image)
         image = decode_image_bytes(data, Path(args.image).name)
+        # Checked before the (slow) pose: missing weights fail fast, naming what to fetch.
+        predictors_3d = load_3d_predictors(args.size) if args.three_d else None
         backend = load_backend(args.backend, args.size)
         if args.fast and hasattr(backend, "flip_test"):
             backend.flip_test = False  # Sapiens2: one pose forward instead of the flip-test pair
         result = analyze_posture(image, backend, point=point, view=args.view)
         payload = posture_payload(result, size=args.size)
+        if predictors_3d is not None:
+            stature = subject.height_m if subject else None
+            payload["measures_3d"] = measure_3d(
+                image, result.pose, predictors_3d, stature_m=stature
+            )
         if store and subject:
             payload["session_id"] = store.save_session(
                 subject.id,
@@ -164,9 +223,30 @@ def _run(args: argparse.Namespace) -> int:
             shown = fmt_value(m["value"])
             flag = "" if shown == "n/a" or m["reliable"] else f"  unreliable ({_score(m)})"
             print(f"  {name:32s} {shown}{flag}")
+        if "measures_3d" in payload:
+            _print_3d(payload["measures"], payload["measures_3d"])
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
+            if "measures_3d" in payload:
+                print("  (the 3D values are printed only; sessions store the 2D measures)")
     return 0
+
+
+def _print_3d(measures_2d: dict, three_d: dict) -> None:
+    """3D beside 2D (where a 2D twin exists) with the difference, then the reasons and warnings."""
+    print(f"3D from the pointmap (vertical: {three_d['vertical']}; degrees, +- one sigma)")
+    for name, value in three_d["measures"].items():
+        twin = (measures_2d.get(name.replace("_3d_deg", "_deg")) or {}).get("value")
+        text = fmt_value(value)
+        if value is not None:
+            text += f" +- {three_d['sigma_deg'][name]:.1f}"
+        if value is not None and twin is not None:
+            text += f"   2D {twin:.1f}, 3D - 2D {value - twin:+.1f}"
+        elif value is None:
+            text += f"   ({three_d['reasons'].get(name, 'not measurable')})"
+        print(f"  {name:32s} {text}")
+    for warning in three_d["warnings"]:
+        print(f"  warning: {warning}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -187,6 +267,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--fast",
         action="store_true",
         help="Sapiens2: skip the flip test (half the pose time; keypoints slightly less precise)",
+    )
+    p.add_argument(
+        "--3d",
+        dest="three_d",
+        action="store_true",
+        help="Sapiens2: also 3D joint angles from the pointmap (needs the seg and pointmap weights)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
