@@ -16,6 +16,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.keypoints import CANONICAL_NAMES, DERIVED, INDEX
+from core.labels.classes import CLASS_ID
 from core.measure.pose3d_tables import (
     DEFAULT_STATURE_M,
     JOINT_CLASSES,
@@ -23,7 +24,6 @@ from core.measure.pose3d_tables import (
     NEIGHBOURS,
     SHOULDER_ANKLE_FRACTION,
 )
-from core.sapiens2.classes import CLASS_ID
 
 #: Two surfaces further apart in depth than this are different clusters (metres): a limb hidden
 #: behind another lies at least one limb thickness (>= ~8 cm) behind it, while one surface patch of
