@@ -45,7 +45,12 @@ def _build_keypoints() -> dict[str, tuple[str, ...]]:
     # Side-view signed angles: their own points ("trunk" = the shoulder and hip lines) plus what
     # decides the facing direction (``posture.forward_x``): nose against ear, else heel to toe,
     # judged against the trunk's length.
-    facing = ("nose", "left_ear", "right_ear", *(f"{s}_{p}" for s in SIDES for p in ("heel", "big_toe")))
+    facing = (
+        "nose",
+        "left_ear",
+        "right_ear",
+        *(f"{s}_{p}" for s in SIDES for p in ("heel", "big_toe")),
+    )
     for template, points in SAGITTAL_POINTS.items():
         for side in SIDES if "{side}" in template else ("",):
             names: list[str] = []

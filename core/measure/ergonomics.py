@@ -143,9 +143,7 @@ def rula_scores(measures: dict[str, float], *, view: str = "left") -> list[RulaI
     if missing:
         raise InputError(f"measures lack {', '.join(missing)}; pass the dict from posture_measures")
     front_note = (
-        f"{view} view: RULA expects a side view; this is the side bend"
-        if view in FRONTAL
-        else ""
+        f"{view} view: RULA expects a side view; this is the side bend" if view in FRONTAL else ""
     )
     items = [
         _item("neck", float(measures["neck_flexion_deg"]), "", front_note),

@@ -137,7 +137,9 @@ def test_pixel_limit_is_passed_in_by_the_callers_with_settings(monkeypatch):
     monkeypatch.setenv("SAPIENS_MEASURE_MAX_IMAGE_PIXELS", "50")
     png = encode_png(np.zeros((10, 10, 3), np.uint8))
     assert decode_image(png).shape == (10, 10, 3)  # the environment is not read here
-    with pytest.raises(InputError, match=r"tiny.png: image is 10x10 = 100 px, over the 50 px limit"):
+    with pytest.raises(
+        InputError, match=r"tiny.png: image is 10x10 = 100 px, over the 50 px limit"
+    ):
         decode_image_bytes(png, "tiny.png")  # 100 px > 50
 
 

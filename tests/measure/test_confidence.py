@@ -121,11 +121,8 @@ def test_one_low_point_flags_exactly_its_measures():
         for template in SAGITTAL_POINTS
         for side in (("left", "right") if "{side}" in template else ("",))
     }
-    assert flagged == {
-        "left_elbow_angle_deg",
-        "left_elbow_flexion_deg",
-        "craniovertebral_angle_deg",
-    } | side_only
+    expected = {"left_elbow_angle_deg", "left_elbow_flexion_deg", "craniovertebral_angle_deg"}
+    assert flagged == expected | side_only
     assert conf.measures["left_elbow_angle_deg"].score == 0.6
     assert conf.measures["left_knee_angle_deg"].reliable
     cva = conf.measures["craniovertebral_angle_deg"]
