@@ -188,10 +188,23 @@ def _feed_forward_candidates() -> dict[str, Callable[[], object]]:
     def own() -> object:
         return cpu_kernels.swiglu(F.linear(x, wa), F.linear(x, wb), ba, bb)
 
+    # PyTorch's route runs its biased matmuls the way the linear route makes the model run them.
+    biased = _linear_with_bias()
+
     def torch_route() -> object:
-        return F.silu(F.linear(x, wa, ba), inplace=True).mul_(F.linear(x, wb, bb))
+        return F.silu(biased(x, wa, ba), inplace=True).mul_(biased(x, wb, bb))
 
     return {"own": own, "torch": torch_route}
+
+
+#: While :func:`measure` runs: whether the linear route chosen so far fuses the bias.
+_linear_fused = False
+
+
+def _linear_with_bias() -> Callable[..., torch.Tensor]:
+    from core.sapiens2.linear import fused_linear
+
+    return fused_linear if _linear_fused else F.linear
 
 
 def _norm_candidates() -> dict[str, Callable[[], object]]:
@@ -260,14 +273,22 @@ def measure(
     repeats: int = REPEATS,
     clock: Callable[[], float] = time.perf_counter,
     ops: tuple[str, ...] = OPS,
+    linear_fused: bool = False,
 ) -> dict[str, Route]:
-    """Measure the two candidates of each of ``ops`` now (own kernels forced on for the own one)."""
+    """Measure the two candidates of each of ``ops`` now (own kernels forced on for the own one).
+
+    ``linear`` goes first, since PyTorch's feed-forward route runs its biased matmuls through it;
+    ``linear_fused`` says what it is when it is not among ``ops``."""
+    global _linear_fused
     routes = {}
+    order = sorted(ops, key=lambda op: op != "linear")
     with torch.inference_mode(), cpu_kernels.enabled(True):
-        for op in ops:
+        for op in order:
+            _linear_fused = routes["linear"].choice == "own" if "linear" in routes else linear_fused
             medians = time_interleaved(CANDIDATES[op](), repeats, clock)
             routes[op] = decide(op, medians["own"], medians["torch"])
-    return routes
+    _linear_fused = False
+    return {op: routes[op] for op in ops}
 
 
 def _all(choice: str, reason: str) -> dict[str, Route]:
@@ -303,6 +324,7 @@ def choose(*, measure_now: bool = False) -> dict[str, Route]:
         return on_file
     decided = by_features(flags)
     log.info("measuring the bf16 CPU routes once for this machine (a few seconds)")
+    # A decided linear route is PyTorch's (no oneDNN), so the default linear_fused=False holds.
     chosen = {**decided, **measure(ops=tuple(op for op in OPS if op not in decided))}
     chosen = {op: chosen[op] for op in OPS}
     try:

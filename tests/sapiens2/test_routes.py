@@ -216,3 +216,25 @@ def test_settings_override_the_route(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not cpu_kernels.is_enabled("norm")
     with cpu_kernels.enabled(True):
         assert cpu_kernels.is_enabled("attention")
+
+
+def test_linear_is_measured_first_and_the_feed_forward_follows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PyTorch's feed-forward candidate runs its biased matmuls the way the linear route will.
+    _cpu(monkeypatch, BF16_FLAGS)
+    calls = _fake_timings(monkeypatch, {op: (10.0, 30.0) for op in routes.OPS})
+    seen = []
+    real_ff = routes.CANDIDATES["feed_forward"]
+
+    def ff_factory():
+        seen.append(routes._linear_with_bias())
+        return real_ff()
+
+    monkeypatch.setitem(routes.CANDIDATES, "feed_forward", ff_factory)
+    chosen = routes.choose()
+    assert calls[0].startswith("linear:") and chosen["linear"].choice == "own"
+    from core.sapiens2.linear import fused_linear
+
+    assert seen == [fused_linear]
+    assert routes._linear_with_bias() is not fused_linear  # reset after the measurement
