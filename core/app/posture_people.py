@@ -63,10 +63,7 @@ def measured_text(result: PostureResult) -> str:
     if n < 2:
         return ""
     i = result.person_index
-    return (
-        f"Measured: person {i + 1} of {n} ({box_text(result, i)}; the white box on the picture). "
-        "Choose another person above to measure them."
-    )
+    return f"Measured: person {i + 1} of {n} ({box_text(result, i)}; the white box on the picture)."
 
 
 def page_warnings(result: PostureResult) -> tuple[str, ...]:

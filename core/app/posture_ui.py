@@ -42,8 +42,8 @@ CAPTURE_HINT = (
 @dataclass(frozen=True)
 class Snapshot:
     """One analysed photo: the upload, the decoded image, the result, its skeleton overlay (the
-    photo's own size: what is saved) and the overlay drawn for the screen (at least
-    ``DISPLAY_WIDTH_PX`` wide)."""
+    photo's own size: what is saved) and the overlay drawn for the screen
+    (``core.app.posture_overlay.DRAW_WIDTH_PX`` wide)."""
 
     upload: Upload
     image: np.ndarray
@@ -130,11 +130,12 @@ def render_result(snap: Snapshot, view: str) -> None:
     measured, the view, the warnings and the measures (``core.app.posture_table``)."""
     from core.imaging.overlay import SCORE_LEGEND
 
-    st.image(
-        snap.display,
-        caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})",
-        width=min(DISPLAY_WIDTH_PX, snap.display.shape[1]),
-    )
+    with st.container(width=DISPLAY_WIDTH_PX):
+        st.image(
+            snap.display,
+            caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})",
+            width="stretch",
+        )
     st.caption(SCORE_LEGEND + " Hover the picture for its fullscreen button to enlarge it.")
     who = people.measured_text(snap.result)
     if who:

@@ -10,7 +10,7 @@ import pytest
 
 from core.analysis import analyze_posture
 from core.app.posture_desk import rula_table, summary
-from core.app.posture_overlay import DISPLAY_WIDTH_PX, display_factor, draw_overlay
+from core.app.posture_overlay import DISPLAY_WIDTH_PX, DRAW_WIDTH_PX, display_factor, draw_overlay
 from core.app.posture_people import measured_text, page_warnings, person_label, with_person
 from core.app.posture_table import HEADLINE_FRONTAL, measure_name, measures_table, split_headline
 from core.app.posture_target import CUSTOM, NONE, option_label
@@ -89,8 +89,12 @@ def test_person_two_is_saved_under_its_own_parameters(two) -> None:  # noqa: ANN
 
 
 def test_small_photos_are_drawn_larger_for_the_screen(two) -> None:  # noqa: ANN001
-    assert display_factor(DISPLAY_WIDTH_PX // 2) == pytest.approx(2.0)
-    assert display_factor(2 * DISPLAY_WIDTH_PX) == 1.0  # never scaled down
+    # Drawn twice as wide as shown (sharp on high-density screens and in fullscreen).
+    assert DRAW_WIDTH_PX == 2 * DISPLAY_WIDTH_PX
+    assert display_factor(DRAW_WIDTH_PX // 2) == pytest.approx(2.0)  # a small photo: up
+    assert display_factor(2 * DRAW_WIDTH_PX) == pytest.approx(0.5)  # a large one: down
+    small = draw_overlay(GREY, two, factor=0.5)
+    assert small.shape == (PHOTO_SIZE[1] // 2, PHOTO_SIZE[0] // 2, 3)
     big = draw_overlay(GREY, two, factor=2.0)
     assert big.shape == (2 * PHOTO_SIZE[1], 2 * PHOTO_SIZE[0], 3)
     # The measured person's box (BIG: 100,0 to 500,500) is drawn white at twice its coordinates:
