@@ -55,7 +55,7 @@ if repeat:
     st.subheader("Repeatability")
     ui.render_repeatability(snaps)
 st.subheader("Desk check (RULA bands)")
-render_desk_check(snaps[0].result.measures, snaps[0].result.view)
+render_desk_check(snaps[0].result)
 st.subheader("Exercise target")
 render_target(snaps[0].result.measures)
 st.subheader("Save")

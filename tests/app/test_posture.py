@@ -94,7 +94,8 @@ def test_main_measures_first_the_rest_in_an_expander_and_a_plain_desk_check() ->
     assert set(rest["measure"]).isdisjoint(headline["measure"])
     assert len(headline) + len(rest) == 28  # every measure once (see the test above)
     assert "Elbow angle (left)" in set(rest["measure"]) and "meaning" in rest.columns
-    names = pd.concat([headline["measure"], rest["measure"]])
+    table = pd.concat([headline, rest], ignore_index=True)
+    names = table["measure"]
     assert not names.str.contains("_").any()  # no raw keys such as elbow_angle_deg
     # The desk check: one sentence naming the parts to look at, with angle and band.
     (desk,) = [w.value for w in at.warning if "Desk check" in w.value]
@@ -103,7 +104,13 @@ def test_main_measures_first_the_rest_in_an_expander_and_a_plain_desk_check() ->
     looked = rula[rula["readout"] == "look at this"]
     assert len(looked) > 0
     for part, angle, band in zip(looked["part"], looked["angle"], looked["band"]):
-        assert f"the {part.lower()} ({angle}, {band})" in desk
+        # An angle from a point below the reliable score says so in the table and the sentence.
+        flag = ", unreliable" if angle.endswith(" (unreliable)") else ""
+        assert f"the {part.lower()} ({angle.removesuffix(' (unreliable)')}, {band}{flag})" in desk
+    # The left arm's points score below 0.8 (the measures table flags its shoulder angle).
+    left_arm = table[table["measure"] == "Shoulder angle (left)"]["reliability"].iloc[0]
+    upper = rula[rula["part"] == "Left upper arm"]["angle"].iloc[0]
+    assert upper.endswith(" (unreliable)") == (left_arm == "unreliable")
 
 
 def test_a_named_preset_target_is_checked() -> None:

@@ -69,6 +69,23 @@ def test_desk_sentence_names_parts_to_look_at_in_words() -> None:
     assert parts[:4] == ["Neck", "Trunk", "Left upper arm", "Right upper arm"]
 
 
+def test_an_unreliable_part_says_so_in_the_sentence_and_the_table() -> None:
+    from core.app.posture_desk import unreliable_parts
+    from tests.cli.fakes import ScoredFakeBackend
+
+    # BIG's left wrist at 0.6: measured (threshold 0.5), below the reliable score 0.8, so the left
+    # elbow's flexion (45 deg, scenes.BIG_MEASURES: "<60° flexion", RULA 2, not the best band) is
+    # unreliable, and with it the left forearm's RULA reading.
+    result = analyze_posture(GREY, ScoredFakeBackend([BIG], {"left_wrist": 0.6}), view="front")
+    check = desk_check(result.measures, view=result.view)
+    flagged = unreliable_parts(result, check.items)
+    assert flagged == {"left forearm"}
+    assert "the left forearm (45.0°, <60° flexion, unreliable)" in summary(check, flagged)
+    table = rula_table(check.items, flagged).set_index("part")
+    assert table.loc["Left forearm", "angle"] == "45.0° (unreliable)"
+    assert table.loc["Right forearm", "angle"] == "0.0°"  # its points all score 1.0
+
+
 def test_target_options_read_as_words() -> None:
     assert option_label(NONE) == "No target"
     assert option_label("squat knee flexion (left)") == "Squat knee flexion (left): 90 ± 10°"
