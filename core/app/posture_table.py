@@ -68,7 +68,11 @@ def measures_table(result: PostureResult) -> pd.DataFrame:
     rows = []
     for key, value in result.measures.items():
         metric, side = split_side(key)
-        info = display_info(metric, side, MEASURE_INFO[key].unit if key in MEASURE_INFO else None)
+        defined = MEASURE_INFO.get(key)
+        info = display_info(metric, side, defined.unit if defined else None)
+        # This key's own description: the display table keeps one per metric, which for the
+        # side-view measures names the other side ("side view: right thigh ..." on the left one).
+        meaning = defined.description.removeprefix(f"{side} ") if defined else info.description
         text = format_number(value, info.unit)
         c = result.confidence.measures.get(key)
         seen = c is not None and math.isfinite(value)
@@ -82,7 +86,7 @@ def measures_table(result: PostureResult) -> pd.DataFrame:
                 "value": text,
                 "score": score,
                 "reliability": reliability,
-                "meaning": info.description,
+                "meaning": meaning,
                 "key": key,
             }
         )
@@ -91,11 +95,14 @@ def measures_table(result: PostureResult) -> pd.DataFrame:
 
 def split_headline(table: pd.DataFrame, view: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(headline, rest): the view's main measures that were measured, in headline order, and every
-    other row (a main measure that could not be measured goes to the rest)."""
+    other row, the measured ones first (a main measure that could not be measured goes to the
+    rest)."""
     order = {key: i for i, key in enumerate(headline_keys(view))}
-    main = table["key"].isin(order) & (table["value"] != NOT_MEASURED)
+    seen = table["value"] != NOT_MEASURED
+    main = table["key"].isin(order) & seen
     headline = table[main].sort_values("key", key=lambda s: s.map(order))
-    return headline.reset_index(drop=True), table[~main].reset_index(drop=True)
+    rest = pd.concat([table[~main & seen], table[~main & ~seen]])
+    return headline.reset_index(drop=True), rest.reset_index(drop=True)
 
 
 def render_measures(result: PostureResult) -> pd.DataFrame:

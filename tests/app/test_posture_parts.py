@@ -33,6 +33,14 @@ def test_headline_holds_the_measured_main_measures_in_order(two) -> None:  # noq
     assert list(headline["key"]) == list(HEADLINE_FRONTAL)
     assert len(headline) + len(rest) == len(two.measures)
     assert "Craniovertebral angle" in set(rest["measure"])  # side view only: not measured here
+    # The rest: measured ones first, then those not measured.
+    seen = (rest["value"] != "not measured").tolist()
+    assert seen == sorted(seen, reverse=True) and any(seen) and not all(seen)
+    # Each row's meaning is its own side's.
+    hip = rest[rest["key"] == "left_hip_signed_flexion_deg"]["meaning"].iloc[0]
+    assert hip.startswith("side view: left thigh")
+    knee = headline[headline["key"] == "left_knee_angle_deg"]["meaning"].iloc[0]
+    assert knee.startswith("knee interior angle")  # the side is in the name already
     row = headline[headline["key"] == "shoulder_tilt_deg"].iloc[0]
     assert (row["measure"], row["value"]) == ("Shoulder tilt", "45.0°")  # scenes.BIG_MEASURES
 
