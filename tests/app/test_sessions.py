@@ -53,12 +53,17 @@ def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
     assert problems(at) == []
     listing = table_with(at, "kind")
     assert list(listing["session"]) == [a, b]
-    assert list(listing["knee L (°)"]) == [150.0, 170.0]
-    assert listing["knee R (°)"].isna().all()  # not visible stays empty, never 0
+    # Angles with one decimal (core.measure.display); the unit is in the column title.
+    assert list(listing["knee L (°)"]) == ["150.0", "170.0"]
+    # Not visible reads "not measured", never 0 and never "None".
+    assert list(listing["knee R (°)"]) == ["not measured", "not measured"]
+    # Posture sessions: the gait columns are absent (no gait session here), not "not visible".
+    assert "cadence (steps/min)" not in listing.columns
     assert len(at.get("vega_lite_chart")) >= 2  # trend and comparison
     diff = table_with(at, "difference")
-    knee = diff[diff["measure"] == "knee_angle_deg (left)"]
-    assert knee["difference"].iloc[0] == pytest.approx(20.0)
+    knee = diff[diff["measure"] == "Knee angle (left)"]
+    assert knee["difference"].iloc[0] == "+20.0°"  # 170 - 150, signed, in the angle's format
+    assert not diff["measure"].str.contains("_").any()  # words, never raw keys
     # The last session is open; its values and CSV buttons are shown.
     values = table_with(at, "measure")
     # In words, with the unit and one decimal for an angle (core.measure.display).
@@ -126,8 +131,9 @@ def test_desk_work_periods_list_and_sum_per_day() -> None:
             )  # fmt: skip
     at = open_page("pages/sessions.py")
     assert problems(at) == []
-    assert list(table_with(at, "kind")["alerts"]) == [1.0, 1.0]
+    assert list(table_with(at, "kind")["alerts"]) == ["1", "1"]  # counts: no decimals
     daily = table_with(at, "day")
-    # Two periods with the neck outside neutral for 29 s each (tests/store/test_desk_session.py).
-    assert daily["neck_above_neutral_min"].tolist() == pytest.approx([2 * 29 / 60])
-    assert daily["n_alerts"].tolist() == [2.0]
+    # Two periods with the neck outside neutral for 29 s each (tests/store/test_desk_session.py
+    # checks the sum itself); minutes are shown with one decimal.
+    assert daily["Neck above neutral (min)"].tolist() == [f"{2 * 29 / 60:.1f}"]
+    assert daily["Alerts"].tolist() == ["2"]
