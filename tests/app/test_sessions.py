@@ -137,3 +137,26 @@ def test_desk_work_periods_list_and_sum_per_day() -> None:
     # checks the sum itself); minutes are shown with one decimal.
     assert daily["Neck above neutral (min)"].tolist() == [f"{2 * 29 / 60:.1f}"]
     assert daily["Alerts"].tolist() == ["2"]
+
+
+def test_a_single_session_says_there_is_nothing_to_compare_and_dates_its_one_tick() -> None:
+    import json
+
+    from core.app.dates import epoch_ms
+
+    subject_id = make_subject()
+    with Store() as store:
+        only = store.save_session(
+            subject_id, kind="posture", backend_info=LITE, source_hash="h",
+            measurements=posture_rows(_measures(150.0)),
+        )  # fmt: skip
+        created = store.get_session(only).created_utc
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    # No fallback to a session of another kind (there is none): the page says why.
+    assert f"No other posture session to compare #{only} with" in texts(at)
+    assert not [s for s in at.selectbox if s.key == "sessions_compare_a"]
+    (trend,) = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    axis = trend["encoding"]["x"]["axis"]
+    assert axis["values"] == [epoch_ms(created)]  # one tick, at the session, in words
+    assert axis["format"] == "%-d %b %H:%M"

@@ -95,3 +95,16 @@ def test_a_remembered_subject_that_no_longer_exists_is_not_used() -> None:
     assert at.selectbox(key="subject_id").value == first
     assert at.query_params.get("subject") == str(first)
     assert _fresh({"subject": "not-a-number"}).selectbox(key="subject_id").value == first
+
+
+def test_the_sidebar_says_what_auto_runs() -> None:
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    captions = [c.value for c in at.sidebar.caption]
+    assert (
+        "auto runs lite (MediaPipe) here: no Sapiens2 0.4b pose weights are on this computer."
+        in captions
+    )
+    # An explicit choice needs no explanation.
+    at.selectbox(key="backend_name").set_value("lite").run()
+    assert not [c for c in at.sidebar.caption if c.value.startswith("auto runs")]
