@@ -124,8 +124,10 @@ def build_report(
                 sub = history[history["measure"] == measure].sort_values("created")
                 x = [float(i) for i in range(len(sub))]
                 unit = sub["unit"].iloc[0] if len(sub) else ""
-                info = display_info(*split_key(str(measure)), str(unit))
-                name = f"{info.name} ({info.symbol})" if info.symbol else info.name
+                metric, side = split_key(str(measure))
+                info = display_info(metric, "", str(unit))
+                detail = ", ".join(t for t in (side, info.symbol) if t)
+                name = f"{info.name} ({detail})" if detail else info.name
                 style = time_style(sub["created"])
                 dates = (
                     (
