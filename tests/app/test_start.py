@@ -108,3 +108,19 @@ def test_the_sidebar_says_what_auto_runs() -> None:
     # An explicit choice needs no explanation.
     at.selectbox(key="backend_name").set_value("lite").run()
     assert not [c for c in at.sidebar.caption if c.value.startswith("auto runs")]
+
+
+def test_a_new_tab_takes_the_subject_from_this_browsers_cookie(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # AppTest cannot send cookies (st.context.cookies comes from the browser's request), so the
+    # cookie's reading is replaced; the page address, when present, wins over the cookie.
+    from core.app import subjects
+
+    first = make_subject("P001")
+    second = make_subject("P002")
+    monkeypatch.setattr(subjects, "_cookie", lambda: str(second))
+    at = _fresh()
+    assert at.selectbox(key="subject_id").value == second
+    assert at.query_params.get("subject") == str(second)
+    assert _fresh({"subject": str(first)}).selectbox(key="subject_id").value == first
