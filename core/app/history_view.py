@@ -46,7 +46,9 @@ def session_list(table: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
             for sid, value in zip(out["session"], out[title])
         ]
     if "notes" in out.columns:
+        # Last: the key numbers of every kind first, so the columns line up as one read.
         out["notes"] = out["notes"].fillna("")
+        out = out[[c for c in out.columns if c != "notes"] + ["notes"]]
     return out
 
 

@@ -55,6 +55,7 @@ def test_session_list_blanks_other_kinds_and_says_not_measured() -> None:
     assert list(shown["knee L (°)"]) == ["", "150.0"]
     assert list(shown["knee R (°)"]) == ["", "not measured"]  # posture without the right knee
     assert list(shown["notes"]) == ["walk", ""]
+    assert list(shown.columns)[-1] == "notes"
 
 
 def test_compare_table_in_words_signed_and_without_empty_rows() -> None:
