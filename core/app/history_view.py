@@ -163,6 +163,8 @@ def desk_daily_table(daily: pd.DataFrame) -> pd.DataFrame:
         title = f"{info.name} ({info.symbol})" if info.symbol else info.name
         if title not in columns:
             columns.append(title)
-        out.setdefault(str(day), {})[title] = format_number(value, info.unit, with_unit=False)
+        when = pd.Timestamp(str(day))
+        shown = f"{when.day} {when:%b %Y}"  # "3 Dec 2026", as the session list writes dates
+        out.setdefault(shown, {})[title] = format_number(value, info.unit, with_unit=False)
     frame = pd.DataFrame([{"day": d, **vals} for d, vals in out.items()], columns=["day", *columns])
     return frame.fillna("")

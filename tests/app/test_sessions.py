@@ -137,6 +137,11 @@ def test_desk_work_periods_list_and_sum_per_day() -> None:
     # checks the sum itself); minutes are shown with one decimal.
     assert daily["Neck above neutral (min)"].tolist() == [f"{2 * 29 / 60:.1f}"]
     assert daily["Alerts"].tolist() == ["2"]
+    from core.app.dates import TimeStyle, time_label
+
+    created = Store().list_sessions(subject_id)[0].created_utc
+    day = time_label(created, TimeStyle(year=True)).rsplit(" ", 1)[0]  # "3 Dec 2026"
+    assert daily["day"].tolist() == [day]  # both saved now (unless the test runs at midnight)
 
 
 def test_a_single_session_says_there_is_nothing_to_compare_and_dates_its_one_tick() -> None:
