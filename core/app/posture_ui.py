@@ -27,6 +27,7 @@ from core.measure.view import VIEW_LABELS
 if TYPE_CHECKING:
     from core.analysis import PostureResult
     from core.backends.base import Backend
+    from core.sessions.draft import SessionDraft
     from core.store import Store
     from core.store.records import Subject
 
@@ -38,12 +39,14 @@ CAPTURE_HINT = (
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One analysed photo: the upload, the decoded image, the result and its skeleton overlay."""
+    """One analysed photo: the upload, the decoded image, the result and its skeleton overlay,
+    and the session it saves as (``core.sessions``)."""
 
     upload: Upload
     image: np.ndarray
     result: PostureResult
     overlay: np.ndarray
+    draft: SessionDraft
 
 
 def analyse(
@@ -54,18 +57,17 @@ def analyse(
     ``fast`` turns Sapiens2's flip test off for this photo. The backend is shared between sessions,
     so the switch is set under the backend's lock, right before the model runs.
     """
-    from core.analysis import analyze_posture
-    from core.imaging.decode import decode_image
     from core.imaging.overlay import draw_pose
+    from core.sessions.make import make_posture, read_photo
+    from core.sessions.options import PostureOptions
 
     def compute() -> Snapshot:
-        image = decode_image(upload.data, max_pixels=settings.max_image_pixels)
+        photo = read_photo(upload.data, settings=settings)
         with inference_lock(backend):
-            if hasattr(backend, "flip_test"):
-                backend.flip_test = not fast
-            result = analyze_posture(image, backend, view=view, settings=settings)
-        overlay = draw_pose(image, result.pose, min_score=result.confidence.min_score)
-        return Snapshot(upload, image, result, overlay)
+            made = make_posture(photo, backend, PostureOptions(view=view, fast=fast), settings=settings)  # fmt: skip
+        result = made.result
+        overlay = draw_pose(photo.image, result.pose, min_score=result.confidence.min_score)
+        return Snapshot(upload, photo.image, result, overlay, made.draft)
 
     key = ("posture", upload.sha256, backend_key(backend), view, fast)
     found = attempt(cache.cached, key, compute)
@@ -78,14 +80,6 @@ FAST_HELP = (
     "so they are slightly less precise, and left and right limbs are swapped more often in side "
     "views and crossed-leg poses."
 )
-
-
-def params(backend: Backend, view: str, *, fast: bool = False) -> dict[str, object]:
-    """What, besides the file, decides a posture result: the store's cache key."""
-    p: dict[str, object] = {"kind": "posture", "view": view, "backend": backend_key(backend)}
-    if fast:
-        p["fast"] = True  # only when on, so earlier sessions keep matching
-    return p
 
 
 UNRELIABLE = "unreliable"
@@ -199,11 +193,11 @@ def render_save(
     *,
     fast: bool = False,
 ) -> None:
-    """Save button; says so when this photo with this model and view is already saved."""
-    from core.imaging.decode import encode_png
+    """Save button; says so when this photo with this model and view is already saved (by the app,
+    the CLI or batch: ``core.store.drafts``). ``backend``, ``view``, ``fast``: those of ``snap``."""
+    from core.store import drafts
 
-    p = params(backend, view, fast=fast)
-    existing = attempt(store.find_session_by_hash, snap.upload.sha256, p, subject_id=subject.id)
+    existing = attempt(drafts.find, store, subject.id, snap.draft)
     if existing is not None:
         st.info(
             f"This photo with this model and view is already saved for {subject.label} as session {existing}."
@@ -211,16 +205,6 @@ def render_save(
         return
     notes = st.text_input("Notes (optional)", key="posture_notes", max_chars=500)
     if st.button(f"Save to {subject.label}", key="posture_save", type="primary"):
-        session_id = attempt(
-            store.save_session,
-            subject.id,
-            kind="posture",
-            backend_info=snap.result.backend_info,
-            source_hash=snap.upload.sha256,
-            measurements=snap.result.rows,
-            artifacts={"overlay.png": encode_png(snap.overlay)},
-            notes=notes,
-            params=p,
-        )
+        session_id = attempt(drafts.save, store, subject.id, snap.draft, notes=notes)
         if session_id is not None:
             st.success(f"Saved as session {session_id} for {subject.label}.")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 
 from core.errors import InputError
+from core.limits import DEFAULT_MAX_SECONDS
 from core.video.probe import VideoInfo
 
-#: Seconds of video a gait analysis reads by default (5 minutes: dozens of passes across a room).
-DEFAULT_MAX_SECONDS = 300.0
+__all__ = ["DEFAULT_MAX_SECONDS", "check_max_seconds", "cut_at_s", "cut_message"]
 
 
 def check_max_seconds(value: float | None) -> float | None:
