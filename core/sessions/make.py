@@ -15,13 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.analysis import (
-    GaitAnalysis,
-    PostureResult,
-    analyze_gait_video,
-    analyze_posture,
-    inference_lock,
-)
+from core import analysis as _analysis  # called through the module: tests patch its functions
+from core.analysis import GaitAnalysis, PostureResult, inference_lock
 from core.config import Settings, load_settings
 from core.errors import InputError
 from core.hashing import sha256_hex
@@ -132,7 +127,7 @@ def make_posture(
     with inference_lock(backend):
         if hasattr(backend, "flip_test"):  # Sapiens2: one pose forward instead of the pair
             backend.flip_test = not options.fast
-        result = analyze_posture(
+        result = _analysis.analyze_posture(
             photo.image, backend, point=options.point, view=options.view, settings=settings
         )
     draft = posture_draft(result, photo.image, source_hash=sha256_hex(photo.data), options=options)
@@ -185,7 +180,7 @@ def make_gait(
     options = options or GaitOptions()
 
     def run(path: Path, source_hash: str) -> GaitSession:
-        analysis = analyze_gait_video(
+        analysis = _analysis.analyze_gait_video(
             path,
             backend,
             every=options.every,
