@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from core.errors import InputError
-from core.limits import DEFAULT_MAX_SECONDS
+from core.limits import DEFAULT_MAX_SECONDS, check_max_seconds
 from core.measure.view import DEFAULT_VIEW
 
 
@@ -35,11 +33,4 @@ class GaitOptions:
 
     def budget_s(self) -> float | None:
         """The time budget as the analysis reads it: None for "the whole video" (None or 0)."""
-        if self.max_seconds is None or self.max_seconds == 0:
-            return None
-        seconds = float(self.max_seconds)
-        if not (math.isfinite(seconds) and seconds > 0):
-            raise InputError(
-                f"--max-seconds must be > 0 (0 for no limit), got {self.max_seconds!r}"
-            )
-        return seconds
+        return check_max_seconds(self.max_seconds)

@@ -14,19 +14,11 @@ from core.imaging.decode import encode_png
 from core.sessions.make import make_posture, read_photo
 from core.sessions.options import PostureOptions
 from core.store import Store, drafts
+from tests.app.test_posture import _FlipSwitchBackend
 
 
-class FlipBackend(FakeBackend):
-    """The test double with Sapiens2's flip-test switch, reported by describe() as Sapiens2 does."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.flip_test = True
-        self.seen: list[bool] = []
-
-    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None):  # noqa: ANN001, ANN201
-        self.seen.append(self.flip_test)
-        return super().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
+class FlipBackend(_FlipSwitchBackend):
+    """The posture page's flip-switch double, reporting its flip test as Sapiens2's describe() does."""
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "flip_test": self.flip_test}
