@@ -66,3 +66,10 @@ def test_gait_sampling_and_height_change_the_key() -> None:
 
 def test_a_key_is_never_the_unknown_marker() -> None:
     assert len(posture_key(LITE, PostureOptions())) == 64 != len(UNKNOWN_KEY)
+
+
+def test_the_default_view_is_the_measurement_default() -> None:
+    from core.measure import view
+    from core.sessions import options
+
+    assert options.DEFAULT_VIEW == view.DEFAULT_VIEW == PostureOptions().view
