@@ -93,3 +93,30 @@ def test_an_empty_or_unknown_key_never_matches(photo_bytes: bytes, key: str) -> 
         a = store.create_subject("A", consent=True)
         drafts.save(store, a, draft)
         assert drafts.find(store, a, draft) is None
+
+
+def test_a_gait_draft_from_a_path_or_its_bytes(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import tempfile
+
+    from core.sessions.make import make_gait
+    from core.sessions.options import GaitOptions
+    from tests.cli.scenes import walking_backend, write_walk_video
+
+    video = write_walk_video(tmp_path / "walk.avi", 3.0)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the bytes' copy is written
+    options = GaitOptions(every=2, height_m=1.7)
+    by_path = make_gait(video, walking_backend(3.0), options)
+    by_bytes = make_gait(video.read_bytes(), walking_backend(3.0), options, name="walk.avi")
+    a, b = by_path.draft, by_bytes.draft
+    assert a.kind == b.kind == "gait"
+    assert a.key == b.key and a.source_hash == b.source_hash == sha256_hex(video.read_bytes())
+    assert a.params == b.params == {"every": 2, "height_m": 1.7, "max_seconds": 300.0}
+    assert a.quality in ("good", "limited", "unusable") and a.artifacts == {}
+    assert a.rows["value"].to_numpy() == pytest.approx(b.rows["value"].to_numpy(), nan_ok=True)
+    assert list(scratch.iterdir()) == []  # the temporary copy of the bytes is gone
+    # Another budget is another key, and the cut is recorded.
+    other = make_gait(video, walking_backend(3.0), GaitOptions(every=2, height_m=1.7,
+                                                               max_seconds=1.0)).draft  # fmt: skip
+    assert other.key != a.key and other.params["cut_at_s"] == 1.0
