@@ -29,7 +29,7 @@ def model_fields(backend_info: Mapping[str, object]) -> dict[str, object]:
     """The key's model part, normalised as the store keeps it (text fields, threshold a float)."""
     out: dict[str, object] = {k: str(backend_info.get(k) or "") for k in MODEL_FIELDS}
     threshold = backend_info.get("threshold")
-    out["threshold"] = None if threshold is None else float(threshold)  # type: ignore[arg-type]
+    out["threshold"] = None if threshold is None else float(threshold)  # type: ignore[arg-type]  # describe() gives a number or None
     flip = backend_info.get("flip_test")
     out["flip_test"] = None if flip is None else bool(flip)  # None: the backend has no flip test
     return out

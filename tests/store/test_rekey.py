@@ -142,7 +142,7 @@ def test_a_migrated_session_is_found_and_an_unknown_one_never() -> None:
     ids = _make_v2(db)
     with Store() as store:
         for name, (kind, _, _, key) in LEGACY.items():
-            draft = SessionDraft(kind=kind, source_hash="abc", key=key, rows=None,  # type: ignore[arg-type]
+            draft = SessionDraft(kind=kind, source_hash="abc", key=key, rows=None,  # type: ignore[arg-type]  # find reads no rows
                                  backend_info={}, params={})  # fmt: skip
             found = drafts.find(store, 1, draft)
             # The newest session with that key (same time stamps here: the higher id).
