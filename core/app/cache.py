@@ -4,7 +4,7 @@ and options is never computed twice.
 A page computes a result with :func:`cached`; the key is (kind, file hash, backend key, options).
 ``st.cache_data`` is not used here because the gait analysis reports per-frame progress into
 widgets made outside the function, which cached functions cannot replay. Sessions already saved
-to the store are found with ``Store.find_session_by_hash`` and reopened from the database instead.
+to the store are found with ``core.store.drafts.find`` and reopened from the database instead.
 """
 
 from __future__ import annotations

@@ -119,14 +119,6 @@ def analysis_key(
     return ("gait", upload.sha256, backend_key(backend), every, height_m, *given)
 
 
-def params(
-    backend: Backend, every: int, height_m: float | None, fps: float | None = None
-) -> dict[str, object]:
-    """What, besides the file, decides a gait result: the store's cache key."""
-    p = {"kind": "gait", "every": every, "height_m": height_m, "backend": backend_key(backend)}
-    return p if fps is None else {**p, "fps": fps}
-
-
 def run_analysis(
     path: Path,
     upload: Upload,
@@ -330,9 +322,18 @@ def render_save(
     every: int,
     fps: float | None = None,
 ) -> None:
-    """Save button; says so when this video with this model and rate is already saved."""
-    p = params(backend, every, subject.height_m, fps)
-    existing = attempt(store.find_session_by_hash, upload.sha256, p, subject_id=subject.id)
+    """Save button; says so when this video with this model and rate is already saved (by the app,
+    the CLI or batch: ``core.store.drafts``)."""
+    from dataclasses import replace
+
+    from core.sessions.make import gait_draft
+    from core.sessions.options import GaitOptions
+    from core.store import drafts
+    from core.video import DEFAULT_MAX_SECONDS
+
+    options = GaitOptions(every=every, fps=fps, max_seconds=DEFAULT_MAX_SECONDS, height_m=subject.height_m)  # fmt: skip
+    draft = gait_draft(analysis, source_hash=upload.sha256, options=options)
+    existing = attempt(drafts.find, store, subject.id, draft)
     if existing is not None:
         st.info(
             f"This video with this model and frame rate is already saved for {subject.label} as session {existing}."
@@ -340,17 +341,8 @@ def render_save(
         return
     notes = st.text_input("Notes (optional)", key="gait_notes", max_chars=500)
     if st.button(f"Save to {subject.label}", key="gait_save", type="primary"):
-        artifacts = {"overlay.mp4": overlay.read_bytes()} if overlay is not None else None
-        session_id = attempt(
-            store.save_session,
-            subject.id,
-            kind="gait",
-            backend_info=analysis.backend_info,
-            source_hash=upload.sha256,
-            measurements=analysis.rows,
-            artifacts=artifacts,
-            notes=notes,
-            params=p,
-        )
+        if overlay is not None:  # read only now: the video can be large
+            draft = replace(draft, artifacts={"overlay.mp4": overlay.read_bytes()})
+        session_id = attempt(drafts.save, store, subject.id, draft, notes=notes)
         if session_id is not None:
             st.success(f"Saved as session {session_id} for {subject.label}.")

@@ -71,12 +71,3 @@ def page_warnings(result: PostureResult) -> tuple[str, ...]:
     who was measured in its own words (:func:`measured_text`) and offers the choice instead."""
     people_line = f"{len(result.people)} people found; measured person"
     return tuple(w for w in result.warnings if not w.startswith(people_line))
-
-
-def with_person(params: dict[str, object], result: PostureResult) -> dict[str, object]:
-    """A saved session's parameters with the person measured, so that saving person 2 of a photo
-    is never taken for person 1's saved session. Only when not the largest (person 1): sessions
-    saved before the choice existed keep matching."""
-    if result.person_index == 0:
-        return params
-    return {**params, "person": result.person_index + 1}

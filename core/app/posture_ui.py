@@ -30,6 +30,7 @@ from core.measure.view import VIEW_LABELS
 if TYPE_CHECKING:
     from core.analysis import PostureResult
     from core.backends.base import Backend
+    from core.sessions.draft import SessionDraft
     from core.store import Store
     from core.store.records import Subject
 
@@ -42,14 +43,15 @@ CAPTURE_HINT = (
 @dataclass(frozen=True)
 class Snapshot:
     """One analysed photo: the upload, the decoded image, the result, its skeleton overlay (the
-    photo's own size: what is saved) and the overlay drawn for the screen
-    (``core.app.posture_overlay.DRAW_WIDTH_PX`` wide)."""
+    photo's own size), the overlay drawn for the screen (``core.app.posture_overlay.DRAW_WIDTH_PX``
+    wide) and the session it saves as (``core.sessions``)."""
 
     upload: Upload
     image: np.ndarray
     result: PostureResult
     overlay: np.ndarray
     display: np.ndarray
+    draft: SessionDraft
 
 
 def analyse(
@@ -68,15 +70,15 @@ def analyse(
     so the switch is set under the backend's lock, right before the model runs. ``point`` (x, y
     pixels) measures the person there instead of the largest (``core.app.posture_people``).
     """
-    from core.analysis import analyze_posture
-    from core.imaging.decode import decode_image
+    from core.sessions.make import make_posture, read_photo
+    from core.sessions.options import PostureOptions
 
     def compute() -> Snapshot:
-        image = decode_image(upload.data, max_pixels=settings.max_image_pixels)
+        photo = read_photo(upload.data, settings=settings)
         with inference_lock(backend):
-            if hasattr(backend, "flip_test"):
-                backend.flip_test = not fast
-            result = analyze_posture(image, backend, point=point, view=view, settings=settings)
+            options = PostureOptions(view=view, fast=fast, point=point)
+            made = make_posture(photo, backend, options, settings=settings)
+        result, image = made.result, photo.image
         factor = display_factor(image.shape[1])
         return Snapshot(
             upload,
@@ -84,6 +86,7 @@ def analyse(
             result,
             draw_overlay(image, result),
             draw_overlay(image, result, factor=factor),
+            made.draft,
         )
 
     key = ("posture", upload.sha256, backend_key(backend), view, fast, point)
@@ -115,14 +118,6 @@ FAST_HELP = (
     "so they are slightly less precise, and left and right limbs are swapped more often in side "
     "views and crossed-leg poses."
 )
-
-
-def params(backend: Backend, view: str, *, fast: bool = False) -> dict[str, object]:
-    """What, besides the file, decides a posture result: the store's cache key."""
-    p: dict[str, object] = {"kind": "posture", "view": view, "backend": backend_key(backend)}
-    if fast:
-        p["fast"] = True  # only when on, so earlier sessions keep matching
-    return p
 
 
 def render_result(snap: Snapshot, view: str) -> None:
@@ -182,11 +177,11 @@ def render_save(
     *,
     fast: bool = False,
 ) -> None:
-    """Save button; says so when this photo with this model and view is already saved."""
-    from core.imaging.decode import encode_png
+    """Save button; says so when this photo with this model and view is already saved (by the app,
+    the CLI or batch: ``core.store.drafts``). ``backend``, ``view``, ``fast``: those of ``snap``."""
+    from core.store import drafts
 
-    p = people.with_person(params(backend, view, fast=fast), snap.result)
-    existing = attempt(store.find_session_by_hash, snap.upload.sha256, p, subject_id=subject.id)
+    existing = attempt(drafts.find, store, subject.id, snap.draft)
     if existing is not None:
         st.info(
             f"This photo with this model and view is already saved for {subject.label} as session {existing}."
@@ -194,16 +189,6 @@ def render_save(
         return
     notes = st.text_input("Notes (optional)", key="posture_notes", max_chars=500)
     if st.button(f"Save to {subject.label}", key="posture_save", type="primary"):
-        session_id = attempt(
-            store.save_session,
-            subject.id,
-            kind="posture",
-            backend_info=snap.result.backend_info,
-            source_hash=snap.upload.sha256,
-            measurements=snap.result.rows,
-            artifacts={"overlay.png": encode_png(snap.overlay)},
-            notes=notes,
-            params=p,
-        )
+        session_id = attempt(drafts.save, store, subject.id, snap.draft, notes=notes)
         if session_id is not None:
             st.success(f"Saved as session {session_id} for {subject.label}.")

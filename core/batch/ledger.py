@@ -1,7 +1,7 @@
 """Which files failed in earlier batch runs, so a rerun skips them unless ``--retry-failed``.
 
 Successful results live in the session store; failures have no session, so they are remembered
-here, in a small SQLite file next to the database. Only the content hash, the settings fingerprint
+here, in a small SQLite file next to the database. Only the content hash, the parameters key
 and the time are kept: no file name, no subject label, so deleting a subject leaves nothing of it.
 """
 
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS failures (
 
 
 class FailureLedger:
-    """Failed (content hash, settings fingerprint) pairs, in ``data_dir / LEDGER_NAME``.
+    """Failed (content hash, parameters key) pairs, in ``data_dir / LEDGER_NAME``.
 
     Only the batch driver writes it, one short transaction per file. Raises ``StorageError`` when
     the file cannot be opened or written.

@@ -17,15 +17,18 @@ from typing import TextIO
 
 from core.batch.discover import discover
 from core.batch.engine import Engine, make_engine
-from core.batch.fingerprint import file_sha256, settings_fingerprint
 from core.batch.ledger import FailureLedger
 from core.batch.progress import Progress
 from core.batch.subjects import assign_subjects, read_subject_map
 from core.batch.summary import SummaryWriter, key_measures
 from core.batch.worker import BackendSpec, Job, Outcome
 from core.errors import InputError, ModelNotAvailable
+from core.inputs import file_sha256
+from core.limits import DEFAULT_MAX_SECONDS
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
-from core.store import Store
+from core.sessions.key import gait_key, posture_key
+from core.sessions.options import GaitOptions, PostureOptions
+from core.store import Store, drafts
 from core.store.reports import REPORTS_DIRNAME
 
 CONSENT_REQUIRED = (
@@ -71,8 +74,7 @@ class BatchReport:
 class _Planned:
     subject: str
     subject_id: int
-    fingerprint: str
-    params: dict
+    key: str  # the parameters key (core.sessions.key), also the failure ledger's fingerprint
 
 
 def _states_no_frame_rate(path: Path) -> bool:
@@ -133,19 +135,17 @@ class _Run:
         self.summary.write(file=file, status=status, **row)
         self.progress.advance(status, analysed=analysed)
 
-    def _analysis_options(self, kind: str, height_m: float | None, path: Path) -> tuple[dict, dict]:
-        """(keyword options for the analysis, params stored with the session), as the CLI has them."""
+    def _options(
+        self, kind: str, height_m: float | None, path: Path
+    ) -> PostureOptions | GaitOptions:
+        """The session options of one file, as the single-file commands have them."""
         o = self.options
         if kind == "posture":
-            opts = {"view": o.view}
-            return opts, {"view": o.view, "point": None, "backend": o.backend, "size": o.size}
-        opts: dict[str, object] = {"every": o.every, "height_m": height_m}
-        if o.max_seconds is not None:
-            opts["max_seconds"] = o.max_seconds
-        if o.fps is not None and _states_no_frame_rate(path):
-            opts["fps"] = o.fps  # only where it is needed: a stated rate is never overridden
-        params = {"every": o.every, "height_m": height_m, "backend": o.backend, "size": o.size}
-        return opts, {**params, **{k: opts[k] for k in ("fps", "max_seconds") if k in opts}}
+            return PostureOptions(view=o.view)
+        # The frame rate only where it is needed: a stated rate is never overridden.
+        fps = o.fps if o.fps is not None and _states_no_frame_rate(path) else None
+        budget = DEFAULT_MAX_SECONDS if o.max_seconds is None else o.max_seconds
+        return GaitOptions(every=o.every, fps=fps, max_seconds=budget, height_m=height_m)
 
     def jobs(self, assigned: list, ids: dict[str, int], backend_info: dict) -> Iterator[Job]:
         """The files that need analysing; the others get their summary row here, on the way."""
@@ -159,23 +159,26 @@ class _Run:
             except InputError as exc:
                 self.note("failed", error=str(exc), **row)
                 continue
-            opts, params = self._analysis_options(media.kind, heights[label], media.path)
-            fingerprint = settings_fingerprint(media.kind, backend_info, opts)
-            # The fingerprint makes the resolved model part of the result-cache key: "auto" may
-            # mean lite today and Sapiens2 tomorrow, and that must reprocess the archive.
-            params = {**params, "settings_fingerprint": fingerprint}
-            key = (source_hash, sid, fingerprint)
-            if key in seen:
-                self.note(
-                    "skipped", error=f"same content as {seen[key]} (already in this run)", **row
-                )
+            options = self._options(media.kind, heights[label], media.path)
+            # The key holds the resolved model (the workers' describe()): "auto" may mean lite
+            # today and Sapiens2 tomorrow, and that must reprocess the archive.
+            key = (
+                posture_key(backend_info, options)
+                if isinstance(options, PostureOptions)
+                else gait_key(backend_info, options)
+            )
+            if (source_hash, sid, key) in seen:
+                first = seen[(source_hash, sid, key)]
+                self.note("skipped", error=f"same content as {first} (already in this run)", **row)
                 continue
-            seen[key] = media.relpath
-            existing = self.store.find_session_by_hash(source_hash, params, subject_id=sid)
+            seen[(source_hash, sid, key)] = media.relpath
+            existing = drafts.find_session(
+                self.store, subject_id=sid, kind=media.kind, source_hash=source_hash, key=key
+            )
             if existing is not None:
                 self.note("unchanged", session_id=existing, **row)
                 continue
-            failed_at = self.ledger.failed_at(source_hash, fingerprint)
+            failed_at = self.ledger.failed_at(source_hash, key)
             if failed_at and not self.options.retry_failed:
                 self.note(
                     "skipped",
@@ -183,10 +186,9 @@ class _Run:
                     **row,
                 )
                 continue
-            self.planned[index] = _Planned(label, sid, fingerprint, params)
+            self.planned[index] = _Planned(label, sid, key)
             yield Job(index=index, relpath=media.relpath, kind=media.kind, subject=label,
-                      source_hash=source_hash, path=str(media.path),
-                      options=tuple(sorted(opts.items())))  # fmt: skip
+                      source_hash=source_hash, path=str(media.path), options=options)  # fmt: skip
 
     def record(self, outcome: Outcome) -> None:
         """Store one outcome (one transaction) and write its summary row."""
@@ -198,28 +200,21 @@ class _Run:
         if outcome.fatal:
             # Not this file's fault: every other file would fail the same way. Stop, record nothing.
             raise ModelNotAvailable(error)
-        if outcome.ok:
+        if outcome.ok and outcome.draft is not None:
             try:
-                session_id = self.store.save_session(
-                    plan.subject_id,
-                    kind=job.kind,
-                    backend_info=outcome.backend_info,
-                    source_hash=job.source_hash,
-                    measurements=outcome.result.rows,
-                    artifacts=outcome.artifacts or None,
-                    notes=f"batch: {job.relpath}",
-                    params=plan.params,
+                session_id = drafts.save(
+                    self.store, plan.subject_id, outcome.draft, notes=f"batch: {job.relpath}"
                 )
             except InputError as exc:  # a result the store refuses is this file's failure only
                 error = str(exc)
             else:
-                self.ledger.clear(job.source_hash, plan.fingerprint)
+                self.ledger.clear(job.source_hash, plan.key)
                 measures = key_measures(job.kind, outcome.result)
                 self.note(
                     "processed", analysed=True, session_id=session_id, measures=measures, **row
                 )
                 return
-        self.ledger.record_failure(job.source_hash, plan.fingerprint)
+        self.ledger.record_failure(job.source_hash, plan.key)
         self.note("failed", analysed=True, error=error or "analysis failed", **row)
 
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from core.cli.posture import REQUIRED_MEASURES
 from core.errors import InputError
+from core.sessions.draft import REQUIRED_MEASURES
 from core.store.cells import neutralise_cell
 
 #: Status of a row: analysed and stored / already stored with the same settings / analysis failed /

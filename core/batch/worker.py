@@ -7,15 +7,14 @@ the driver stores it, so two workers never write at once.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.config import Settings
 from core.errors import CheckpointError, InputError, ModelNotAvailable, SapiensMeasureError
-from core.imaging.decode import check_user_file
+from core.sessions.draft import SessionDraft
+from core.sessions.options import GaitOptions, PostureOptions
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class BackendSpec:
 @dataclass(frozen=True)
 class Job:
     """One file to analyse. ``path`` is read by the worker (same machine); ``data`` carries the bytes
-    when the worker may be on another machine (Ray). ``options`` are the analysis keyword options."""
+    when the worker may be on another machine (Ray). ``options``: the session's typed options."""
 
     index: int
     relpath: str
@@ -44,7 +43,7 @@ class Job:
     source_hash: str
     path: str | None = None
     data: bytes | None = field(default=None, repr=False)
-    options: tuple[tuple[str, object], ...] = ()
+    options: PostureOptions | GaitOptions | None = None  # None: the kind's defaults
 
     def without_data(self) -> Job:
         return replace(self, data=None) if self.data is not None else self
@@ -57,14 +56,18 @@ class Outcome:
     job: Job
     result: object | None = None  # PostureResult or GaitAnalysis
     error: str = ""
-    artifacts: dict[str, bytes] = field(default_factory=dict, repr=False)  # e.g. overlay.png
-    backend_info: dict = field(default_factory=dict)
+    draft: SessionDraft | None = field(default=None, repr=False)  # what the driver stores
     seconds: float = 0.0  # analysis time in the worker (benchmarks read it)
     fatal: bool = False  # the worker cannot analyse anything (model missing): stop the run
 
     @property
     def ok(self) -> bool:
-        return self.result is not None and not self.error
+        return self.result is not None and self.draft is not None and not self.error
+
+    @property
+    def backend_info(self) -> dict:
+        """``Backend.describe()`` of the model that made the result ({} without one)."""
+        return {} if self.draft is None else dict(self.draft.backend_info)
 
 
 def error_text(exc: BaseException) -> str:
@@ -72,16 +75,6 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, SapiensMeasureError):
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-
-
-def _read(job: Job) -> bytes:
-    from core.cli._common import read_input_file
-
-    if job.data is not None:
-        return job.data
-    if job.path is None:
-        raise InputError(f"{job.relpath}: the job carries neither a path nor the file's bytes")
-    return read_input_file(job.path)
 
 
 class Worker:
@@ -99,8 +92,7 @@ class Worker:
         # load and the first imports out of the per-file times.
         import numpy as np
 
-        from core import analysis  # noqa: F401 (imported for its cost, see above)
-        from core.cli import posture  # noqa: F401
+        from core.sessions import make  # noqa: F401 (imported for its cost, see above)
 
         self.backend.estimate_pose(np.zeros((64, 64, 3), np.uint8))
 
@@ -112,7 +104,7 @@ class Worker:
         """Analyse one file. Never raises for a bad file: the error goes into the outcome."""
         start = time.perf_counter()
         try:
-            result, artifacts = self._analyse(job)
+            result, draft = self._analyse(job)
         except Exception as exc:  # a bad file must never stop the run; the summary reports it
             return Outcome(
                 job.without_data(),
@@ -123,45 +115,30 @@ class Worker:
         return Outcome(
             job.without_data(),
             result=result,
-            artifacts=artifacts,
-            backend_info=dict(getattr(result, "backend_info", None) or self.describe()),
+            draft=draft,
             seconds=time.perf_counter() - start,
         )
 
-    def _analyse(self, job: Job) -> tuple[object, dict[str, bytes]]:
-        # The single-file commands' own steps (core.cli.posture / core.cli.gait), so a batch
-        # session holds exactly what `python -m core posture IMG --save` would have stored.
-        from core import analysis
+    def _analyse(self, job: Job) -> tuple[object, SessionDraft]:
+        # The one session recipe of core.sessions, so a batch session holds exactly what
+        # `python -m core posture IMG --save` or the app would have stored.
+        from core.sessions.make import make_gait, make_posture
 
-        options = dict(job.options)
+        source: bytes | Path
+        if job.data is not None:
+            source = job.data
+        elif job.path is not None:
+            source = Path(job.path)
+        else:
+            raise InputError(f"{job.relpath}: the job carries neither a path nor the file's bytes")
+        name = Path(job.relpath).name
         if job.kind == "posture":
-            from core.cli._common import decode_image_bytes
-            from core.cli.posture import _overlay_png
-
-            image = decode_image_bytes(_read(job), Path(job.relpath).name)
-            result = analysis.analyze_posture(image, self.backend, **options)
-            return result, _overlay_png(image, result.pose)
+            options = job.options if isinstance(job.options, PostureOptions) else None
+            made = make_posture(source, self.backend, options, settings=self.spec.settings,
+                                name=name)  # fmt: skip
+            return made.result, made.draft
         if job.kind == "gait":
-            if job.data is None and job.path is not None:
-                # The CLI's clear error for a missing, unreadable or non-regular file, without
-                # reading the whole video into memory (the decoder opens it itself).
-                check_user_file(job.path, kind="video file")
-                return analysis.analyze_gait_video(Path(job.path), self.backend, **options), {}
-            return self._gait_from_bytes(job, options), {}
+            options = job.options if isinstance(job.options, GaitOptions) else None
+            gait = make_gait(source, self.backend, options, name=job.relpath)
+            return gait.analysis, gait.draft
         raise InputError(f"{job.relpath}: unknown job kind {job.kind!r}")
-
-    def _gait_from_bytes(self, job: Job, options: dict) -> object:
-        from core import analysis
-
-        # Video decoders need a file; a private temporary one, removed whatever happens.
-        data = _read(job)
-        if not data:
-            raise InputError(f"{job.relpath} is empty")
-        suffix = Path(job.relpath).suffix.lower()
-        fd, tmp = tempfile.mkstemp(suffix=suffix, prefix="sapiens-measure-batch-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            return analysis.analyze_gait_video(Path(tmp), self.backend, **options)
-        finally:
-            Path(tmp).unlink(missing_ok=True)

@@ -8,21 +8,17 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.backends.names import BACKEND_NAMES
-from core.config import load_settings
 from core.errors import InputError, ModelNotAvailable
 from core.hashing import file_sha256, sha256_hex  # noqa: F401 (re-exported for the commands)
-from core.imaging.decode import decode_image, read_user_file
+from core.inputs import decode_image_bytes, read_input_file  # noqa: F401 (tests import them here)
 from core.store import Store, Subject
 
 BACKENDS = BACKEND_NAMES  # the --backend choices
-#: What ``decode_image`` calls an image given as bytes.
-_UNNAMED_IMAGE = "the uploaded image"
 
 
 def add_backend_options(parser: Any) -> None:
@@ -54,23 +50,6 @@ def close_backends() -> None:
     MediaPipe's worker threads are gone and closing its tasks fails noisily."""
     while _OPEN_BACKENDS:
         _OPEN_BACKENDS.pop().close()
-
-
-def read_input_file(path: str | Path) -> bytes:
-    """The bytes of a user-given file; ``InputError`` when missing, unreadable or empty."""
-    data = read_user_file(path)
-    if not data:
-        raise InputError(f"{path} is empty")
-    return data
-
-
-def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
-    """RGB uint8 (H, W, 3) from the encoded bytes of the file ``name``, via ``core.imaging.decode``."""
-    try:
-        return decode_image(data, max_pixels=load_settings().max_image_pixels)
-    except InputError as exc:
-        # decode_image cannot know a file name for bytes; the CLI user gave one, so name it.
-        raise InputError(str(exc).replace(_UNNAMED_IMAGE, name, 1)) from None
 
 
 def parse_point(text: str | None) -> tuple[float, float] | None:

@@ -15,7 +15,6 @@ from core.batch.progress import Progress
 from core.cli._common import (
     add_backend_options,
     consented_subject,
-    file_sha256,
     fmt_value,
     load_backend,
     print_json,
@@ -66,7 +65,9 @@ class _FrameProgress:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from core.analysis import analyze_gait_video
+    from core.sessions.make import make_gait
+    from core.sessions.options import GaitOptions
+    from core.store import drafts
     from core.video import check_max_seconds, cut_at_s, cut_message, probe_video
 
     if args.every < 1:
@@ -88,36 +89,14 @@ def _run(args: argparse.Namespace) -> int:
         )
         backend = load_backend(args.backend, args.size)
         progress = _FrameProgress() if args.progress else None
-        analysis = analyze_gait_video(
-            path,
-            backend,
-            every=args.every,
-            height_m=height,
-            progress=progress,
-            batch=args.batch,
-            fps=args.fps,
-            max_seconds=max_seconds,
-        )
+        options = GaitOptions(every=args.every, fps=args.fps, max_seconds=max_seconds,
+                              height_m=height, batch=args.batch)  # fmt: skip
+        made = make_gait(path, backend, options, progress=progress)
         if progress is not None:
             progress.close()
-        payload = gait_payload(analysis)
+        payload = gait_payload(made.analysis)
         if store and subject:
-            payload["session_id"] = store.save_session(
-                subject.id,
-                kind="gait",
-                backend_info=analysis.backend_info,
-                source_hash=file_sha256(path),
-                measurements=analysis.rows,
-                notes=args.notes,
-                params={
-                    "every": args.every,
-                    "height_m": height,
-                    "backend": args.backend,
-                    "size": args.size,
-                    **({"fps": args.fps} if args.fps is not None else {}),
-                    **({"cut_at_s": analysis.cut_at_s} if analysis.cut_at_s is not None else {}),
-                },
-            )
+            payload["session_id"] = drafts.save(store, subject.id, made.draft, notes=args.notes)
     finally:
         if store:
             store.close()

@@ -22,7 +22,7 @@ _SIZES = sorted({name.split("-", 1)[1] for name in PRESETS})
 def read_rgb(path: str | Path) -> np.ndarray:
     """RGB uint8 (H, W, 3) of an image file, through the one decoder every path uses
     (``core.imaging.decode``: regular files only, byte, side and pixel limits checked first)."""
-    from core.cli._common import decode_image_bytes, read_input_file
+    from core.inputs import decode_image_bytes, read_input_file
 
     return decode_image_bytes(read_input_file(path), Path(path).name)
 

@@ -14,50 +14,20 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 from typing import Any
 
 from core.cli._common import (
     add_backend_options,
     consented_subject,
-    decode_image_bytes,
     fmt_value,
     load_backend,
     parse_point,
     print_json,
-    read_input_file,
-    sha256_hex,
 )
 from core.errors import InputError, ModelNotAvailable
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
+from core.sessions.draft import REQUIRED_MEASURES
 from core.store import Store
-
-#: Measures the JSON always carries (null when not visible), whatever the measurement module adds.
-REQUIRED_MEASURES = (
-    "left_knee_angle_deg", "right_knee_angle_deg", "left_hip_angle_deg", "right_hip_angle_deg",
-    "left_elbow_angle_deg", "right_elbow_angle_deg", "neck_flexion_deg", "trunk_lean_deg",
-    "shoulder_tilt_deg", "hip_tilt_deg",
-)  # fmt: skip
-
-
-def _overlay_png(
-    image, pose, people=(), person_index: int = 0, min_score: float | None = None
-) -> dict[str, bytes]:
-    """The artifacts saved with a posture session: the measured skeleton drawn on the photo, its
-    points coloured by score (``min_score``: the reliable score; default from the settings), and
-    numbered boxes when several people were found."""
-    # Imported on use: the overlay module pulls in the Sapiens2 skeleton (and with it torch), which
-    # `python -m core --help` and unsaved runs do not need.
-    from core.config import load_settings
-    from core.imaging.decode import encode_png
-    from core.imaging.overlay import draw_people_boxes, draw_pose
-
-    if min_score is None:
-        min_score = load_settings().reliable_score(pose.backend)
-    drawn = draw_pose(image, pose, min_score=min_score)
-    if len(people) > 1:
-        drawn = draw_people_boxes(drawn, [p.box for p in people], measured=person_index)
-    return {"overlay.png": encode_png(drawn)}
 
 
 def _measure_entry(value: float | None, unit: str, confidence) -> dict:
@@ -157,7 +127,9 @@ def measure_3d(image, pose, predictors: tuple[Any, Any], *, stature_m: float | N
 
 
 def _run(args: argparse.Namespace) -> int:
-    from core.analysis import analyze_posture
+    from core.sessions.make import make_posture, read_photo
+    from core.sessions.options import PostureOptions
+    from core.store import drafts
 
     point = parse_point(args.point)
     if args.three_d and args.backend != "sapiens2":
@@ -168,43 +140,21 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # The subject is checked before the (slow) analysis, so a typo fails fast and nothing is stored.
         subject = consented_subject(store, args.save) if store else None
-        data = read_input_file(args.image)
-        image = decode_image_bytes(data, Path(args.image).name)
+        photo = read_photo(args.image)
         # Checked before the (slow) pose: missing weights fail fast, naming what to fetch.
         predictors_3d = load_3d_predictors(args.size) if args.three_d else None
         backend = load_backend(args.backend, args.size)
-        if args.fast and hasattr(backend, "flip_test"):
-            backend.flip_test = False  # Sapiens2: one pose forward instead of the flip-test pair
-        result = analyze_posture(image, backend, point=point, view=args.view)
+        options = PostureOptions(view=args.view, fast=args.fast, point=point)
+        made = make_posture(photo, backend, options)
+        result = made.result
         payload = posture_payload(result, size=args.size)
         if predictors_3d is not None:
             stature = subject.height_m if subject else None
             payload["measures_3d"] = measure_3d(
-                image, result.pose, predictors_3d, stature_m=stature
+                made.image, result.pose, predictors_3d, stature_m=stature
             )
         if store and subject:
-            payload["session_id"] = store.save_session(
-                subject.id,
-                kind="posture",
-                backend_info=result.backend_info,
-                source_hash=sha256_hex(data),
-                measurements=result.rows,
-                artifacts=_overlay_png(
-                    image,
-                    result.pose,
-                    result.people,
-                    result.person_index,
-                    result.confidence.min_score,
-                ),
-                notes=args.notes,
-                params={
-                    "view": args.view,
-                    "view_used": result.view,
-                    "point": point,
-                    "backend": args.backend,
-                    "size": args.size,
-                },
-            )
+            payload["session_id"] = drafts.save(store, subject.id, made.draft, notes=args.notes)
     finally:
         if store:
             store.close()

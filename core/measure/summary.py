@@ -118,12 +118,12 @@ def _frame(rows: list[dict[str, object]] | pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _row(frame: int, time_s: float, metric: str, side: str, value: float, unit: str) -> dict:
+def _row(frame: int | None, time_s: float, metric: str, side: str, value: float, unit: str) -> dict:
     return dict(zip(COLUMNS, (frame, time_s, metric, side, value, unit), strict=True))
 
 
 def _confidence_rows(
-    confidence: conf.PostureConfidence, frame: int, time_s: float
+    confidence: conf.PostureConfidence, frame: int | None, time_s: float
 ) -> list[dict[str, object]]:
     rows = []
     for key, c in confidence.measures.items():
@@ -146,7 +146,7 @@ def _confidence_rows(
 def posture_rows(
     measures: dict[str, float],
     *,
-    frame: int = 0,
+    frame: int | None = None,
     time_s: float = math.nan,
     confidence: conf.PostureConfidence | None = None,
 ) -> pd.DataFrame:
@@ -156,7 +156,7 @@ def posture_rows(
     ----------
     measures : dict from ``posture_measures`` (degrees; NaN kept as NaN rows, so "not visible" is
         recorded rather than silently missing).
-    frame : int, the frame the pose came from (0 for a photo).
+    frame : int, the frame the pose came from; None (an empty frame) for a photo.
     time_s : float, its time in the video; NaN for a photo.
     confidence : the measures' scores and the keypoints (``posture_confidence``); when given, their
         companion rows follow the measure rows (score NaN for a measure that is NaN, flag 1/0).

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import cache
 
 from core.errors import StorageError
+from core.store.rekey import rekey_sessions
 
 #: Version 1: subjects, sessions, long-format measurements, artifact files.
 V1_DDL = """
@@ -72,6 +73,19 @@ ALTER TABLE artifacts ADD COLUMN size_bytes INTEGER;
 ALTER TABLE artifacts ADD COLUMN sha256 TEXT;
 """
 
+#: Version 3: one parameters key per session (``core.sessions.key``), the same whichever of the
+#: app, the CLI or batch saved it; ``core.store.drafts.find`` looks sessions up by it.
+V3_SQL = """
+ALTER TABLE sessions ADD COLUMN params_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_key ON sessions(subject_id, kind, source_hash, params_key);
+"""
+#: A posture photo's rows get an empty frame (docs/EXPORT.md: a whole-image measure has none);
+#: before version 3 they were saved with frame 0.
+V3_POSTURE_FRAMES = (
+    "UPDATE measurements SET frame = NULL WHERE frame = 0 "
+    "AND session_id IN (SELECT id FROM sessions WHERE kind = 'posture')"
+)
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -86,8 +100,15 @@ def _script(sql: str) -> Migration:
     return run
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    _script(V3_SQL)(conn)
+    # The keys of the sessions already saved, from what each recorded (unknown where it did not).
+    rekey_sessions(conn)
+    conn.execute(V3_POSTURE_FRAMES)
+
+
 #: ``MIGRATIONS[i]`` upgrades version ``i`` to ``i + 1``.
-MIGRATIONS: list[Migration] = [_script(V1_DDL), _script(V2_SQL)]
+MIGRATIONS: list[Migration] = [_script(V1_DDL), _script(V2_SQL), _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

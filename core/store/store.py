@@ -40,10 +40,7 @@ from core.store.records import (
 from core.store.reports import scrub_subject
 from core.store.schema import migrate
 
-_SESSION_COLS = (
-    "id, uid, subject_id, kind, created_utc, backend, model, size, device, dtype, threshold, "
-    "source_hash, notes, params_json"
-)
+_SESSION_COLS = "id, uid, subject_id, kind, created_utc, backend, model, size, device, dtype, threshold, source_hash, notes, params_json"
 
 
 def _now() -> str:
@@ -240,10 +237,12 @@ class Store:
         artifacts: dict[str, bytes] | None = None,
         notes: str = "",
         params: dict | None = None,
+        key: str = "",
     ) -> int:
         """Store one session in one transaction; returns its id.
 
         ``backend_info``: ``Backend.describe()`` (backend, model, size, device, dtype, threshold).
+        ``key``: the parameters key (``core.sessions.key``; '' for a session that is never found).
         ``measurements``: DataFrame with columns frame, time_s, metric, side, value, unit.
         ``artifacts``: name -> file bytes, written atomically next to the database.
         On any failure nothing remains: no session row, no measurement, no artifact file.
@@ -261,10 +260,10 @@ class Store:
                 self._require_subject(conn, subject_id)
                 cur = conn.execute(
                     "INSERT INTO sessions (uid, subject_id, kind, created_utc, backend, model, size, device, "
-                    "dtype, threshold, source_hash, notes, params_json, params_hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "dtype, threshold, source_hash, notes, params_json, params_hash, params_key) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (uid, subject_id, kind, _now(), info["backend"], info["model"], info["size"],
-                     info["device"], info["dtype"], threshold, str(source_hash or ""), notes, p_json, p_hash),
+                     info["device"], info["dtype"], threshold, str(source_hash or ""), notes, p_json, p_hash, str(key)),
                 )  # fmt: skip
                 session_id = int(cur.lastrowid)
                 conn.executemany(
@@ -360,9 +359,8 @@ class Store:
         self, source_hash: str, params: dict | None = None, *, subject_id: int | None = None
     ) -> int | None:
         """The newest session made from the same source file with the same params, or None (result cache)."""
-        _, p_hash = params_json(params)
         sql = "SELECT id FROM sessions WHERE source_hash = ? AND params_hash = ?"
-        args: tuple = (source_hash, p_hash)
+        args: tuple = (source_hash, params_json(params)[1])
         if subject_id is not None:
             sql, args = sql + " AND subject_id = ?", (*args, subject_id)
         rows = self._read(sql + " ORDER BY created_utc DESC, id DESC LIMIT 1", args)

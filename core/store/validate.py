@@ -88,12 +88,13 @@ def _check_subjects(conn: sqlite3.Connection, year_now: int) -> None:
 def _check_sessions(conn: sqlite3.Connection, version: int) -> dict[int, str]:
     """Session id -> uid (a version-1 row gets the uid its migration will give it)."""
     cols = "uid, params_json, params_hash" if version >= 2 else "NULL, '{}', ''"
+    cols += ", params_key" if version >= 3 else ", ''"
     uids = {}
     for row in conn.execute(
         f"SELECT id, kind, created_utc, backend, model, size, device, dtype, threshold, "
         f"source_hash, notes, {cols} FROM sessions"
     ):
-        sid, kind, *texts, threshold, source_hash, notes, uid, p_json, p_hash = row
+        sid, kind, *texts, threshold, source_hash, notes, uid, p_json, p_hash, p_key = row
         uid = f"legacy{sid:08d}" if version < 2 else uid
         if not isinstance(uid, str) or not _UID.fullmatch(uid):
             raise _refuse(f"gives session {sid} the folder name {printable(repr(uid), 40)}, not one the store writes")  # fmt: skip
@@ -105,7 +106,7 @@ def _check_sessions(conn: sqlite3.Connection, version: int) -> dict[int, str]:
         if not (
             ok
             and isinstance(params, dict)
-            and all(isinstance(t, str) for t in (*texts, source_hash, p_hash))
+            and all(isinstance(t, str) for t in (*texts, source_hash, p_hash, p_key))
             and (threshold is None or isinstance(threshold, float | int))
         ):
             raise _refuse(f"holds session {sid} with values the store never writes")

@@ -8,28 +8,10 @@ carried as a warning in its result, never silent.
 
 from __future__ import annotations
 
-import math
-
-from core.errors import InputError
+from core.limits import DEFAULT_MAX_SECONDS, check_max_seconds
 from core.video.probe import VideoInfo
 
-#: Seconds of video a gait analysis reads by default (5 minutes: dozens of passes across a room).
-DEFAULT_MAX_SECONDS = 300.0
-
-
-def check_max_seconds(value: float | None) -> float | None:
-    """The budget in seconds as a float, None for "no budget" (None or 0); ``InputError`` otherwise."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"--max-seconds must be a number of seconds, got {value!r}") from None
-    if seconds == 0:
-        return None
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise InputError(f"--max-seconds must be > 0 (0 for no limit), got {value!r}")
-    return seconds
+__all__ = ["DEFAULT_MAX_SECONDS", "check_max_seconds", "cut_at_s", "cut_message"]
 
 
 def cut_at_s(info: VideoInfo, max_seconds: float | None) -> float | None:

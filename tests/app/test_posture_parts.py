@@ -11,7 +11,7 @@ import pytest
 from core.analysis import analyze_posture
 from core.app.posture_desk import rula_table, summary
 from core.app.posture_overlay import DISPLAY_WIDTH_PX, DRAW_WIDTH_PX, display_factor, draw_overlay
-from core.app.posture_people import measured_text, page_warnings, person_label, with_person
+from core.app.posture_people import measured_text, page_warnings, person_label
 from core.app.posture_table import HEADLINE_FRONTAL, measure_name, measures_table, split_headline
 from core.app.posture_target import CUSTOM, NONE, option_label
 from core.backends.fake import FakeBackend
@@ -101,12 +101,16 @@ def test_target_options_read_as_words() -> None:
     assert measure_name("left_elbow_angle_deg") == "Elbow angle (left)"
 
 
-def test_person_two_is_saved_under_its_own_parameters(two) -> None:  # noqa: ANN001
-    params = {"kind": "posture", "view": "front"}
-    assert two.person_index == 0 and with_person(params, two) == params  # older sessions match
+def test_person_two_is_saved_under_its_own_key(two) -> None:  # noqa: ANN001
+    from core.sessions.key import posture_key
+    from core.sessions.options import PostureOptions
+
     second = analyze_posture(GREY, FakeBackend([SMALL, BIG]), view="front", point=SMALL_POINT)
-    assert second.person_index == 1
-    assert with_person(params, second) == {**params, "person": 2}
+    assert two.person_index == 0 and second.person_index == 1
+    first_key = posture_key(two.backend_info, PostureOptions(view="front"))
+    assert posture_key(second.backend_info, PostureOptions(view="front", point=SMALL_POINT)) != (
+        first_key
+    )
     assert person_label(0) == "Person 1 (largest)" and person_label(1) == "Person 2"
     assert measured_text(second).startswith("Measured: person 2 of 2 (box 676,")
     assert not any("people found" in w for w in page_warnings(second))

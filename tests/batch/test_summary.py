@@ -1,4 +1,4 @@
-"""Summary CSV, progress line, settings fingerprint and failure ledger (no models)."""
+"""Summary CSV, progress line, the batch key and failure ledger (no models)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core.batch.fingerprint import settings_fingerprint
 from core.batch.ledger import FailureLedger
 from core.batch.progress import Progress, format_duration
 from core.batch.summary import COLUMNS, SummaryWriter
+from core.sessions.key import gait_key, posture_key
+from core.sessions.options import GaitOptions, PostureOptions
 
 INFO = {"backend": "lite", "model": "full", "size": "", "device": "cpu", "dtype": "float32",
         "threshold": 0.5}  # fmt: skip
@@ -72,12 +73,14 @@ def test_format_duration() -> None:
     assert format_duration(float("inf")) == "?"
 
 
-def test_fingerprint_follows_model_and_options_not_device() -> None:
-    base = settings_fingerprint("posture", INFO, {"view": "front"})
-    assert base == settings_fingerprint("posture", {**INFO, "device": "cuda"}, {"view": "front"})
-    assert base != settings_fingerprint("posture", {**INFO, "dtype": "bfloat16"}, {"view": "front"})
-    assert base != settings_fingerprint("posture", INFO, {"view": "side"})
-    assert base != settings_fingerprint("gait", INFO, {"view": "front"})
+def test_key_follows_model_and_options_not_device() -> None:
+    # The batch driver's key before analysing (core.sessions.key), which replaced its fingerprint.
+    front = PostureOptions(view="front")
+    base = posture_key(INFO, front)
+    assert base == posture_key({**INFO, "device": "cuda"}, front)
+    assert base != posture_key({**INFO, "dtype": "bfloat16"}, front)
+    assert base != posture_key(INFO, PostureOptions(view="side"))
+    assert base != gait_key(INFO, GaitOptions())
 
 
 def test_ledger_remembers_and_forgets_failures(tmp_path: Path) -> None:

@@ -44,9 +44,10 @@ def _make_v1(db):
 def test_fresh_database_is_at_current_version():
     with Store() as store:
         conn = sqlite3.connect(store.db_path)
-        assert schema_version(conn) == SCHEMA_VERSION == 2
+        assert schema_version(conn) == SCHEMA_VERSION == 3  # 3: the parameters key (issue 16)
         conn.close()
     assert "params_hash" in _columns(load_settings().db_path, "sessions")
+    assert "params_key" in _columns(load_settings().db_path, "sessions")
 
 
 def test_migrates_a_version_1_database_keeping_its_data():

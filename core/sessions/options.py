@@ -1,0 +1,39 @@
+"""What a caller asks of a posture or gait session: the typed options of ``core.sessions.make``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.limits import DEFAULT_MAX_SECONDS, check_max_seconds
+
+#: ``core.measure.view.DEFAULT_VIEW`` (a test holds them equal): named here, not imported, because
+#: the store reads this module and importing ``core.measure`` would load scipy into every command.
+DEFAULT_VIEW = "auto"
+
+
+@dataclass(frozen=True)
+class PostureOptions:
+    """view: a ``core.measure.view.VIEW_CHOICES`` entry; fast: skip Sapiens2's flip test (one pose
+    forward instead of the mirrored pair; no effect on the lite backend); point: (x, y) pixels, the
+    person to measure instead of the largest."""
+
+    view: str = DEFAULT_VIEW
+    fast: bool = False
+    point: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class GaitOptions:
+    """every: analyse every N-th frame; fps: the frame rate of a video whose header states none;
+    max_seconds: the time budget (None or 0: the whole video); height_m: the subject's height
+    (step lengths in metres); batch: frames per pose call (speed only, not part of the key)."""
+
+    every: int = 1
+    fps: float | None = None
+    max_seconds: float | None = DEFAULT_MAX_SECONDS
+    height_m: float | None = None
+    batch: int = 1
+
+    def budget_s(self) -> float | None:
+        """The time budget as the analysis reads it: None for "the whole video" (None or 0)."""
+        return check_max_seconds(self.max_seconds)
