@@ -92,7 +92,8 @@ def test_two_people_offer_a_choice_and_person_two_is_measured_and_saved(two_fake
         for s in sessions:
             rows = store.load_measurements(s.id)
             left = rows[(rows["metric"] == "knee_angle_deg") & (rows["side"] == "left")]
-            knees[s.params.get("person", 1)] = float(left["value"].iloc[0])
+            person = 1 if s.params.get("point") is None else 2  # person 2 was chosen by a point
+            knees[person] = float(left["value"].iloc[0])
     assert knees[2] == pytest.approx(180.0) and knees[1] in (
         pytest.approx(90.0),
         pytest.approx(45.0),
