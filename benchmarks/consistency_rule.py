@@ -48,19 +48,22 @@ PERIOD_180 = frozenset({"shoulder_tilt_deg", "hip_tilt_deg"})
 #: The mirror of a side view: the subject's other side faces the camera.
 MIRRORED_VIEW = {"left": "right", "right": "left"}
 
-CONSISTENT, FLAGGED, SILENT = "consistent", "flagged", "silent"
+CONSISTENT, FLAGGED, WARNED, SILENT = "consistent", "flagged", "warned", "silent"
+VERDICTS = (CONSISTENT, FLAGGED, WARNED, SILENT)
 
 
 @dataclass(frozen=True)
 class Readout:
     """One image's measures (name -> degrees, NaN when not visible); ``flagged``: the measures that
     have a value but are marked unreliable; ``found``: whether anybody was found; ``view``: the
-    view measured in (for the report)."""
+    view measured in (for the report); ``doubtful``: the readout warns that its view is a best
+    guess (oblique, or the evidence disagrees) or that left and right are uncertain."""
 
     values: dict[str, float]
     flagged: frozenset[str] = frozenset()
     found: bool = True
     view: str = ""
+    doubtful: bool = False
 
 
 def sideless(name: str) -> str:
@@ -108,7 +111,8 @@ def compare(
 
     ``kind`` is "mirror" (left and right exchanged, :func:`mirror_sign` applied) or anything else
     (a rescale: compared as is). Verdicts: :data:`FLAGGED` when either number is marked
-    unreliable; else :data:`CONSISTENT` when both are numbers within ``tolerance_deg``, and
+    unreliable; else :data:`WARNED` when either readout is ``doubtful`` (its warnings say the view
+    or the sides are a guess); else :data:`CONSISTENT` when both are numbers within ``tolerance_deg``, and
     :data:`SILENT` (silently inconsistent) when they differ by more, or when one is a number and the
     other NaN or nobody was found. NaN on both sides is no check (not visible either way).
     """
@@ -127,6 +131,8 @@ def compare(
         diff = difference_deg(name, value, got) if a_ok and b_ok else None
         if name in original.flagged or key in other.flagged:
             verdict = FLAGGED
+        elif original.doubtful or other.doubtful:
+            verdict = WARNED
         elif diff is not None and diff <= tolerance_deg:
             verdict = CONSISTENT
         else:

@@ -47,6 +47,8 @@ from consistency_rule import (  # noqa: E402
     FLAGGED,
     SILENT,
     TOLERANCE_DEG,
+    VERDICTS,
+    WARNED,
     Readout,
     compare,
     mirrored_name,
@@ -137,8 +139,14 @@ def project_readout(rgb: np.ndarray, backend: Backend) -> Readout:
         result = analyze_posture(rgb, backend)
     except NoPersonFound:
         return Readout({}, found=False)
+    from core.measure.sides import resolve_view
+    from core.measure.view import FRONTAL
+
     values = dict(result.measures)
-    return Readout(values, _flagged(values, result.confidence), view=result.view)
+    # The same reading analyze_posture made (auto view): is its view or are its sides a guess?
+    choice = resolve_view(result.people[result.person_index], "auto")
+    doubtful = not choice.inferred.sure or (choice.used in FRONTAL and not choice.side_sure)
+    return Readout(values, _flagged(values, result.confidence), view=result.view, doubtful=doubtful)
 
 
 def raw_readout(rgb: np.ndarray, backend: Backend) -> Readout:
@@ -219,6 +227,7 @@ def run_model(
                         out["checks"].append(
                             {"how": how, "media": name, "variant": kind, "measure": measure,
                              "verdict": verdict, "diff_deg": diff,
+                             "consistent": diff is not None and diff <= TOLERANCE_DEG,
                              "values": [original.values.get(measure, math.nan),
                                         other.values.get(key, math.nan)],
                              "views": [original.view, other.view if other.found else "nobody"]}
@@ -228,21 +237,28 @@ def run_model(
     return out
 
 
+def _share(ok: int, n: int) -> str:
+    return f"{100 * ok / n:.0f}%" if n else "-"
+
+
 def _counts(checks: list[dict]) -> str:
-    """consistent | flagged | silent | share consistent of the unflagged (the issue's bar)."""
-    n = {v: sum(c["verdict"] == v for c in checks) for v in (CONSISTENT, FLAGGED, SILENT)}
-    unflagged = n[CONSISTENT] + n[SILENT]
-    share = f"{100 * n[CONSISTENT] / unflagged:.0f}%" if unflagged else "-"
-    return f"{len(checks)} | {n[CONSISTENT]} | {n[FLAGGED]} | {n[SILENT]} | {share}"
+    """checks | consistent | flagged | warned | silent | consistent share of the checks neither
+    flagged nor warned (the issue's bar) | the same counting warned checks as unflagged."""
+    n = {v: sum(c["verdict"] == v for c in checks) for v in VERDICTS}
+    plain = n[CONSISTENT] + n[SILENT]
+    cells = [len(checks), *n.values(), _share(n[CONSISTENT], plain)]
+    consistent_warned = sum(c["verdict"] == WARNED and c["consistent"] for c in checks)
+    cells.append(_share(n[CONSISTENT] + consistent_warned, plain + n[WARNED]))
+    return " | ".join(str(c) for c in cells)
 
 
 def table(result: dict, how: str) -> list[str]:
     """Rows per measure, then per variant, then all: checks, consistent, flagged, silently
-    inconsistent, and the consistent share of the checks not flagged."""
+    inconsistent, and the consistent share of the checks not flagged (``_counts``)."""
     checks = [c for c in result["checks"] if c["how"] == how]
     lines = [
-        "| measure | checks | consistent | flagged | silent | consistent of unflagged |",
-        "|---|---|---|---|---|---|",
+        "| measure | checks | consistent | flagged | warned | silent | bar | bar, warned as plain |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for measure in sorted({c["measure"] for c in checks}):
         lines.append(f"| {measure} | {_counts([c for c in checks if c['measure'] == measure])} |")
@@ -258,13 +274,12 @@ def table(result: dict, how: str) -> list[str]:
 
 
 def per_media(result: dict, how: str) -> str:
-    """One line: consistent / flagged / silent per media."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    order = (CONSISTENT, FLAGGED, SILENT)
+    """One line: consistent / flagged / warned / silent per media."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(VERDICTS))
     for c in result["checks"]:
         if c["how"] == how:
-            counts[c["media"]][order.index(c["verdict"])] += 1
-    return "; ".join(f"{m} {a}/{b}/{c}" for m, (a, b, c) in counts.items())
+            counts[c["media"]][VERDICTS.index(c["verdict"])] += 1
+    return "; ".join(f"{m} {'/'.join(map(str, n))}" for m, n in counts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         for how in ("project", "raw"):
             print(f"\n### lite {model}, {how}\n")
             print("\n".join(table(result, how)))
-            print(f"\nper media (consistent/flagged/silent): {per_media(result, how)}")
+            print(f"\nper media (consistent/flagged/warned/silent): {per_media(result, how)}")
         print(f"\n### lite {model}: by-eye annotations (benchmarks/annotations.py)\n")
         print("\n".join(result["annotations"]))
         if result["skipped"]:

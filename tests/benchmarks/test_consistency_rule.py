@@ -17,6 +17,7 @@ from benchmarks.consistency_rule import (
     FLAGGED,
     MIRRORED_VIEW,
     SILENT,
+    WARNED,
     Readout,
     compare,
     mirror_sign,
@@ -162,3 +163,13 @@ def test_tilts_wrap_at_180():
     assert compare(a, b, "scale 2x") == [("hip_tilt_deg", CONSISTENT, pytest.approx(1.0))]
     assert np.isclose(compare(Readout({"trunk_lean_deg": 179.0}),
                               Readout({"trunk_lean_deg": -179.0}), "scale 2x")[0][2], 2.0)  # fmt: skip
+
+
+def test_a_doubtful_view_warns_unless_a_number_is_flagged():
+    # A readout whose view or sides are a guess: its checks are "warned" whatever the numbers,
+    # except where a number is also flagged unreliable, which wins.
+    a = Readout({"knee_angle_deg": 150.0, "hip_angle_deg": 170.0}, doubtful=True)
+    b = Readout({"knee_angle_deg": 150.0, "hip_angle_deg": 120.0}, frozenset({"hip_angle_deg"}))
+    got = {n: v for n, v, _ in compare(a, b, "scale 0.5x")}
+    assert got == {"knee_angle_deg": WARNED, "hip_angle_deg": FLAGGED}
+    assert {v for _, v, _ in compare(b, a, "scale 0.5x")} == {WARNED, FLAGGED}
