@@ -265,11 +265,9 @@ def table(result: dict, how: str) -> list[str]:
     for kind in VARIANTS:
         lines.append(f"| *{kind}* | {_counts([c for c in checks if c['variant'] == kind])} |")
     lines.append(f"| **all** | {_counts(checks)} |")
-    n_flagged = sum(c["verdict"] == FLAGGED for c in checks)
-    if checks:
-        lines.append(
-            f"\nflagged: {n_flagged} of {len(checks)} checks ({100 * n_flagged / len(checks):.0f}%)"
-        )
+    for verdict in (FLAGGED, WARNED):
+        k = sum(c["verdict"] == verdict for c in checks)
+        lines.append(f"\n{verdict}: {k} of {len(checks)} checks ({_share(k, len(checks))})")
     return lines
 
 
