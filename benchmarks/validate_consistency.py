@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # annotations.py besid
 from consistency_rule import (  # noqa: E402
     CONSISTENT,
     FLAGGED,
+    MIRRORED_VIEW,
     SILENT,
     TOLERANCE_DEG,
     VERDICTS,
@@ -271,6 +272,22 @@ def table(result: dict, how: str) -> list[str]:
     return lines
 
 
+def view_pairs(result: dict) -> str:
+    """How many (media, variant) pairs read the view the variant implies (a mirror turns a left
+    side view into a right one; a rescale changes nothing), and which do not."""
+    pairs = {
+        (c["media"], c["variant"]): c["views"] for c in result["checks"] if c["how"] == "project"
+    }
+    bad = [
+        f"{media} {kind} ({a} / {b})"
+        for (media, kind), (a, b) in pairs.items()
+        if (MIRRORED_VIEW.get(a, a) if kind == "mirror" else a) != b
+    ]
+    return f"{len(pairs) - len(bad)} of {len(pairs)} pairs" + (
+        f"; not: {', '.join(bad)}" if bad else ""
+    )
+
+
 def per_media(result: dict, how: str) -> str:
     """One line: consistent / flagged / warned / silent per media."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(VERDICTS))
@@ -309,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n### lite {model}, {how}\n")
             print("\n".join(table(result, how)))
             print(f"\nper media (consistent/flagged/warned/silent): {per_media(result, how)}")
+        print(f"\nview as the variant implies: {view_pairs(result)}")
         print(f"\n### lite {model}: by-eye annotations (benchmarks/annotations.py)\n")
         print("\n".join(result["annotations"]))
         if result["skipped"]:
