@@ -1,34 +1,39 @@
 """Mirror and scale consistency of the posture readout on real media, per measure, in one command.
 
     SAPIENS_MEASURE_MODEL_DIR=../shared/models .venv/bin/python benchmarks/validate_consistency.py \
-        [--data ../shared/data] [--frames 2 3 4 5 6] [--models full heavy] [--json out.json]
+        [--data ../shared/data] [--frames 2 3 4 5 6] [--models full heavy] [--json out.json] \
+        [--cache poses.pkl]
 
 Every photo in ``--data`` (and the walking video's frames at ``--frames`` seconds) goes through
-``core.analysis.analyze_posture`` (default view) as it is, mirrored left-right, and rescaled 0.5x and
-2x. A readout of the original is *consistent* with its variant when both are numbers within
-``TOLERANCE_DEG`` (after the mirror's exchange of left and right and negation of the signed lateral
-measures, ``MIRROR_NEGATED``); a number on one side and NaN (or no person) on the other is a failure
-unless both are flagged unreliable; NaN on both sides is not a check (not visible either way).
-Derived readouts (``*_flexion_deg`` = 180 - the angle) are left out: they pass or fail with their
-angle. Media in which the original shows nobody are listed and skipped.
+``core.analysis.analyze_posture`` (default view, ``auto``) as it is, mirrored left-right, and
+rescaled 0.5x and 2x, and each readout of the original is compared with the variant's by the rule of
+``benchmarks/consistency_rule.py`` (the mirror exchanges left and right and negates the measures
+whose sign names a side of the picture). Each check is *consistent* (both reliable numbers within
+``TOLERANCE_DEG``), *flagged* (either number is marked unreliable by the project's per-measure
+confidence) or *silently inconsistent* (both reliable and further apart, or a reliable number
+against NaN or nobody found). NaN on both sides is no check. Issue 15's 95 % bar is on the checks
+not flagged; the share flagged is printed beside it. Media in which the original shows nobody are
+listed and skipped.
 
 The same is computed for the *raw* model: one ``estimate_pose`` on the whole image, the largest pose,
-``posture_measures`` on it, no second looks and nothing the analysis adds; the project has to do
-better than that. Results are per lite pose model (``--models``; "heavy" only when its file exists).
-Then the by-eye annotations of ``benchmarks/annotations.py`` against the tool's angles on the same
-frames. Prints one table per model and the CPU; ``--json`` also writes every check.
+``posture_measures`` in the front view with flags by the same score rule, no second looks, no view
+inference and no left/right correction. Results are per lite pose model (``--models``; "heavy" only
+when its file exists). Then the by-eye annotations of ``benchmarks/annotations.py`` against the
+tool's angles on the same frames. ``--cache`` keeps the model's poses per image, so a later run
+replays them through the current code without running the model; ``--json`` writes every check.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import pickle
 import platform
 import subprocess
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,26 +42,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # annotations.py beside this script
 
-#: Issue 15's bar: a readout that moves more than this under a mirror or a rescale is inconsistent.
-TOLERANCE_DEG = 6.0
-#: Signed lateral measures (docs/MEASURES.md section 2): their sign names the camera's left or the
-#: subject's left side, so a mirror negates them. Joint angles and front-view neck flexion are
-#: unsigned; a side view's signed neck flexion is signed by the facing direction, which the mirror
-#: turns with the subject. Update this set when a measure's convention changes.
-MIRROR_NEGATED = frozenset({"trunk_lean_deg", "shoulder_tilt_deg", "hip_tilt_deg"})
-#: Line tilts live in (-90, 90]: -89 and 90 are 1 degree apart.
-PERIOD_180 = frozenset({"shoulder_tilt_deg", "hip_tilt_deg"})
+from consistency_rule import (  # noqa: E402
+    CONSISTENT,
+    FLAGGED,
+    MIRRORED_VIEW,
+    SILENT,
+    TOLERANCE_DEG,
+    VERDICTS,
+    WARNED,
+    Readout,
+    compare,
+    mirrored_name,
+)
+
+from core.backends.base import Backend, Detection  # noqa: E402
+from core.keypoints import Pose  # noqa: E402
+
 VARIANTS = ("mirror", "scale 0.5x", "scale 2x")
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-
-
-@dataclass(frozen=True)
-class Readout:
-    """One image's measures (name -> degrees, NaN when not visible) and the flagged ones."""
-
-    values: dict[str, float]
-    flagged: frozenset[str] = frozenset()
-    found: bool = True
 
 
 def cpu_name() -> str:
@@ -82,23 +85,54 @@ def variant(rgb: np.ndarray, kind: str) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
 
 
-def mirrored_name(name: str) -> str:
-    """The key a mirror moves a readout to: the subject's left becomes their right."""
-    for a, b in (("left_", "right_"), ("right_", "left_")):
-        if name.startswith(a):
-            return b + name[len(a) :]
-    return name
+class CachedBackend(Backend):
+    """A lite backend whose answers are kept per image (keyed by its bytes) in ``store``, so a
+    second run with ``--cache`` replays the model's poses through the project's current code
+    without running MediaPipe again. The model runs only for an image it has not seen."""
+
+    name = "lite"
+
+    def __init__(self, model: str, store: dict) -> None:
+        self.model, self._store, self._real = model, store, None
+
+    def _key(self, what: str, image: np.ndarray) -> str:
+        digest = hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()
+        return f"{self.model}|{what}|{image.shape}|{digest}"
+
+    def _backend(self):
+        from core.backends.lite import LiteBackend
+
+        if self._real is None:
+            self._real = LiteBackend(model=self.model)
+        return self._real
+
+    def find_people(self, image: np.ndarray) -> Detection:
+        key = self._key("find", image)
+        if key not in self._store:
+            self._store[key] = self._backend().find_people(image)
+        return self._store[key]
+
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None) -> list[Pose]:
+        key = self._key("pose", image)
+        if boxes is not None or timestamp_ms is not None:
+            return self._backend().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
+        if key not in self._store:
+            self._store[key] = list(self._backend().estimate_pose(image))
+        return self._store[key]
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
 
 
-def _flagged(result: object) -> frozenset[str]:
-    # Per-measure reliability lands with another change (issue 15, item 6); read it when present.
-    reliable = getattr(result, "reliable", None)
-    if isinstance(reliable, dict):
-        return frozenset(k for k, ok in reliable.items() if not ok)
-    return frozenset()
+def _flagged(values: dict[str, float], confidence) -> frozenset[str]:
+    """The measures with a value whose reliable flag is off (``PostureConfidence``)."""
+    return frozenset(
+        k for k, c in confidence.measures.items() if math.isfinite(values[k]) and not c.reliable
+    )
 
 
-def project_readout(rgb: np.ndarray, backend: object) -> Readout:
+def project_readout(rgb: np.ndarray, backend: Backend) -> Readout:
     from core.analysis import analyze_posture
     from core.errors import NoPersonFound
 
@@ -106,46 +140,31 @@ def project_readout(rgb: np.ndarray, backend: object) -> Readout:
         result = analyze_posture(rgb, backend)
     except NoPersonFound:
         return Readout({}, found=False)
-    return Readout(dict(result.measures), _flagged(result))
+    from core.measure.sides import resolve_view
+    from core.measure.view import FRONTAL
+
+    values = dict(result.measures)
+    # The same reading analyze_posture made (auto view): is its view or are its sides a guess?
+    choice = resolve_view(result.people[result.person_index], "auto")
+    doubtful = not choice.inferred.sure or (choice.used in FRONTAL and not choice.side_sure)
+    return Readout(values, _flagged(values, result.confidence), view=result.view, doubtful=doubtful)
 
 
-def raw_readout(rgb: np.ndarray, backend: object) -> Readout:
-    from core.backends.tracking import select_person
+def raw_readout(rgb: np.ndarray, backend: Backend) -> Readout:
+    """One ``estimate_pose``, the largest pose, front view, the same score rule for the flags."""
+    from core.config import load_settings
+    from core.measure.confidence import posture_confidence
     from core.measure.posture import posture_measures
+    from core.tracking import select_person
 
-    poses = backend.estimate_pose(rgb)  # type: ignore[attr-defined]
+    poses = backend.estimate_pose(rgb)
     pose = select_person(poses) if poses else None
     if pose is None:
         return Readout({}, found=False)
-    return Readout({k: float(v) for k, v in posture_measures(pose).items()})
-
-
-def _difference(name: str, a: float, b: float) -> float:
-    period = 180.0 if name in PERIOD_180 else 360.0
-    return abs((a - b + period / 2) % period - period / 2)
-
-
-def compare(original: Readout, other: Readout, kind: str) -> list[tuple[str, str, float | None]]:
-    """(measure, "pass" | "fail", difference in degrees or None) for each check of one pair."""
-    checks = []
-    for name, value in original.values.items():
-        if name.endswith("_flexion_deg"):
-            continue
-        key = mirrored_name(name) if kind == "mirror" else name
-        got = other.values.get(key, math.nan)
-        if kind == "mirror" and name in MIRROR_NEGATED:
-            got = -got
-        a_ok, b_ok = math.isfinite(value), math.isfinite(got)
-        if not a_ok and not b_ok:
-            continue  # not visible either way: no check
-        if a_ok and b_ok:
-            diff = _difference(name, value, got)
-            checks.append((name, "pass" if diff <= TOLERANCE_DEG else "fail", diff))
-        elif name in original.flagged and key in other.flagged:
-            checks.append((name, "pass", None))  # missing on one side, flagged on both
-        else:
-            checks.append((name, "fail", None))
-    return checks
+    values = {k: float(v) for k, v in posture_measures(pose).items()}
+    min_score = load_settings().reliable_score(pose.backend)
+    confidence = posture_confidence(pose, view="front", min_score=min_score)
+    return Readout(values, _flagged(values, confidence), view="front")
 
 
 def load_media(data: Path, frames_s: list[float]) -> list[tuple[str, np.ndarray]]:
@@ -187,13 +206,14 @@ def annotated_frames(data: Path) -> dict[str, np.ndarray]:
     return images
 
 
-def run_model(model: str, media: list[tuple[str, np.ndarray]], annotated: dict) -> dict:
+def run_model(
+    model: str, media: list[tuple[str, np.ndarray]], annotated: dict, store: dict
+) -> dict:
     from annotations import compare_annotations
 
-    from core.backends.lite import LiteBackend
-
     out: dict = {"model": model, "skipped": [], "checks": []}
-    with LiteBackend(model=model) as backend:
+    backend = CachedBackend(model, store)
+    try:
         out["annotations"] = compare_annotations(annotated, backend)
         for name, rgb in media:
             for how, read in (("project", project_readout), ("raw", raw_readout)):
@@ -202,54 +222,79 @@ def run_model(model: str, media: list[tuple[str, np.ndarray]], annotated: dict) 
                     out["skipped"].append(f"{how}: {name}")
                     continue
                 for kind in VARIANTS:
-                    for measure, verdict, diff in compare(
-                        original, read(variant(rgb, kind), backend), kind
-                    ):
+                    other = read(variant(rgb, kind), backend)
+                    for measure, verdict, diff in compare(original, other, kind):
+                        key = mirrored_name(measure) if kind == "mirror" else measure
                         out["checks"].append(
                             {"how": how, "media": name, "variant": kind, "measure": measure,
-                             "verdict": verdict, "diff_deg": diff}
+                             "verdict": verdict, "diff_deg": diff,
+                             "consistent": diff is not None and diff <= TOLERANCE_DEG,
+                             "values": [original.values.get(measure, math.nan),
+                                        other.values.get(key, math.nan)],
+                             "views": [original.view, other.view if other.found else "nobody"]}
                         )  # fmt: skip
+    finally:
+        backend.close()
     return out
 
 
+def _share(ok: int, n: int) -> str:
+    return f"{100 * ok / n:.0f}%" if n else "-"
+
+
+def _counts(checks: list[dict]) -> str:
+    """checks | consistent | flagged | warned | silent | consistent share of the checks neither
+    flagged nor warned (the issue's bar) | the same counting warned checks as unflagged."""
+    n = {v: sum(c["verdict"] == v for c in checks) for v in VERDICTS}
+    plain = n[CONSISTENT] + n[SILENT]
+    cells = [len(checks), *n.values(), _share(n[CONSISTENT], plain)]
+    consistent_warned = sum(c["verdict"] == WARNED and c["consistent"] for c in checks)
+    cells.append(_share(n[CONSISTENT] + consistent_warned, plain + n[WARNED]))
+    return " | ".join(str(c) for c in cells)
+
+
 def table(result: dict, how: str) -> list[str]:
-    """Rows: measure, then passed/checks per variant, then the share over all variants."""
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for c in result["checks"]:
-        if c["how"] == how:
-            for key in (c["variant"], "all"):
-                cell = counts[c["measure"]][key]
-                cell[0] += c["verdict"] == "pass"
-                cell[1] += 1
-    header = f"| measure | {' | '.join(VARIANTS)} | all |"
-    lines = [header, "|---" * (len(VARIANTS) + 2) + "|"]
-    total = [0, 0]
-    per_variant = {v: [0, 0] for v in VARIANTS}
-    for measure in sorted(counts):
-        cells = []
-        for v in VARIANTS:
-            ok, n = counts[measure][v]
-            per_variant[v][0] += ok
-            per_variant[v][1] += n
-            cells.append(f"{ok}/{n}" if n else "-")
-        ok, n = counts[measure]["all"]
-        total[0] += ok
-        total[1] += n
-        lines.append(f"| {measure} | {' | '.join(cells)} | {100 * ok / n:.0f}% |")
-    cells = [f"{ok}/{n}" for ok, n in per_variant.values()]
-    share = 100 * total[0] / total[1] if total[1] else float("nan")
-    lines.append(f"| **all** | {' | '.join(cells)} | **{share:.1f}%** ({total[0]}/{total[1]}) |")
+    """Rows per measure, then per variant, then all: checks, consistent, flagged, silently
+    inconsistent, and the consistent share of the checks not flagged (``_counts``)."""
+    checks = [c for c in result["checks"] if c["how"] == how]
+    lines = [
+        "| measure | checks | consistent | flagged | warned | silent | bar | bar, warned as plain |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for measure in sorted({c["measure"] for c in checks}):
+        lines.append(f"| {measure} | {_counts([c for c in checks if c['measure'] == measure])} |")
+    for kind in VARIANTS:
+        lines.append(f"| *{kind}* | {_counts([c for c in checks if c['variant'] == kind])} |")
+    lines.append(f"| **all** | {_counts(checks)} |")
+    for verdict in (FLAGGED, WARNED):
+        k = sum(c["verdict"] == verdict for c in checks)
+        lines.append(f"\n{verdict}: {k} of {len(checks)} checks ({_share(k, len(checks))})")
     return lines
 
 
+def view_pairs(result: dict) -> str:
+    """How many (media, variant) pairs read the view the variant implies (a mirror turns a left
+    side view into a right one; a rescale changes nothing), and which do not."""
+    pairs = {
+        (c["media"], c["variant"]): c["views"] for c in result["checks"] if c["how"] == "project"
+    }
+    bad = [
+        f"{media} {kind} ({a} / {b})"
+        for (media, kind), (a, b) in pairs.items()
+        if (MIRRORED_VIEW.get(a, a) if kind == "mirror" else a) != b
+    ]
+    return f"{len(pairs) - len(bad)} of {len(pairs)} pairs" + (
+        f"; not: {', '.join(bad)}" if bad else ""
+    )
+
+
 def per_media(result: dict, how: str) -> str:
-    """One line: the share of passed checks per media."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    """One line: consistent / flagged / warned / silent per media."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(VERDICTS))
     for c in result["checks"]:
         if c["how"] == how:
-            counts[c["media"]][0] += c["verdict"] == "pass"
-            counts[c["media"]][1] += 1
-    return "; ".join(f"{m} {ok}/{n}" for m, (ok, n) in counts.items())
+            counts[c["media"]][VERDICTS.index(c["verdict"])] += 1
+    return "; ".join(f"{m} {'/'.join(map(str, n))}" for m, n in counts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,30 +306,40 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds of walking_side_view.mp4 to add as photos")  # fmt: skip
     parser.add_argument("--models", nargs="+", default=["full", "heavy"])
     parser.add_argument("--json", type=Path, help="also write every check to this file")
+    parser.add_argument("--cache", type=Path,
+                        help="keep the model's poses in this file and reuse them on the next run")  # fmt: skip
     args = parser.parse_args(argv)
     media = load_media(args.data, args.frames)
     annotated = annotated_frames(args.data)
+    store: dict = {}
+    if args.cache and args.cache.is_file():
+        store = pickle.loads(args.cache.read_bytes())  # noqa: S301 (our own file, from --cache)
     print(f"CPU: {cpu_name()}; {len(media)} media; tolerance {TOLERANCE_DEG:g} deg")
     results = []
     for model in args.models:
         if find_lite_model(f"pose_landmarker_{model}") is None:
             print(f"\n(pose_landmarker_{model} not found: skipped)")
             continue
-        result = run_model(model, media, annotated)
+        result = run_model(model, media, annotated, store)
         results.append(result)
         for how in ("project", "raw"):
-            print(f"\n### lite {model}, {how} (passed/checks)\n")
+            print(f"\n### lite {model}, {how}\n")
             print("\n".join(table(result, how)))
-            print(f"\nper media: {per_media(result, how)}")
+            print(f"\nper media (consistent/flagged/warned/silent): {per_media(result, how)}")
+        print(f"\nview as the variant implies: {view_pairs(result)}")
         print(f"\n### lite {model}: by-eye annotations (benchmarks/annotations.py)\n")
         print("\n".join(result["annotations"]))
         if result["skipped"]:
             print(f"\nno person on the original: {', '.join(result['skipped'])}")
-        fails = [c for c in result["checks"] if c["how"] == "project" and c["verdict"] == "fail"]
-        print(f"\nproject failures ({len(fails)}):")
-        for c in fails:
+        silent = [c for c in result["checks"] if c["how"] == "project" and c["verdict"] == SILENT]
+        print(f"\nproject, silently inconsistent ({len(silent)}):")
+        for c in silent:
             diff = "NaN on one side" if c["diff_deg"] is None else f"{c['diff_deg']:.1f} deg"
-            print(f"  {c['media']:32s} {c['variant']:11s} {c['measure']:28s} {diff}")
+            a, b = c["values"]
+            print(f"  {c['media']:28s} {c['variant']:10s} {c['measure']:34s} {diff:16s} "
+                  f"{a:8.1f} {b:8.1f}  views {c['views'][0]}/{c['views'][1]}")  # fmt: skip
+    if args.cache:
+        args.cache.write_bytes(pickle.dumps(store))
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu_name(), "results": results}, indent=1))
     return 0
