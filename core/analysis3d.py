@@ -1,0 +1,110 @@
+"""3D posture from the Sapiens2 seg and pointmap heads: the glue that the posture page and
+``python -m core posture --3d`` share (the measures are ``core.measure.pose3d_measures``).
+
+A result's ``rows`` (``core.measure.pose3d_rows``) go into the same posture session as the 2D rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from core.config import Settings
+from core.errors import ModelNotAvailable
+from core.keypoints import Pose
+from core.measure.floor import Floor
+from core.measure.pose3d import Points3D
+from core.measure.pose3d_measures import Measures3D, analyze_3d
+from core.measure.pose3d_rows import pose3d_rows
+
+#: The Sapiens2 tasks the 3D measures need besides pose.
+TASKS_3D = ("seg", "pointmap")
+
+
+class SegLike(Protocol):
+    name: str
+
+    def predict(self, image: np.ndarray) -> Any: ...  # ``.class_map`` (H, W) int
+
+
+class PointmapLike(Protocol):
+    name: str
+
+    def predict(self, image: np.ndarray) -> Any: ...  # ``.xyz`` (H, W, 3) float metres
+
+
+@dataclass(frozen=True)
+class Posture3D:
+    """One photo's 3D result: the person's 3D points, the floor (or why none), the measures, the
+    rows to store, and the seg and pointmap models that produced it."""
+
+    points: Points3D
+    floor: Floor | str
+    measures: Measures3D
+    rows: pd.DataFrame
+    models: tuple[str, str]
+
+
+def missing_3d_weights(size: str, settings: Settings | None = None) -> list[str]:
+    """The Sapiens2 tasks of :data:`TASKS_3D` whose ``size`` weights are not found (never downloads)."""
+    from core.sapiens2.checkpoints import find_checkpoint
+
+    return [t for t in TASKS_3D if find_checkpoint(t, size, settings) is None]
+
+
+def load_3d_predictors(
+    size: str, *, settings: Settings | None = None
+) -> tuple[SegLike, PointmapLike]:
+    """The seg and pointmap predictors of ``size``; ``ModelNotAvailable`` naming every missing file
+    (both checked before either is loaded, so a missing one fails before minutes of loading)."""
+    from core.sapiens2.checkpoints import resolve_checkpoint
+    from core.sapiens2.predictor import load_predictor
+
+    missing = []
+    for task in TASKS_3D:
+        try:
+            resolve_checkpoint(task, size, settings)
+        except ModelNotAvailable as exc:
+            missing.append(str(exc))
+    if missing:
+        raise ModelNotAvailable(
+            f"3D angles need the Sapiens2 seg and pointmap weights ({size}): " + " ".join(missing)
+        )
+    return (
+        load_predictor("seg", size, settings=settings),
+        load_predictor("pointmap", size, settings=settings),
+    )
+
+
+def analyze_posture_3d(
+    image: np.ndarray,
+    pose: Pose,
+    predictors: tuple[SegLike, PointmapLike],
+    *,
+    stature_m: float | None = None,
+) -> Posture3D:
+    """3D measures of the measured person ``pose`` (its 2D keypoints and box) in ``image``.
+
+    ``stature_m``: the subject's entered height (the surface-to-centre offset; estimated from the
+    picture when None).
+    """
+    seg, pointmap = predictors
+    class_map = seg.predict(image).class_map
+    xyz = pointmap.predict(image).xyz
+    points, floor, measures = analyze_3d(
+        pose.xy, xyz, class_map, stature_m=stature_m, box_xyxy=pose.box
+    )
+    rows = pose3d_rows(
+        measures, stature_m=points.stature_m, stature_given=points.stature_source == "given"
+    )
+    return Posture3D(points, floor, measures, rows, (seg.name, pointmap.name))
+
+
+def with_3d_rows(rows_2d: pd.DataFrame, result: Posture3D | None) -> pd.DataFrame:
+    """The 2D rows of a posture result followed by the 3D rows (unchanged without a 3D result)."""
+    if result is None:
+        return rows_2d
+    return pd.concat([rows_2d, result.rows], ignore_index=True)
