@@ -23,6 +23,28 @@ from core.measure.pose3d_rows import pose3d_rows
 #: The Sapiens2 tasks the 3D measures need besides pose.
 TASKS_3D = ("seg", "pointmap")
 
+#: TFLOP of one seg plus one pointmap forward at 1024x768 per size, counted with
+#: ``torch.utils.flop_counter.FlopCounterMode`` on ``meta`` (``benchmarks/bench_sapiens2.py``'s
+#: ``count_flops``; 0.4b: seg 3.37 backbone + 0.22 head, pointmap 3.37 + 4.97 head).
+FLOPS_3D_TFLOP = {"0.4b": 11.92, "0.8b": 18.46, "1b": 28.06, "5b": 87.23}
+#: Sustained TFLOP/s of a Sapiens2 forward on CPU by dtype: docs/PERFORMANCE.md (2026-11-25, 2-core
+#: AMD EPYC, avx512_bf16): bf16 0.36-0.39 (own kernels), float32 0.15-0.16. Other CPUs differ
+#: (an AMX Xeon is faster in bf16); ``benchmarks/bench_pose3d.py`` times the two forwards here.
+CPU_TFLOPS = {"bfloat16": 0.37, "float32": 0.155}
+#: Where the estimate comes from, for the page to say.
+ESTIMATE_SOURCE = (
+    "FLOPs of the seg and pointmap forwards over the speed measured on a 2-core CPU "
+    "(docs/PERFORMANCE.md); a faster CPU or more cores take less"
+)
+
+
+def extra_seconds_3d(size: str, device: str, dtype: str) -> float | None:
+    """Estimated seconds the seg and pointmap forwards add to a posture photo, or None where no
+    speed was measured (GPU, MPS, an unknown size or dtype)."""
+    if device != "cpu" or size not in FLOPS_3D_TFLOP or dtype not in CPU_TFLOPS:
+        return None
+    return FLOPS_3D_TFLOP[size] / CPU_TFLOPS[dtype]
+
 
 class SegLike(Protocol):
     name: str
@@ -48,11 +70,14 @@ class Posture3D:
     models: tuple[str, str]
 
 
-def missing_3d_weights(size: str, settings: Settings | None = None) -> list[str]:
-    """The Sapiens2 tasks of :data:`TASKS_3D` whose ``size`` weights are not found (never downloads)."""
+def missing_3d_weights(
+    size: str, settings: Settings | None = None, *, loaded: tuple[str, ...] | list[str] = ()
+) -> list[str]:
+    """The Sapiens2 tasks of :data:`TASKS_3D` whose ``size`` weights are not found (never
+    downloads); tasks in ``loaded`` (a backend's ``loaded_tasks``) already have a model."""
     from core.sapiens2.checkpoints import find_checkpoint
 
-    return [t for t in TASKS_3D if find_checkpoint(t, size, settings) is None]
+    return [t for t in TASKS_3D if t not in loaded and find_checkpoint(t, size, settings) is None]
 
 
 def load_3d_predictors(

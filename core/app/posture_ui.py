@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.app import cache
+from core.app import cache, posture3d_ui
 from core.app.errors import attempt
 from core.app.notice import PLANE_NOTE
 from core.app.resources import backend_key, inference_lock
@@ -135,6 +135,7 @@ def render_result(snap: Snapshot, view: str) -> None:
             PLANE_NOTE + ' "not visible": a point needed was missing or below the score threshold. '
             "Score: the lowest score of the points a measure uses."
         )
+    posture3d_ui.render(snap)
 
 
 def render_desk_check(measures: dict[str, float], view: str) -> None:
@@ -202,7 +203,7 @@ def render_save(
     """Save button; says so when this photo with this model and view is already saved."""
     from core.imaging.decode import encode_png
 
-    p = params(backend, view, fast=fast)
+    p = posture3d_ui.save_params(snap, params(backend, view, fast=fast))
     existing = attempt(store.find_session_by_hash, snap.upload.sha256, p, subject_id=subject.id)
     if existing is not None:
         st.info(
@@ -217,7 +218,7 @@ def render_save(
             kind="posture",
             backend_info=snap.result.backend_info,
             source_hash=snap.upload.sha256,
-            measurements=snap.result.rows,
+            measurements=posture3d_ui.rows_to_save(snap),
             artifacts={"overlay.png": encode_png(snap.overlay)},
             notes=notes,
             params=p,

@@ -103,3 +103,22 @@ def pose3d_rows(
 def is_3d_metric(metric: str) -> bool:
     """True for a plain row :func:`pose3d_rows` writes (``*_3d_deg`` and the whole-photo rows)."""
     return "_3d_" in metric or metric.endswith("_3d") or metric.startswith("warning_3d_")
+
+
+def twin_2d(name: str) -> str | None:
+    """The 2D measure a 3D one is compared with (same definition, image plane), or None.
+
+    ``left_knee_angle_3d_deg`` -> ``left_knee_angle_deg``; the frontal 3D lean -> the 2D trunk lean
+    (same sign for a subject facing the camera), the sagittal one -> the side view's forward lean;
+    the unsigned 3D lean and the yaws have no 2D twin.
+    """
+    special = {
+        "trunk_lean_frontal_3d_deg": "trunk_lean_deg",
+        "trunk_lean_sagittal_3d_deg": "forward_trunk_lean_deg",
+        "trunk_lean_3d_deg": None,
+    }
+    if name in special:
+        return special[name]
+    if "yaw" in name or "turn" in name:
+        return None
+    return name.replace("_3d_deg", "_deg")
