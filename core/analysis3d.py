@@ -7,7 +7,8 @@ A result's ``rows`` (``core.measure.pose3d_rows``) go into the same posture sess
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,14 @@ import pandas as pd
 from core.config import Settings
 from core.errors import ModelNotAvailable
 from core.keypoints import Pose
-from core.measure.floor import Floor
+from core.measure.floor import CAMERA_UP, Floor
 from core.measure.pose3d import Points3D
 from core.measure.pose3d_measures import Measures3D, analyze_3d
-from core.measure.pose3d_rows import pose3d_rows
+from core.measure.pose3d_rows import pose3d_rows, step3d_rows
+from core.measure.step3d import Step3D, StrikePoints, step_lengths_3d
+
+if TYPE_CHECKING:
+    from core.analysis import GaitAnalysis
 
 #: The Sapiens2 tasks the 3D measures need besides pose.
 TASKS_3D = ("seg", "pointmap")
@@ -133,3 +138,62 @@ def with_3d_rows(rows_2d: pd.DataFrame, result: Posture3D | None) -> pd.DataFram
     if result is None:
         return rows_2d
     return pd.concat([rows_2d, result.rows], ignore_index=True)
+
+
+def strike_points(
+    image: np.ndarray,
+    xy: np.ndarray,
+    predictors: tuple[SegLike, PointmapLike],
+    *,
+    side: str,
+    frame: int,
+    stature_m: float | None = None,
+) -> StrikePoints:
+    """The 3D points of one heel-strike frame (canonical keypoints ``xy``, (K, 2) pixels) and its
+    vertical (the floor's normal, else the camera's up)."""
+    seg, pointmap = predictors
+    points, floor, _ = analyze_3d(
+        xy, pointmap.predict(image).xyz, seg.predict(image).class_map, stature_m=stature_m
+    )
+    up = floor.normal if isinstance(floor, Floor) else CAMERA_UP
+    return StrikePoints(side, frame, points, up)
+
+
+def gait_steps_3d(
+    path: str | Path,
+    gait: GaitAnalysis,
+    predictors: tuple[SegLike, PointmapLike],
+    *,
+    height_m: float | None = None,
+    settings: Settings | None = None,
+) -> tuple[Step3D, pd.DataFrame]:
+    """Step length in metres for a Sapiens2 gait analysis of ``path``: the seg and pointmap heads
+    run on the heel-strike frames only (``gait.result.heel_strikes``), with the subject's tracked
+    keypoints of those frames; returns the steps and their store rows (``step3d_rows``)."""
+    from core.config import load_settings
+    from core.video import iter_frames
+
+    settings = settings or load_settings()
+    strikes = {e.frame: e.side for e in gait.result.heel_strikes}
+    where = {int(f): i for i, f in enumerate(gait.series.frame_index)}
+    found: list[StrikePoints] = []
+    frames = iter_frames(
+        path, limit_frames=settings.max_video_frames, limit_pixels=settings.max_image_pixels
+    )
+    for frame in frames:
+        if frame.index in strikes and frame.index in where:
+            xy = gait.series.xy[where[frame.index]]
+            found.append(
+                strike_points(
+                    frame.rgb,
+                    xy,
+                    predictors,
+                    side=strikes[frame.index],
+                    frame=frame.index,
+                    stature_m=height_m,
+                )
+            )
+        if len(found) == len(strikes):
+            break
+    steps = step_lengths_3d(found, height_m=height_m)
+    return steps, step3d_rows(steps)

@@ -18,6 +18,7 @@ import math
 import pandas as pd
 
 from core.measure.pose3d_measures import Measures3D
+from core.measure.step3d import Step3D
 from core.measure.summary import COLUMNS, split_side
 
 SIGMA_SUFFIX = ":sigma"
@@ -122,3 +123,33 @@ def twin_2d(name: str) -> str | None:
     if "yaw" in name or "turn" in name:
         return None
     return name.replace("_3d_deg", "_deg")
+
+
+def step3d_rows(steps: Step3D) -> pd.DataFrame:
+    """A gait session's 3D step rows: ``step_length_3d_m`` per side (whole walk, median), one
+    ``step_3d_m`` row per heel strike (its frame, the striking side), ``pointmap_scale_3d`` (the
+    one factor applied to the pointmap's metres), ``stature_pointmap_3d_m`` (the video's stature
+    in the pointmap, before scaling) and a ``warning_3d_<code>`` row per warning (``no_height``,
+    ``scale_unchecked``, ``scale_off``, ``no_line``)."""
+    rows: list[tuple[object, ...]] = []
+    for key, value in steps.lengths_m.items():
+        metric, side = split_side(key)
+        rows.append((None, math.nan, metric, side, value, "m"))
+    for frame, side, value, _ in steps.per_strike:
+        rows.append((frame, math.nan, "step_3d_m", side, value, "m"))
+    rows.append((None, math.nan, "pointmap_scale_3d", "", steps.scale, "ratio"))
+    rows.append((None, math.nan, "stature_pointmap_3d_m", "", steps.stature_m, "m"))
+    for text in steps.warnings:
+        rows.append((None, math.nan, f"warning_3d_{step_warning_code(text)}", "", 1.0, "flag"))
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df["frame"] = df["frame"].astype("Int64")
+    return df.astype({"time_s": float, "value": float})
+
+
+def step_warning_code(text: str) -> str:
+    """The code of a ``step_lengths_3d`` warning (``step3d_rows``)."""
+    for code, start in (("no_height", "no height"), ("scale_unchecked", "the stature could not"),
+                        ("scale_off", "the pointmap's stature"), ("no_line", "the strikes do not")):  # fmt: skip
+        if text.startswith(start):
+            return code
+    return "other"
