@@ -133,11 +133,13 @@ def analyze_posture_3d(
     return Posture3D(points, floor, measures, rows, (seg.name, pointmap.name))
 
 
-def with_3d_rows(rows_2d: pd.DataFrame, result: Posture3D | None) -> pd.DataFrame:
-    """The 2D rows of a posture result followed by the 3D rows (unchanged without a 3D result)."""
+def with_3d_rows(rows_2d: pd.DataFrame, result: Posture3D | pd.DataFrame | None) -> pd.DataFrame:
+    """The 2D rows of a result followed by the 3D rows (a ``Posture3D``'s, or rows such as
+    ``gait_steps_3d`` gives); unchanged without them."""
     if result is None:
         return rows_2d
-    return pd.concat([rows_2d, result.rows], ignore_index=True)
+    extra = result.rows if isinstance(result, Posture3D) else result
+    return pd.concat([rows_2d, extra], ignore_index=True)
 
 
 def strike_points(
