@@ -168,10 +168,12 @@ def gait_steps_3d(
     *,
     height_m: float | None = None,
     settings: Settings | None = None,
+    fps: float | None = None,
 ) -> tuple[Step3D, pd.DataFrame]:
     """Step length in metres for a Sapiens2 gait analysis of ``path``: the seg and pointmap heads
     run on the heel-strike frames only (``gait.result.heel_strikes``), with the subject's tracked
-    keypoints of those frames; returns the steps and their store rows (``step3d_rows``)."""
+    keypoints of those frames; returns the steps and their store rows (``step3d_rows``). ``fps``:
+    the rate given for a video that states none, as for the analysis."""
     from core.config import load_settings
     from core.video import iter_frames
 
@@ -180,7 +182,10 @@ def gait_steps_3d(
     where = {int(f): i for i, f in enumerate(gait.series.frame_index)}
     found: list[StrikePoints] = []
     frames = iter_frames(
-        path, limit_frames=settings.max_video_frames, limit_pixels=settings.max_image_pixels
+        path,
+        limit_frames=settings.max_video_frames,
+        limit_pixels=settings.max_image_pixels,
+        fps=fps,
     )
     for frame in frames:
         if frame.index in strikes and frame.index in where:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.app import cache
+from core.app import cache, gait3d_ui
 from core.app.charts import time_series_panels
 from core.app.errors import attempt, show_error
 from core.app.resources import backend_key, get_settings, inference_lock
@@ -331,7 +331,7 @@ def render_save(
     fps: float | None = None,
 ) -> None:
     """Save button; says so when this video with this model and rate is already saved."""
-    p = params(backend, every, subject.height_m, fps)
+    p = gait3d_ui.save_params(analysis, params(backend, every, subject.height_m, fps))
     existing = attempt(store.find_session_by_hash, upload.sha256, p, subject_id=subject.id)
     if existing is not None:
         st.info(
@@ -347,7 +347,7 @@ def render_save(
             kind="gait",
             backend_info=analysis.backend_info,
             source_hash=upload.sha256,
-            measurements=analysis.rows,
+            measurements=gait3d_ui.rows_to_save(analysis),
             artifacts=artifacts,
             notes=notes,
             params=p,

@@ -88,7 +88,7 @@ def _stature_m() -> float | None:
     return subject.height_m if subject else None
 
 
-def _offer_download(missing: list[str], size: str) -> None:
+def offer_download(missing: list[str], size: str) -> None:
     from core.app.status import _download_sapiens2  # the Start page's download, with progress
 
     st.info(
@@ -137,7 +137,7 @@ def render(snap: Snapshot) -> None:
     loaded = backend.describe().get("loaded_tasks", ())
     missing = analysis3d.missing_3d_weights(size, settings, loaded=loaded)
     if missing:
-        _offer_download(missing, size)
+        offer_download(missing, size)
         return
     with st.spinner("3D: seg and pointmap ..."):
         result = _compute(snap, backend, _stature_m())

@@ -106,7 +106,9 @@ def _run(args: argparse.Namespace) -> int:
             progress.close()
         payload, rows_3d = gait_payload(analysis), None
         if predictors_3d is not None:
-            payload["steps_3d"], rows_3d = _steps_3d(path, analysis, predictors_3d, height)
+            payload["steps_3d"], rows_3d = _steps_3d(
+                path, analysis, predictors_3d, height, args.fps
+            )
         if store and subject:
             payload["session_id"] = store.save_session(
                 subject.id,
@@ -164,9 +166,9 @@ def _predictors_3d(args: argparse.Namespace):  # noqa: ANN202 (Sapiens2 seg and 
     return load_3d_predictors(args.size)
 
 
-def _steps_3d(path: Path, analysis, predictors, height_m: float | None):  # noqa: ANN001, ANN202
+def _steps_3d(path: Path, analysis, predictors, height_m, fps):  # noqa: ANN001, ANN202
     """The ``steps_3d`` part of the JSON and the rows a saved session stores."""
-    steps, rows = gait_steps_3d(path, analysis, predictors, height_m=height_m)
+    steps, rows = gait_steps_3d(path, analysis, predictors, height_m=height_m, fps=fps)
 
     def num(v: float) -> float | None:
         return None if v != v else float(v)  # NaN -> null
