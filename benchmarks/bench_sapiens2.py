@@ -7,12 +7,14 @@ counts their FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` on ``meta``
 2048x2048 matmul peak right before and right after each forward, so every ratio compares figures
 taken under the same load. bf16 runs three times by default: the default route (per op, what
 ``core/sapiens2/routes.py`` chose for this machine), the project's own CPU kernels everywhere
-(``core/sapiens2/cpu_kernels``) and PyTorch's ops only, so the three compare within one run. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
+(``core/sapiens2/cpu_kernels``), PyTorch's ops only, and bf16 autocast over float32 weights
+(PyTorch's ops), so the four compare within one run; a line then says how far the default is from
+the fastest. Then, unless ``--no-posture``, a posture snapshot end to end (decode,
 detect, pose with and without flip test, measures, overlay) and, in a fresh process, the peak RSS
 with the pose + seg models loaded.
 
 Run: ``python benchmarks/bench_sapiens2.py [--tasks pose seg normal] [--runs 1] [--warmup 0]
-[--kernels default own torch]``.
+[--kernels default own torch autocast]``.
 """
 
 from __future__ import annotations
@@ -96,12 +98,30 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
         for d in args.dtypes:
             dtype = DTYPES[d]
             model = load_model(name, dtype)
+            totals: dict[str, float] = {}
             # core/sapiens2/cpu_kernels is bf16-only: float32 always runs on PyTorch's ops.
             for kernels in args.kernels if dtype == torch.bfloat16 else ["torch"]:
+                if kernels == "autocast":
+                    continue  # below, on float32 weights
                 forced = kernels != "default"
                 with cpu_kernels.enabled(kernels == "own") if forced else contextlib.nullcontext():
-                    bench_one(model, name, dtype, kernels, flops, hw, args)
+                    totals[kernels] = bench_one(model, name, dtype, kernels, flops, hw, args)
             del model
+            if dtype == torch.bfloat16 and "autocast" in args.kernels:
+                # The third candidate: float32 weights, bf16 autocast, PyTorch's ops only.
+                model = load_model(name, torch.float32)
+                with cpu_kernels.enabled(False), torch.autocast("cpu", dtype=torch.bfloat16):
+                    totals["autocast"] = bench_one(model, name, dtype, "autocast", flops, hw, args)
+                del model
+            done = {k: v for k, v in totals.items() if v is not None}
+            if "default" in done and len(done) > 1:
+                fastest = min(done, key=done.get)
+                print(
+                    f"# {name} {d}: default {done['default']:.2f} s is "
+                    f"{done['default'] / done[fastest]:.2f}x the fastest ({fastest}, "
+                    f"{done[fastest]:.2f} s) of {', '.join(done)} in this run",
+                    flush=True,
+                )
 
 
 def bench_one(
@@ -112,12 +132,14 @@ def bench_one(
     flops: tuple[int, int],
     hw: tuple[int, int],
     args: argparse.Namespace,
-) -> None:
-    """Time one model in one dtype and kernel set; print its backbone, head and total rows."""
+) -> float | None:
+    """Time one model in one dtype and kernel set; print its backbone, head and total rows and
+    return the median total in seconds (None where the kernel set cannot run here)."""
     if kernels == "own" and cpu_kernels.status() != "ready":
         print(f"# own bf16 kernels unavailable: {cpu_kernels.status()}")
-        return
-    x = torch.randn(1, 3, *hw, generator=torch.Generator().manual_seed(0)).to(dtype)
+        return None
+    x_dtype = torch.float32 if kernels == "autocast" else dtype  # autocast casts at each op
+    x = torch.randn(1, 3, *hw, generator=torch.Generator().manual_seed(0)).to(x_dtype)
     for _ in range(args.warmup):
         time_parts(model, x)
     peaks, times = [matmul_peak_gflops(dtype)], []
@@ -138,6 +160,7 @@ def bench_one(
             f"| {peak / gflops:.2f} |",
             flush=True,
         )
+    return parts["total"][1]
 
 
 def bench_posture(args: argparse.Namespace) -> None:
@@ -150,6 +173,7 @@ def bench_posture(args: argparse.Namespace) -> None:
 
     dtype = pick_dtype("cpu", "auto")
     predictor = PosePredictor(load_model(f"pose-{args.size}", dtype), dtype=dtype)
+    forward_flops = sum(count_flops(f"pose-{args.size}", (1024, 768)))
     for flip in (True, False):
         predictor.flip_test = flip
         backend = Sapiens2Backend(predictors={"pose": predictor}, flip_test=flip)
@@ -163,11 +187,14 @@ def bench_posture(args: argparse.Namespace) -> None:
         t3 = time.perf_counter()
         draw_pose(image, result.pose)
         t4 = time.perf_counter()
+        # The bound of its forwards: one per box, two with the flip test, at the measured peak.
+        bound = forward_flops * max(1, len(boxes)) * (2 if flip else 1) / (peak * 1e9)
         print(
             f"posture snapshot {dtype_name(dtype)} flip_test={flip} ({image.shape[1]}x{image.shape[0]}, "
             f"{len(boxes)} box(es), detector {type(backend._detector).__name__}): total {t4 - t0:.1f} s = "
             f"decode {t1 - t0:.2f} + detect {t2 - t1:.2f} + pose and measures {t3 - t2:.1f} + overlay "
-            f"{t4 - t3:.2f}; matmul peak just before {peak:.0f} GFLOP/s",
+            f"{t4 - t3:.2f}; matmul peak just before {peak:.0f} GFLOP/s; bound of its forwards "
+            f"{bound:.2f} s, so total = {(t4 - t0 - 1.0) / bound:.2f}x the bound + 1 s",
             flush=True,
         )
         backend.close()
@@ -217,10 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kernels",
         nargs="+",
-        default=["default", "own", "torch"],
-        choices=["default", "own", "torch"],
+        default=["default", "own", "torch", "autocast"],
+        choices=["default", "own", "torch", "autocast"],
         help="bf16 only: time the chosen routes (default), core/sapiens2/cpu_kernels everywhere "
-        "(own) and/or PyTorch's ops only (torch)",
+        "(own), PyTorch's ops only on bf16 weights (torch) and/or bf16 autocast over float32 "
+        "weights (autocast)",
     )
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--runs", type=int, default=1)

@@ -101,7 +101,8 @@ def load_3d_predictors(
             missing.append(str(exc))
     if missing:
         raise ModelNotAvailable(
-            f"the 3D measures need the Sapiens2 seg and pointmap weights ({size}): " + " ".join(missing)
+            f"the 3D measures need the Sapiens2 seg and pointmap weights ({size}): "
+            + " ".join(missing)
         )
     return (
         load_predictor("seg", size, settings=settings),

@@ -6,11 +6,16 @@ from core.app import posture_ui as ui
 from core.app import subjects, uploads
 from core.app.errors import attempt
 from core.app.layout import page
+from core.app.posture_desk import render_desk_check
+from core.app.posture_target import render_target
 from core.app.resources import get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
 from core.measure.view import VIEW_CHOICES, VIEW_LABELS
 
-page("Posture snapshot", "Upload a photo or take one; the largest person is measured.")
+page(
+    "Posture snapshot",
+    "Upload a photo or take one; the largest person is measured, or the one you choose.",
+)
 settings = get_settings()
 store = get_store(settings)
 subject = subjects.require_subject(store)
@@ -42,13 +47,16 @@ with st.spinner(f"Measuring with {backend.name} ..."):
 if not snaps:
     st.stop()
 
+if not repeat:  # several people in the photo: who to measure (repeatability: the largest in each)
+    snaps = [ui.chosen_person(snaps[0], backend, view, settings, fast=fast)]
+
 ui.render_result(snaps[0], view)
 if repeat:
     st.subheader("Repeatability")
     ui.render_repeatability(snaps)
 st.subheader("Desk check (RULA bands)")
-ui.render_desk_check(snaps[0].result.measures, snaps[0].result.view)
+render_desk_check(snaps[0].result)
 st.subheader("Exercise target")
-ui.render_target(snaps[0].result.measures)
+render_target(snaps[0].result.measures)
 st.subheader("Save")
 ui.render_save(store, subject, backend, snaps[0], view, fast=fast)

@@ -71,34 +71,75 @@ def time_series_panels(
     return panels
 
 
+#: Vega's default cuts axis labels at 180 px ("elbow_angle_de..."); these never are.
+NO_LABEL_LIMIT = 0
+
+
 def trend_chart(history: pd.DataFrame, *, title: str) -> alt.Chart:
-    """A measure over sessions: ``history`` has ``created`` (datetime), ``value``, ``side``."""
-    data = history.copy()
-    data["side"] = data["side"].fillna("").replace("", "both/none")
+    """A measure over sessions on a dated axis (``core.app.dates``): ``history`` has ``created``,
+    ``value``, ``side``, ``measure`` (the words with the side: the legend names side and measure),
+    ``session`` and optionally ``value_text`` (the formatted value for the tooltip). ``title`` is
+    the y axis title with its unit. NaN values are left out."""
+    from core.app.dates import epoch_ms, time_axis, time_label, time_style
+
+    data = history.dropna(subset=["value"]).copy()
+    style = time_style(data["created"])
+    data["when_ms"] = [epoch_ms(t) for t in data["created"]]
+    data["when"] = [time_label(t, style) for t in data["created"]]
+    data["created"] = data["created"].astype(str)
+    if "value_text" not in data.columns:
+        data["value_text"] = data["value"].map(lambda v: f"{v:.1f}")
+    sides = data.drop_duplicates("measure")
+    colour = alt.Scale(
+        domain=sides["measure"].tolist(),
+        range=[SIDE_COLOURS.get(str(s or ""), SIDE_COLOURS[""]) for s in sides["side"]],
+    )
+    x = time_axis(data["created"]) if len(data) else {"scale": {}, "axis": {}}
     return (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("created:T", title="session date"),
-            y=alt.Y("value:Q", title=title),
-            color=alt.Color("side:N", title="side"),
-            tooltip=["created:T", "side:N", alt.Tooltip("value:Q", format=".1f"), "session:N"],
+            x=alt.X("when_ms:T", scale=alt.Scale(**x["scale"]), axis=alt.Axis(**x["axis"])),
+            y=alt.Y("value:Q", title=title, axis=alt.Axis(titleLimit=NO_LABEL_LIMIT)),
+            color=alt.Color(
+                "measure:N",
+                title="measure",
+                scale=colour,
+                legend=alt.Legend(orient="bottom", labelLimit=NO_LABEL_LIMIT),
+            ),
+            tooltip=[
+                alt.Tooltip("when:N", title="session"),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("value_text:N", title="value"),
+                alt.Tooltip("session:N", title="session id"),
+            ],
         )
         .properties(height=260, width="container")
     )
 
 
-def compare_chart(table: pd.DataFrame) -> alt.Chart:
-    """Two sessions side by side: ``table`` has ``measure``, ``session`` and ``value``."""
+def compare_chart(table: pd.DataFrame, *, title: str, axis_title: str) -> alt.Chart:
+    """Two sessions' values of measures that share one unit, as grouped bars: ``table`` has
+    ``measure`` (words with side), ``session`` (its label), ``value`` and optionally
+    ``value_text``. Labels are never cut off."""
+    data = table.dropna(subset=["value"]).copy()
+    if "value_text" not in data.columns:
+        data["value_text"] = data["value"].map(lambda v: f"{v:.1f}")
     return (
-        alt.Chart(table.dropna(subset=["value"]))
+        alt.Chart(data, title=alt.TitleParams(title, anchor="start", limit=NO_LABEL_LIMIT))
         .mark_bar()
         .encode(
-            y=alt.Y("measure:N", title=None),
-            x=alt.X("value:Q", title="value"),
-            yOffset="session:N",
-            color=alt.Color("session:N", title="session"),
-            tooltip=["measure:N", "session:N", alt.Tooltip("value:Q", format=".1f")],
+            y=alt.Y("measure:N", title=None, sort=None, axis=alt.Axis(labelLimit=NO_LABEL_LIMIT)),
+            x=alt.X("value:Q", title=axis_title, axis=alt.Axis(titleLimit=NO_LABEL_LIMIT)),
+            yOffset=alt.YOffset("session:N", sort=None),
+            color=alt.Color(
+                "session:N",
+                title="session",
+                sort=None,
+                scale=alt.Scale(range=["#999999", "#0072B2"]),
+                legend=alt.Legend(orient="bottom", labelLimit=NO_LABEL_LIMIT),
+            ),
+            tooltip=["measure:N", "session:N", alt.Tooltip("value_text:N", title="value")],
         )
         .properties(width="container")
     )

@@ -20,7 +20,7 @@ from core.app import cache
 from core.app.errors import attempt
 from core.app.posture3d_ui import offer_download
 from core.app.resources import backend_key, get_settings, inference_lock
-from core.app.tables import format_value
+from core.measure.display import format_number
 
 if TYPE_CHECKING:
     from core.analysis import GaitAnalysis
@@ -47,7 +47,7 @@ def strikes_table(steps: Step3D) -> pd.DataFrame:
     """One row per heel strike: frame, foot, step (m) or why there is none."""
     return pd.DataFrame(
         [
-            {"frame": f, "foot": side, "step": format_value(v, "m", 2), "note": why}
+            {"frame": f, "foot": side, "step": format_number(v, "m"), "note": why}
             for f, side, v, why in steps.per_strike
         ],
         columns=["frame", "foot", "step", "note"],
@@ -108,10 +108,10 @@ def _show(steps: Step3D) -> None:
     c1, c2 = st.columns(2)
     for col, side in ((c1, "left"), (c2, "right")):
         value = steps.lengths_m[f"step_length_{side}_3d_m"]
-        col.metric(f"Step length {side} (3D)", format_value(value, "m", 2))
+        col.metric(f"Step length {side} (3D)", format_number(value, "m"))
     for warning in steps.warnings:
         st.warning(warning)
-    st.dataframe(strikes_table(steps), hide_index=True, key="gait_3d_strikes")
+    st.table(strikes_table(steps), hide_index=True)
     stature = "not measured" if math.isnan(steps.stature_m) else f"{steps.stature_m:.2f} m"
     st.caption(
         "Heel to heel along the walk, in the floor plane, at each heel strike (median per foot). "

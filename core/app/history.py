@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from core.app.dates import TimeStyle, time_label
+
 if TYPE_CHECKING:
     from core.store import Session, Store
 
@@ -40,8 +42,26 @@ def summary_values(rows: pd.DataFrame) -> pd.DataFrame:
     return out[["measure", "metric", "side", "value", "unit"]].reset_index(drop=True)
 
 
-def session_label(session: Session) -> str:
-    return f"#{session.id} {session.created_utc[:16].replace('T', ' ')} {session.kind} ({session.backend})"
+def session_label(session: Session, style: TimeStyle | None = None) -> str:
+    """``#3 · 3 Dec 14:05 · gait (lite)``: how a picker names a session."""
+    when = time_label(session.created_utc, style or TimeStyle(year=True))
+    return f"#{session.id} · {when} · {session.kind} ({session.backend})"
+
+
+def same_kind(sessions: list[Session], session: Session) -> list[Session]:
+    """The other sessions of ``session``'s kind, oldest first: what it can be compared with (a
+    walk with a walk, a photo with a photo; never a walk with a photo)."""
+    return [s for s in sessions if s.kind == session.kind and s.id != session.id]
+
+
+def compare_default(sessions: list[Session], session: Session) -> Session | None:
+    """The session to compare ``session`` with by default: the latest of its kind before it,
+    else the earliest of its kind after it; None when it is the only one of its kind."""
+    partners = same_kind(sessions, session)
+    before = [s for s in partners if (s.created_utc, s.id) < (session.created_utc, session.id)]
+    if before:
+        return before[-1]
+    return partners[0] if partners else None
 
 
 def sessions_table(store: Store, sessions: list[Session]) -> pd.DataFrame:
@@ -51,7 +71,7 @@ def sessions_table(store: Store, sessions: list[Session]) -> pd.DataFrame:
         values = summary_values(store.load_measurements(s.id))
         row: dict[str, object] = {
             "session": s.id,
-            "date (UTC)": s.created_utc[:16].replace("T", " "),
+            "date (UTC)": time_label(s.created_utc, TimeStyle(year=True)),
             "kind": s.kind,
             "backend": s.backend,
             "model": s.model,

@@ -19,8 +19,9 @@ from core.app import cache
 from core.app.errors import attempt
 from core.app.resources import backend_key, get_backend, get_settings, get_store, inference_lock
 from core.app.sidebar import chosen_backend
-from core.app.tables import format_value, pretty_name
+from core.measure.display import display_info, format_number
 from core.measure.pose3d_rows import twin_2d
+from core.measure.summary import split_side
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,28 +58,29 @@ def cost_text(size: str, device: str, dtype: str) -> str:
 
 
 def comparison_table(measures_2d: dict[str, float], result: Posture3D) -> pd.DataFrame:
-    """One row per 3D measure: measure, side, 2D, 3D (± sigma), 3D − 2D, note (why it is missing)."""
+    """One row per 3D measure: its name (the 2D twin's words, side included), 2D, 3D (± sigma),
+    3D − 2D, and a note (why the 3D value is missing)."""
     m = result.measures
     rows = []
     for name, value in m.values.items():
-        side = next((s for s in ("left", "right") if name.startswith(s + "_")), "")
         twin = twin_2d(name)
         flat = measures_2d.get(twin, math.nan) if twin else math.nan
-        three = format_value(value, "deg")
+        words = display_info(*split_side(twin or name.replace("_3d_deg", "_deg")), "deg").name
+        three = format_number(value, "deg")
         if math.isfinite(value) and math.isfinite(m.sigma_deg.get(name, math.nan)):
             three += f" ± {m.sigma_deg[name]:.1f}"
         diff = value - flat if math.isfinite(value) and math.isfinite(flat) else math.nan
         rows.append(
             {
-                "measure": pretty_name(name.replace("_3d_deg", "_deg")),
-                "side": side,
-                "2D": format_value(flat, "deg") if twin else "(no 2D twin)",
+                "measure": words,
+                "2D": format_number(flat, "deg") if twin else "(no 2D twin)",
                 "3D": three,
                 "3D − 2D": "" if not math.isfinite(diff) else f"{diff:+.1f}°",
                 "note": m.reasons.get(name, "") if not math.isfinite(value) else "",
+                "key": name,
             }
         )
-    return pd.DataFrame(rows, columns=["measure", "side", "2D", "3D", "3D − 2D", "note"])
+    return pd.DataFrame(rows, columns=["measure", "2D", "3D", "3D − 2D", "note", "key"])
 
 
 def _stature_m() -> float | None:
@@ -151,12 +153,8 @@ def _show(snap: Snapshot, result: Posture3D) -> None:
     st.markdown(f"**2D and 3D side by side** (vertical: {result.measures.vertical})")
     for warning in result.measures.warnings:
         st.warning(warning, icon=":material/3d_rotation:")
-    st.dataframe(
-        comparison_table(snap.result.measures, result),
-        hide_index=True,
-        key="posture_3d_table",
-        width="stretch",
-    )
+    table = comparison_table(snap.result.measures, result)
+    st.table(table.drop(columns=["key"]), hide_index=True)
     source = result.points.stature_source
     st.caption(
         f"{NOTE_3D} Stature for the surface-to-joint offset: {result.points.stature_m:.2f} m "

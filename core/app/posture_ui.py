@@ -1,27 +1,30 @@
-"""The posture snapshot's building blocks: analyse a photo (cached), show the skeleton and tables,
-the desk check, an exercise target, repeatability, and saving to the subject.
+"""The posture snapshot's building blocks: analyse a photo (cached), show the skeleton and the
+measures, repeatability, and saving to the subject.
 
-The page script calls these in order; every number comes from ``core.analysis`` and
-``core.measure``.
+The page script calls these in order, with the desk check (``core.app.posture_desk``), the exercise
+target (``posture_target``) and the choice of person (``posture_people``); every number comes from
+``core.analysis`` and ``core.measure``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from core.app import cache, posture3d_ui
+from core.app import posture_people as people
 from core.app.errors import attempt
 from core.app.notice import PLANE_NOTE
+from core.app.posture_overlay import DISPLAY_WIDTH_PX, display_factor, draw_overlay
+from core.app.posture_table import measure_name, render_measures
 from core.app.resources import backend_key, inference_lock
-from core.app.tables import format_value, measures_table, repeatability_table, rula_table
+from core.app.tables import repeatability_table
 from core.app.uploads import Upload
 from core.config import Settings
+from core.measure.display import format_number
 from core.measure.view import VIEW_LABELS
 
 if TYPE_CHECKING:
@@ -38,38 +41,72 @@ CAPTURE_HINT = (
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One analysed photo: the upload, the decoded image, the result and its skeleton overlay."""
+    """One analysed photo: the upload, the decoded image, the result, its skeleton overlay (the
+    photo's own size: what is saved) and the overlay drawn for the screen
+    (``core.app.posture_overlay.DRAW_WIDTH_PX`` wide)."""
 
     upload: Upload
     image: np.ndarray
     result: PostureResult
     overlay: np.ndarray
+    display: np.ndarray
 
 
 def analyse(
-    upload: Upload, backend: Backend, view: str, settings: Settings, *, fast: bool = False
+    upload: Upload,
+    backend: Backend,
+    view: str,
+    settings: Settings,
+    *,
+    fast: bool = False,
+    point: tuple[float, float] | None = None,
 ) -> Snapshot | None:
-    """Decode and measure one photo; the same bytes, backend, view and mode are computed once.
+    """Decode and measure one photo; the same bytes, backend, view, mode and point are computed
+    once.
 
     ``fast`` turns Sapiens2's flip test off for this photo. The backend is shared between sessions,
-    so the switch is set under the backend's lock, right before the model runs.
+    so the switch is set under the backend's lock, right before the model runs. ``point`` (x, y
+    pixels) measures the person there instead of the largest (``core.app.posture_people``).
     """
     from core.analysis import analyze_posture
     from core.imaging.decode import decode_image
-    from core.imaging.overlay import draw_pose
 
     def compute() -> Snapshot:
         image = decode_image(upload.data, max_pixels=settings.max_image_pixels)
         with inference_lock(backend):
             if hasattr(backend, "flip_test"):
                 backend.flip_test = not fast
-            result = analyze_posture(image, backend, view=view, settings=settings)
-        overlay = draw_pose(image, result.pose, min_score=result.confidence.min_score)
-        return Snapshot(upload, image, result, overlay)
+            result = analyze_posture(image, backend, point=point, view=view, settings=settings)
+        factor = display_factor(image.shape[1])
+        return Snapshot(
+            upload,
+            image,
+            result,
+            draw_overlay(image, result),
+            draw_overlay(image, result, factor=factor),
+        )
 
-    key = ("posture", upload.sha256, backend_key(backend), view, fast)
+    key = ("posture", upload.sha256, backend_key(backend), view, fast, point)
     found = attempt(cache.cached, key, compute)
     return None if found is None else found[0]
+
+
+def chosen_person(
+    snap: Snapshot, backend: Backend, view: str, settings: Settings, *, fast: bool = False
+) -> Snapshot:
+    """``snap`` measured on the person the user chooses (a select box when the photo holds several
+    people; ``core.app.posture_people``): the same photo analysed at the centre of their box."""
+    index = people.choose_person(snap.result, snap.upload.sha256)
+    if index == snap.result.person_index:
+        return snap
+    point = people.point_of(snap.result, index)
+    with st.spinner(f"Measuring person {index + 1} ..."):
+        chosen = analyse(snap.upload, backend, view, settings, fast=fast, point=point)
+    if chosen is None:
+        st.stop()
+    if chosen.result.person_index != index:
+        st.warning(f"Person {index + 1} could not be told apart from the others on a second look.")
+    return chosen
 
 
 #: What the posture page says about Sapiens2's fast mode.
@@ -88,90 +125,33 @@ def params(backend: Backend, view: str, *, fast: bool = False) -> dict[str, obje
     return p
 
 
-UNRELIABLE = "unreliable"
-
-
-def confidence_table(result: PostureResult) -> pd.DataFrame:
-    """:func:`measures_table` with each measure's score and reliability: an unreliable value reads
-    "12.3° (unreliable)", never as a plain number; a measure not visible has neither."""
-    table = measures_table(result.measures)
-    scores, labels = [], []
-    for key in table["key"]:
-        c = result.confidence.measures.get(key)
-        seen = c is not None and math.isfinite(result.measures[key])
-        scores.append(f"{c.score:.2f}" if seen and math.isfinite(c.score) else "")
-        labels.append(("reliable" if c.reliable else UNRELIABLE) if seen else "")
-    table["score"], table["reliability"] = scores, labels
-    flagged = table["reliability"] == UNRELIABLE
-    table.loc[flagged, "value"] = table.loc[flagged, "value"] + f" ({UNRELIABLE})"
-    return table[["measure", "side", "value", "unit", "score", "reliability", "key", "meaning"]]
-
-
 def render_result(snap: Snapshot, view: str) -> None:
+    """The overlay (wide enough to read; the image's fullscreen button enlarges it), who was
+    measured, the view, the warnings and the measures (``core.app.posture_table``)."""
     from core.imaging.overlay import SCORE_LEGEND
 
-    left, right = st.columns([2, 3], gap="medium")
-    with left:
-        st.image(snap.overlay, caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})")
-        st.caption(SCORE_LEGEND)
-    with right:
-        used = snap.result.view
-        st.markdown(f"**Measures** ({VIEW_LABELS[used].lower()} view)")
-        if view == "auto":
-            st.caption(f"View inferred from the keypoints: {VIEW_LABELS[used].lower()}.")
-        for warning in snap.result.warnings:
-            st.warning(warning, icon=":material/warning:")
-        table = confidence_table(snap.result)
-        st.dataframe(
-            table.drop(columns=["key"]), hide_index=True, key="posture_table", width="stretch"
+    with st.container(width=DISPLAY_WIDTH_PX):
+        st.image(
+            snap.display,
+            caption=f"{snap.upload.name}: skeleton ({snap.result.pose.model})",
+            width="stretch",
         )
-        n_bad = int((table["reliability"] == UNRELIABLE).sum())
-        if n_bad:
-            st.warning(
-                f"{n_bad} measure(s) unreliable: a point they use scores below "
-                f"{snap.result.confidence.min_score:g}. Check the skeleton before using them."
-            )
-        st.caption(
-            PLANE_NOTE + ' "not visible": a point needed was missing or below the score threshold. '
-            "Score: the lowest score of the points a measure uses."
-        )
+    st.caption(SCORE_LEGEND + " Hover the picture for its fullscreen button to enlarge it.")
+    who = people.measured_text(snap.result)
+    if who:
+        st.info(who, icon=":material/person_search:")
+    used = snap.result.view
+    st.markdown(f"**Measures** ({VIEW_LABELS[used].lower()} view)")
+    if view == "auto":
+        st.caption(f"View inferred from the keypoints: {VIEW_LABELS[used].lower()}.")
+    for warning in people.page_warnings(snap.result):
+        st.warning(warning, icon=":material/warning:")
+    render_measures(snap.result)
+    st.caption(
+        PLANE_NOTE + ' "Not measured": a point needed was missing or below the score threshold. '
+        "Score: the lowest score of the points a measure uses."
+    )
     posture3d_ui.render(snap)
-
-
-def render_desk_check(measures: dict[str, float], view: str) -> None:
-    from core.measure.ergonomics import FINE, LOOK, desk_check
-
-    check = desk_check(measures, view=view)
-    box = {FINE: st.success, LOOK: st.warning}.get(check.status, st.info)
-    box(f"Desk check: **{check.status}**: {check.message}")
-    st.dataframe(rula_table(check.items), hide_index=True, key="posture_rula")
-    st.caption("RULA posture bands (McAtamney and Corlett 1993); 'fine' is the part's best band.")
-
-
-def render_target(measures: dict[str, float]) -> None:
-    from core.measure.targets import PRESETS, check_target
-
-    names = ["(custom)", *PRESETS]
-    choice = st.selectbox("Exercise target", names, key="posture_target_preset")
-    if choice == "(custom)":
-        keys = list(measures)
-        metric = st.selectbox("Measure", keys, key="posture_target_metric")
-        target = st.number_input("Target (°)", value=90.0, step=1.0, key="posture_target_value")
-        tolerance = st.number_input(
-            "Tolerance (±°)", min_value=0.0, value=10.0, step=1.0, key="posture_target_tol"
-        )
-    else:
-        preset = PRESETS[choice]
-        metric, target, tolerance = preset.metric, preset.target, preset.tolerance
-    value = float(measures.get(metric, math.nan))
-    verdict = attempt(check_target, value, float(target), float(tolerance))
-    if verdict is not None:
-        st.metric(
-            f"{metric}: target {target:g} ± {tolerance:g}°",
-            format_value(value, "deg"),
-            delta=verdict,
-            delta_color="off",
-        )
 
 
 def render_repeatability(snaps: list[Snapshot]) -> None:
@@ -183,10 +163,13 @@ def render_repeatability(snaps: list[Snapshot]) -> None:
         key="posture_sd_limit",
     )
     table = repeatability_table([s.result.measures for s in snaps], sd_limit_deg=float(sd_limit))
-    st.dataframe(table.drop(columns=["key"]), hide_index=True, key="posture_repeat_table")
-    unstable = table[table["readout"].str.startswith("unstable")]["key"].tolist()
+    table["measure"] = table["key"].map(measure_name)  # "Elbow angle (left)": the side included
+    for column in ("mean", "sd"):
+        table[column] = [format_number(v, "deg") for v in table[column]]
+    st.table(table[["measure", "n", "mean", "sd", "readout"]], hide_index=True)
+    unstable = table[table["readout"].str.startswith("unstable")]["measure"].tolist()
     if unstable:
-        st.warning(f"{len(unstable)} measure(s) unstable across the photos: {', '.join(unstable)}")
+        st.warning(f"{len(unstable)} measure(s) unstable across the photos: {', '.join(unstable)}.")
     else:
         st.success(f"All visible measures agree within {sd_limit:g}° across {len(snaps)} photos.")
 
@@ -203,7 +186,9 @@ def render_save(
     """Save button; says so when this photo with this model and view is already saved."""
     from core.imaging.decode import encode_png
 
-    p = posture3d_ui.save_params(snap, params(backend, view, fast=fast))
+    p = posture3d_ui.save_params(
+        snap, people.with_person(params(backend, view, fast=fast), snap.result)
+    )
     existing = attempt(store.find_session_by_hash, snap.upload.sha256, p, subject_id=subject.id)
     if existing is not None:
         st.info(

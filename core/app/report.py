@@ -12,7 +12,10 @@ import math
 
 import pandas as pd
 
+from core.app.dates import TimeStyle, time_label, time_style
+from core.app.history_view import split_key
 from core.app.notice import DISCLAIMER, PLANE_NOTE
+from core.measure.display import display_info, format_number
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
@@ -26,9 +29,16 @@ td, th { border: 1px solid #bbb; padding: 0.2em 0.5em; text-align: left; }
 
 
 def svg_line_chart(
-    x: list[float], y: list[float], *, title: str, width: int = 320, height: int = 140
+    x: list[float],
+    y: list[float],
+    *,
+    title: str,
+    width: int = 320,
+    height: int = 140,
+    x_labels: tuple[str, str] | None = None,
 ) -> str:
-    """A minimal SVG line chart of finite (x, y) points with the y range labelled."""
+    """A minimal SVG line chart of finite (x, y) points with the y range labelled, and the
+    first and last x labelled with ``x_labels`` (the sessions' dates)."""
     pts = [(a, b) for a, b in zip(x, y) if math.isfinite(a) and math.isfinite(b)]
     head = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">'
     text = f'<text x="4" y="14" font-size="12">{html.escape(title)}</text>'
@@ -37,7 +47,7 @@ def svg_line_chart(
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     x0, x1 = min(xs), max(xs)
     y0, y1 = min(ys), max(ys)
-    pad_l, pad_r, pad_t, pad_b = 44, 8, 22, 12
+    pad_l, pad_r, pad_t, pad_b = 44, 8, 22, 12 if x_labels is None else 26
 
     def sx(v: float) -> float:
         return pad_l + (0.5 if x1 == x0 else (v - x0) / (x1 - x0)) * (width - pad_l - pad_r)
@@ -56,14 +66,29 @@ def svg_line_chart(
         f'<text x="2" y="{sy(y0) + 4:.1f}" font-size="10">{y0:.1f}</text>'
     )
     axis = f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{height - pad_b}" stroke="#999"/>'
+    if x_labels is not None:
+        first, last = (html.escape(t) for t in x_labels)
+        labels += (
+            f'<text x="{pad_l}" y="{height - 4}" font-size="10">{first}</text>'
+            f'<text x="{width - pad_r}" y="{height - 4}" font-size="10" text-anchor="end">{last}</text>'
+        )
     return f'{head}{text}{axis}{labels}<polyline fill="none" stroke="#0072B2" stroke-width="1.5" points="{line}"/>{dots}</svg>'
 
 
 def _table(df: pd.DataFrame) -> str:
-    # to_html escapes cell text, so labels and notes cannot inject markup.
-    return df.to_html(
-        index=False, na_rep="not visible", float_format=lambda v: f"{v:.2f}", border=0
-    )
+    # to_html escapes cell text, so labels and notes cannot inject markup. The cells arrive as
+    # text (core.app.history_view); a blank cell is a measure the session's kind does not have.
+    return df.to_html(index=False, na_rep="", border=0)
+
+
+def _values(rows: pd.DataFrame) -> pd.DataFrame:
+    """One session's values as ``measure, value, unit`` in words and the display's decimals."""
+    out = []
+    for metric, side, value, unit in zip(rows["metric"], rows["side"], rows["value"], rows["unit"]):
+        info = display_info(str(metric), str(side or ""), str(unit or ""))
+        text = format_number(value, info.unit, with_unit=False)
+        out.append({"measure": info.name, "value": text, "unit": info.symbol})
+    return pd.DataFrame(out, columns=["measure", "value", "unit"])
 
 
 def build_report(
@@ -75,7 +100,7 @@ def build_report(
 ) -> str:
     """The report as one HTML string.
 
-    ``sessions``: the session list (``core.app.history.sessions_table``); ``history``: every
+    ``sessions``: the session list as shown (``core.app.history_view.session_list``); ``history``: every
     session-level value (``core.app.history.history``); ``trend_measures``: which measures get a
     chart (default: every measure seen in two or more sessions).
     """
@@ -99,16 +124,32 @@ def build_report(
                 sub = history[history["measure"] == measure].sort_values("created")
                 x = [float(i) for i in range(len(sub))]
                 unit = sub["unit"].iloc[0] if len(sub) else ""
+                metric, side = split_key(str(measure))
+                info = display_info(metric, "", str(unit))
+                detail = ", ".join(t for t in (side, info.symbol) if t)
+                name = f"{info.name} ({detail})" if detail else info.name
+                style = time_style(sub["created"])
+                dates = (
+                    (
+                        time_label(sub["created"].iloc[0], style),
+                        time_label(sub["created"].iloc[-1], style),
+                    )
+                    if len(sub)
+                    else None
+                )
                 chart = svg_line_chart(
-                    x, sub["value"].astype(float).tolist(), title=f"{measure} ({unit}) by session"
+                    x,
+                    sub["value"].astype(float).tolist(),
+                    title=f"{name} by session",
+                    x_labels=dates,
                 )
                 parts.append(f"<div class='chart'>{chart}</div>")
         parts.append("<h2>Measures per session</h2>")
         for session_id, rows in history.groupby("session", sort=True):
-            when = rows["created"].iloc[0]
+            when = time_label(rows["created"].iloc[0], TimeStyle(year=True))
             parts.append(
-                f"<h3>Session #{int(session_id)}, {html.escape(str(when)[:16])}, {html.escape(str(rows['kind'].iloc[0]))}</h3>"
+                f"<h3>Session #{int(session_id)}, {html.escape(when)} UTC, {html.escape(str(rows['kind'].iloc[0]))}</h3>"
             )
-            parts.append(_table(rows[["measure", "value", "unit"]]))
+            parts.append(_table(_values(rows)))
     parts.append(f"<p class='note'>{html.escape(DISCLAIMER)}</p></body></html>")
     return "\n".join(parts)

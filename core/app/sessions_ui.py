@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core.app import history
+from core.app import history, history_view
 from core.app.charts import compare_chart, trend_chart
+from core.app.dates import time_label, time_style
 from core.app.errors import succeeded, user_errors
 from core.app.report import build_report
-from core.measure.display import display_table
+from core.measure.display import display_info
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
@@ -23,15 +24,11 @@ OPEN_KEY = "sessions_open"
 
 
 def pick_session(store: Store, sessions: list[Session]) -> Session:
-    """The session list (click a row to open it) and a select box that names the opened one."""
+    """The session list (a table to read: it wraps, nothing is cut off) and a select box that
+    opens one of them."""
     table = history.sessions_table(store, sessions)
-    event = st.dataframe(
-        table, hide_index=True, key="sessions_table", on_select="rerun", selection_mode="single-row"
-    )
+    st.table(history_view.session_list(table, sessions), hide_index=True)
     by_id = {s.id: s for s in sessions}
-    rows = getattr(getattr(event, "selection", None), "rows", None) or []
-    if rows:
-        st.session_state[OPEN_KEY] = int(table.iloc[rows[0]]["session"])
     if st.session_state.get(OPEN_KEY) not in by_id:
         st.session_state[OPEN_KEY] = sessions[-1].id
     chosen = st.selectbox(
@@ -49,13 +46,15 @@ def render_session(store: Store, session: Session) -> None:
     from core.store.outfiles import session_stem
 
     rows = store.load_measurements(session.id)
-    # Names in words, values with their unit and decimals (core.measure.display), "not measured".
-    shown = display_table(history.summary_values(rows))
     left, right = st.columns([3, 2])
-    left.dataframe(shown[["measure", "value"]], hide_index=True, key="sessions_values")
+    # Names in words, values with their unit and decimals (core.measure.display), "not measured".
+    left.table(history_view.values_table(rows), hide_index=True)
+    threshold = (
+        "no score threshold" if session.threshold is None else f"threshold {session.threshold}"
+    )
     left.caption(
         f"{session.backend} / {session.model} {session.size} on {session.device} ({session.dtype}), "
-        f"threshold {session.threshold}. {session.notes}"
+        f"{threshold}. {session.notes or ''}"
     )
     for name, path in session.artifacts.items():
         if name.endswith(".png"):
@@ -84,25 +83,20 @@ def render_session(store: Store, session: Session) -> None:
 
 def render_trend(hist: pd.DataFrame) -> dict[str, str]:
     """One measure over the sessions, per kind of session (posture, gait, ...): each kind's
-    measure list offers only that kind's measures. Returns kind -> the measure charted."""
+    measure list offers only that kind's measures, left and right in one chart. Returns kind ->
+    the metric charted."""
     kinds = list(dict.fromkeys(hist["kind"]))
     chosen: dict[str, str] = {}
     for kind in kinds:
-        if len(kinds) > 1:
-            st.markdown(f"**{kind.capitalize()}**")
-        measure = _trend_of_kind(hist[hist["kind"] == kind], kind)
-        if measure is not None:
-            chosen[kind] = measure
+        st.markdown(f"**{kind.capitalize()} sessions**")
+        metric = _trend_of_kind(hist[hist["kind"] == kind], kind)
+        if metric is not None:
+            chosen[kind] = metric
         if kind == "desk":
-            daily = history.desk_daily(hist)
             st.caption(
                 "Desk work periods per day (UTC): minutes watched, alerts, minutes outside neutral"
             )
-            st.dataframe(
-                daily.pivot(index="day", columns="measure", values="value").reset_index(),
-                hide_index=True,
-                key="sessions_desk_daily",
-            )
+            st.table(history_view.desk_daily_table(history.desk_daily(hist)), hide_index=True)
     if not kinds:
         st.caption("No values to chart yet.")
     return chosen
@@ -111,39 +105,42 @@ def render_trend(hist: pd.DataFrame) -> dict[str, str]:
 def _trend_of_kind(hist: pd.DataFrame, kind: str) -> str | None:
     counts = (
         hist.dropna(subset=["value"])
-        .groupby("measure")["session"]
+        .groupby("metric", sort=False)["session"]
         .nunique()
         .sort_values(ascending=False, kind="stable")
     )
     if counts.empty:
         st.caption("No values to chart yet.")
         return None
-    measure = st.selectbox("Measure", counts.index.tolist(), key=f"sessions_trend_measure_{kind}")
-    sub = hist[hist["measure"] == measure]
+    units = dict(zip(hist["metric"], hist["unit"]))
+    metric = st.selectbox(
+        "Measure",
+        counts.index.tolist(),
+        format_func=lambda m: display_info(m, "", units.get(m)).name,
+        key=f"sessions_trend_measure_{kind}",
+    )
+    n = int(hist["session"].nunique())
+    st.caption(
+        f"Only {kind} sessions ({n}) are in this trend: a measure is followed over sessions of "
+        "one kind. Times in UTC."
+    )
     st.altair_chart(
-        trend_chart(sub, title=f"{measure} ({sub['unit'].iloc[0]})"),
+        trend_chart(
+            history_view.trend_frame(hist, metric),
+            title=history_view.axis_title(metric, units.get(metric, "")),
+        ),
         key=f"sessions_trend_chart_{kind}",
     )
-    return measure
+    return metric
 
 
 def render_compare(store: Store, sessions: list[Session]) -> None:
-    if len(sessions) < 2:
-        st.caption("Two or more sessions are needed to compare.")
-        return
+    """Two sessions of the same kind side by side: the table, then one chart per unit with the
+    left and the right side in two columns. Session A offers only sessions of B's kind; when B
+    has none, the page says so (never a walk against a photo)."""
     by_id = {s.id: s for s in sessions}
     ids = list(by_id)
-    # Default: the latest session against the one before it of the same kind (a walk against a
-    # walk), else simply the one before it.
-    same_kind = [i for i, s in enumerate(sessions[:-1]) if s.kind == sessions[-1].kind]
     c1, c2 = st.columns(2)
-    a = c1.selectbox(
-        "Session A",
-        ids,
-        index=same_kind[-1] if same_kind else len(ids) - 2,
-        format_func=lambda i: history.session_label(by_id[i]),
-        key="sessions_compare_a",
-    )
     b = c2.selectbox(
         "Session B",
         ids,
@@ -151,12 +148,53 @@ def render_compare(store: Store, sessions: list[Session]) -> None:
         format_func=lambda i: history.session_label(by_id[i]),
         key="sessions_compare_b",
     )
-    table = history.compare(store, by_id[a], by_id[b])
-    st.dataframe(table, hide_index=True, key="sessions_compare_table")
-    long = table.melt(
-        id_vars=["measure"], value_vars=[f"#{a}", f"#{b}"], var_name="session", value_name="value"
+    session_b = by_id[b]
+    partners = {s.id: s for s in history.same_kind(sessions, session_b)}
+    kind = session_b.kind
+    if not partners:
+        st.info(
+            f"No other {kind} session to compare #{b} with: a {kind} session is compared only "
+            f"with another {kind} session."
+        )
+        return
+    if st.session_state.get("sessions_compare_a") not in partners:
+        st.session_state.pop("sessions_compare_a", None)
+    default = history.compare_default(sessions, session_b)
+    a = c1.selectbox(
+        f"Session A (only {kind} sessions)",
+        list(partners),
+        index=list(partners).index(default.id) if default else 0,
+        format_func=lambda i: history.session_label(by_id[i]),
+        key="sessions_compare_a",
     )
-    st.altair_chart(compare_chart(long), key="sessions_compare_chart")
+    st.caption(f"Only {kind} sessions are offered: sessions of one kind share their measures.")
+    style = time_style([by_id[a].created_utc, session_b.created_utc])
+    label_a, label_b = (f"#{i} · {time_label(by_id[i].created_utc, style)}" for i in (a, b))
+    table = history.compare(store, by_id[a], session_b)
+    st.table(history_view.compare_table(table, label_a, label_b), hide_index=True)
+    _compare_charts(table, label_a, label_b)
+
+
+def _compare_charts(table: pd.DataFrame, label_a: str, label_b: str) -> None:
+    for n, (unit, by_side) in enumerate(history_view.compare_groups(table, label_a, label_b)):
+        heading = history_view.unit_heading(unit)
+        symbol = display_info("x", "", unit).symbol or "count"
+        sided = [side for side in ("left", "right") if side in by_side]
+        if sided:
+            columns = st.columns(2)
+            for column, side in zip(columns, ("left", "right")):
+                if side in by_side:
+                    column.altair_chart(
+                        compare_chart(
+                            by_side[side], title=f"{heading}, {side} side", axis_title=symbol
+                        ),
+                        key=f"sessions_compare_chart_{n}_{side}",
+                    )
+        if "" in by_side:
+            st.altair_chart(
+                compare_chart(by_side[""], title=heading, axis_title=symbol),
+                key=f"sessions_compare_chart_{n}",
+            )
 
 
 def render_exports(
@@ -175,7 +213,8 @@ def render_exports(
             key="sessions_csv_subject",
         )
     render_pdf_report(store, subject, c2)
-    report = build_report(subject.label, history.sessions_table(store, sessions), hist)
+    listing = history_view.session_list(history.sessions_table(store, sessions), sessions)
+    report = build_report(subject.label, listing, hist)
     c2.download_button(
         "Report for the screen (HTML)",
         report,

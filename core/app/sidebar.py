@@ -48,6 +48,16 @@ def chosen_backend() -> tuple[str, str]:
     )
 
 
+def runs_caption(name: str, size: str) -> str:
+    """What ``auto`` means on this computer now ("auto runs lite here: ..."), resolved as the
+    pages' ``get_backend`` resolves it."""
+    from core.backends.selection import which_backend
+
+    choice = which_backend(name, size=size, settings=get_settings())
+    shown = "lite (MediaPipe)" if choice.name == "lite" else f"Sapiens2 {size}"
+    return f"auto runs {shown} here: {choice.reason.removeprefix('auto: ')}."
+
+
 def render() -> None:
     with st.sidebar:
         with user_errors():
@@ -67,4 +77,7 @@ def render() -> None:
                 on_change=restore(SIZE_KEY, "0.4b"),
                 help="0.4b is the practical size on a CPU.",
             )
+        if chosen_backend()[0] == "auto":
+            with user_errors():
+                st.caption(runs_caption(*chosen_backend()))
         st.caption(DISCLAIMER)

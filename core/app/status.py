@@ -29,6 +29,39 @@ def device_and_dtype(settings: Settings) -> tuple[str, str]:
     return device, dtype_name(pick_dtype(device, settings.dtype))
 
 
+def backend_sentence(settings: Settings, name: str, size: str) -> str:
+    """Which backend will run when a page measures, and why, in one markdown sentence; the same
+    resolution as the pages' ``get_backend`` (``core.backends.selection.which_backend``)."""
+    from core.backends.selection import which_backend
+
+    choice = which_backend(name, size=size, settings=settings)
+    where = "the sidebar says " + (
+        "**auto**" if choice.requested == "auto" else f"**{choice.requested}**"
+    )
+    if choice.name == "lite":
+        text = f"**Lite (MediaPipe)** will run, on the CPU: {where}"
+        if choice.requested == "auto":
+            text += ", and " + choice.reason.removeprefix("auto: ")
+        text += "."
+        if not choice.ready:
+            text += " Its model files are missing: download them below."
+        return text
+    device, dtype = device_and_dtype(settings)
+    text = f"**Sapiens2 {size}** will run on **{device}** in **{dtype}**: {where}"
+    if choice.requested == "auto":
+        text += f", and its {size} pose weights are on this computer."
+    elif choice.ready:
+        text += "."
+    else:
+        text += (
+            f", but its {size} pose weights are not on this computer: download them below, or "
+            "choose lite (or auto, which falls back to lite) in the sidebar."
+        )
+    return (
+        text + " Device and dtype come from `SAPIENS_MEASURE_DEVICE` and `SAPIENS_MEASURE_DTYPE`."
+    )
+
+
 def checkpoint_table(settings: Settings, size: str) -> pd.DataFrame:
     """One row per task: where its Sapiens2 checkpoint was found, or 'not found'."""
     from core.sapiens2.checkpoints import find_checkpoint, search_roots
@@ -112,22 +145,17 @@ def render_panel(settings: Settings) -> None:
     with user_errors():
         from core.backends.selection import available_backends
 
-        device, dtype = device_and_dtype(settings)
-        st.markdown(
-            f"Chosen backend **{name}**; Sapiens2 size **{size}** would run on **{device}** in **{dtype}** "
-            "(backend and size in the sidebar; device and dtype from `SAPIENS_MEASURE_DEVICE` and "
-            "`SAPIENS_MEASURE_DTYPE`)."
-        )
-        backends = available_backends(settings)
-        st.dataframe(
+        st.markdown(backend_sentence(settings, name, size))
+        backends = available_backends(settings, size=size)
+        # st.table wraps long cells (a fetch hint, a path) instead of cutting them off.
+        st.table(
             pd.DataFrame({"backend": list(backends), "status": list(backends.values())}),
             hide_index=True,
-            key="status_backends",
         )
     st.markdown("**Sapiens2 weights**")
     with user_errors():
         table = checkpoint_table(settings, size)
-        st.dataframe(table, hide_index=True, key="status_checkpoints")
+        st.table(table, hide_index=True)
         missing = table.loc[table["found at"].str.startswith(NOT_FOUND), "task"].tolist()
         if missing:
             st.caption(
@@ -140,7 +168,7 @@ def render_panel(settings: Settings) -> None:
     st.markdown("**Lite (MediaPipe) model files**")
     with user_errors():
         lite = lite_table(settings)
-        st.dataframe(lite, hide_index=True, key="status_lite")
+        st.table(lite, hide_index=True)
         if lite["found at"].str.startswith(NOT_FOUND).any():
             st.caption(
                 "The download tries MediaPipe's model storage first; when that cannot be reached it "

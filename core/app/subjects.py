@@ -1,5 +1,10 @@
 """Who is being measured: the subject picker, the creator form and the consent gate.
 
+The subject chosen last is remembered per browser, never in the store (several people may share
+one store): in the page address (``?subject=<id>``, so a bookmark or a reloaded tab after a restart
+reopens it) and in a cookie of this site (``sapiens_measure_subject``, so a new tab does too). It
+is used again only while that subject exists; otherwise the picker starts at the first one.
+
 A subject is a pseudonymous label (never a name is asked for) with an optional height (turns step
 lengths into metres) and year of birth. Consent is recorded once per subject, with its date, before
 any photo or video of that person is analysed; the measurement pages call :func:`require_subject`.
@@ -7,6 +12,7 @@ any photo or video of that person is analysed; the measurement pages call :func:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -24,6 +30,48 @@ CONSENT_TEXT = (
 #: Widget key of the subject picker, and the session-state key that keeps the chosen id across pages.
 SUBJECT_KEY = "subject_id"
 CURRENT_KEY = "_current_subject_id"
+#: The page-address parameter and the cookie that remember the subject chosen last in a browser.
+QUERY_PARAM = "subject"
+COOKIE = "sapiens_measure_subject"
+#: A year: the cookie outlives a restart of the app and of the browser.
+COOKIE_MAX_AGE_S = 365 * 24 * 3600
+_COOKIE_WRITTEN = "_subject_cookie_written"
+
+
+def remembered_subject_id(subject_ids: Iterable[int]) -> int | None:
+    """The subject this browser chose last (page address first, then the cookie), if it still
+    exists among ``subject_ids``; else None."""
+    ids = set(subject_ids)
+    for raw in (st.query_params.get(QUERY_PARAM), _cookie()):
+        try:
+            subject_id = int(str(raw))
+        except ValueError:
+            continue
+        if subject_id in ids:
+            return subject_id
+    return None
+
+
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
+    except (AttributeError, RuntimeError):  # no browser session (a bare script run)
+        return None
+
+
+def remember(subject_id: int) -> None:
+    """Put the chosen subject into the page address and this browser's cookie."""
+    if st.query_params.get(QUERY_PARAM) != str(subject_id):
+        st.query_params[QUERY_PARAM] = str(subject_id)
+    if st.session_state.get(_COOKIE_WRITTEN) == subject_id or _cookie() == str(subject_id):
+        return
+    st.session_state[_COOKIE_WRITTEN] = subject_id
+    # An int id only: nothing a user typed goes into the script.
+    st.html(
+        f"<script>document.cookie = '{COOKIE}={int(subject_id)}; path=/; "
+        f"max-age={COOKIE_MAX_AGE_S}; SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def current_subject(store: Store) -> Subject | None:
@@ -37,11 +85,16 @@ def render_picker(store: Store) -> Subject | None:
     """A select box over the stored subjects (sidebar); returns the chosen one."""
     subjects = {s.id: s for s in store.list_subjects()}
     if st.session_state.get(CURRENT_KEY) not in subjects:
-        # The chosen subject was deleted (or none was chosen yet): fall back to the first one.
-        st.session_state[CURRENT_KEY] = next(iter(subjects), None)
+        # None chosen yet in this session (or it was deleted): the one this browser chose last,
+        # if it still exists, else the first one.
+        remembered = remembered_subject_id(subjects)
+        st.session_state[CURRENT_KEY] = (
+            remembered if remembered is not None else next(iter(subjects), None)
+        )
     if not subjects:
         st.caption("No subject yet: create one on the Start page.")
         return None
+    remember(st.session_state[CURRENT_KEY])
     # The widget belongs to the page that draws it: give it the kept choice, keep its changes.
     st.session_state[SUBJECT_KEY] = st.session_state[CURRENT_KEY]
 

@@ -6,6 +6,7 @@ Sapiens2 modules are imported only when needed, so the lite backend works in a b
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.backends.base import Backend
@@ -33,6 +34,58 @@ def find_sapiens2_pose(size: str, settings: Settings) -> Path | None:
     return checkpoints.find_checkpoint("pose", size, settings)
 
 
+@dataclass(frozen=True)
+class BackendChoice:
+    """Which backend a name resolves to, and why, in words a person reads.
+
+    ``name`` is what runs ("lite" or "sapiens2"), ``requested`` what was asked for ("auto" too),
+    ``reason`` one sentence ("auto: no Sapiens2 0.4b pose weights on this computer"), ``ready``
+    whether its files are there (False: building it raises ``ModelNotAvailable``)."""
+
+    name: str
+    requested: str
+    size: str
+    reason: str
+    ready: bool
+
+
+def which_backend(
+    name: str = "auto", *, size: str = "0.4b", settings: Settings | None = None
+) -> BackendChoice:
+    """What :func:`get_backend` builds for ``name``, without loading anything: ``auto`` is
+    Sapiens2 of ``size`` when its pose checkpoint is on this computer, else lite."""
+    settings = settings or load_settings()
+    requested = name.strip().lower()
+    if requested not in BACKEND_NAMES:
+        raise InputError(f"unknown backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}")
+    if requested == "lite":
+        return BackendChoice("lite", requested, size, "lite was chosen", _lite_ready(settings))
+    built_in = _import_optional("core.backends.sapiens2") is not None
+    pose = find_sapiens2_pose(size, settings) if built_in else None
+    if requested == "sapiens2":
+        if not built_in:
+            reason = "Sapiens2 was chosen, but it is not part of this build"
+        elif pose is None:
+            reason = f"Sapiens2 was chosen, but its {size} pose weights are not on this computer"
+        else:
+            reason = "Sapiens2 was chosen"
+        return BackendChoice("sapiens2", requested, size, reason, pose is not None)
+    if pose is not None:
+        return BackendChoice(
+            "sapiens2", requested, size, f"auto found the Sapiens2 {size} pose weights", True
+        )
+    why = (
+        "Sapiens2 is not part of this build"
+        if not built_in
+        else f"no Sapiens2 {size} pose weights are on this computer"
+    )
+    return BackendChoice("lite", requested, size, f"auto: {why}", _lite_ready(settings))
+
+
+def _lite_ready(settings: Settings) -> bool:
+    return find_lite_model("pose_landmarker_full", settings) is not None
+
+
 def get_backend(
     name: str = "auto", *, size: str = "0.4b", settings: Settings | None = None
 ) -> Backend:
@@ -43,11 +96,7 @@ def get_backend(
     the command that fetches them. The result's ``describe()`` records what was chosen.
     """
     settings = settings or load_settings()
-    name = name.strip().lower()
-    if name not in BACKEND_NAMES:
-        raise InputError(f"unknown backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}")
-    if name == "auto":
-        name = "sapiens2" if find_sapiens2_pose(size, settings) is not None else "lite"
+    name = which_backend(name, size=size, settings=settings).name
     if name == "lite":
         from core.backends.lite import LiteBackend
 

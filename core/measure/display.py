@@ -90,8 +90,19 @@ def _known_units() -> dict[str, str]:
 #: Every metric the measures define -> its stored unit.
 KNOWN_UNITS: dict[str, str] = _known_units()
 
+
+def _side_free(description: str, side: str) -> str:
+    """The description with its side's word taken out wherever it stands ("side view: left thigh"
+    -> "side view: thigh"), so the left and right rows of one metric share one text."""
+    if not side:
+        return description.strip()
+    words = [w for w in description.split(" ") if w != side]
+    return " ".join(words).strip()
+
+
+#: metric -> its side-free one-line description (a row's name carries the side).
 _DESCRIPTIONS: dict[str, str] = {
-    split_side(key)[0]: info.description.removeprefix(f"{info.side} ").strip()
+    split_side(key)[0]: _side_free(info.description, info.side)
     for key, info in MEASURE_INFO.items()
 }
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.sapiens2 import cpu_kernels
+from core.sapiens2 import cpu_kernels, linear
 from core.sapiens2.norm import RMSNorm
 from core.sapiens2.rope import apply_rope_tokens, token_tables
 
@@ -83,8 +83,10 @@ class GroupedQueryAttention(nn.Module):
         if self._packed():
             q_dim = self.num_heads * self.head_dim
             kv_dim = self.num_kv_heads * self.head_dim
-            return F.linear(x, self._qkv_weight, self._qkv_bias).split((q_dim, kv_dim, kv_dim), -1)
-        return self.wq(x), self.wk(x), self.wv(x)
+            return linear.linear(x, self._qkv_weight, self._qkv_bias).split(
+                (q_dim, kv_dim, kv_dim), -1
+            )
+        return linear.module(self.wq, x), linear.module(self.wk, x), linear.module(self.wv, x)
 
     def _fused_norm_rope(
         self, q: torch.Tensor, k: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None
@@ -127,7 +129,7 @@ class GroupedQueryAttention(nn.Module):
         if not self.training and cpu_kernels.applies(q, k, v):
             # bf16 on an AVX512-BF16 CPU: the flash kernel reads this layout and the shared kv heads.
             out = cpu_kernels.attention(q, k, v).view(b, n, self.num_heads * self.head_dim)
-            return self.gamma(self.proj(out))
+            return self.gamma(linear.module(self.proj, out))
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # B h N d
         if self.num_kv_heads != self.num_heads:
             # q head j uses kv head j // group (consecutive repeat, not tiling).
@@ -136,4 +138,4 @@ class GroupedQueryAttention(nn.Module):
             v = v.repeat_interleave(group, dim=1)
         out = F.scaled_dot_product_attention(q, k, v)  # B h N d
         out = out.transpose(1, 2).reshape(b, n, self.num_heads * self.head_dim)
-        return self.gamma(self.proj(out))
+        return self.gamma(linear.module(self.proj, out))

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.sapiens2 import cpu_kernels
+from core.sapiens2 import cpu_kernels, linear
 from core.sapiens2.attention import GroupedQueryAttention
 from core.sapiens2.norm import RMSNorm
 
@@ -32,12 +32,12 @@ class SwiGLU(nn.Module):
         if not torch.is_grad_enabled() and cpu_kernels.usable(x, weight, op="feed_forward"):
             # bf16 on an AVX512-BF16 CPU: bias-free matmuls, then bias, SiLU and product in one pass.
             a, b = F.linear(x, weight[:n]), F.linear(x, weight[n:])
-            return self.w3(cpu_kernels.swiglu(a, b, bias_a, bias_b))
-        a = F.linear(x, weight[:n], bias_a)
-        b = F.linear(x, weight[n:], bias_b)
+            return linear.module(self.w3, cpu_kernels.swiglu(a, b, bias_a, bias_b))
+        a = linear.linear(x, weight[:n], bias_a)
+        b = linear.linear(x, weight[n:], bias_b)
         if torch.is_grad_enabled():
             return self.w3(F.silu(a) * b)
-        return self.w3(F.silu(a, inplace=True).mul_(b))  # inference: reuse a's memory
+        return linear.module(self.w3, F.silu(a, inplace=True).mul_(b))  # inference: reuse a
 
 
 class TransformerBlock(nn.Module):

@@ -1,17 +1,21 @@
 """Which implementation each bf16 CPU operation uses on this machine: the own kernels or PyTorch's.
 
-The own kernels (:mod:`core.sapiens2.cpu_kernels`) were tuned on an AVX512-BF16 CPU without AMX;
-on an AMX Xeon PyTorch's oneDNN ops are several times faster (docs/PERFORMANCE.md). So each
-operation of :data:`OPS` gets a route, ``own`` or ``torch``, chosen once per process on first use:
+The own kernels (:mod:`core.sapiens2.cpu_kernels`) were tuned on an AVX512-BF16 CPU without AMX.
+Each operation of :data:`OPS` gets a route, ``own`` or ``torch``, chosen once per process on first
+use:
 
-1. by the CPU's features: no AVX512-BF16, no compiler or a failed build -> ``torch`` (the kernels
-   cannot run); AMX (``amx_bf16`` / ``amx_tile``) -> ``torch``, unless a measurement on file for
-   this machine (``python -m core doctor --measure``) shows the own kernel clearly faster;
-2. otherwise (AVX512-BF16 without AMX) by a short measurement made once per machine (pose-0.4b's
-   shapes; about 10 s): the two
+1. by the CPU's features where they decide it: no AVX512-BF16, no compiler or a failed build ->
+   ``torch`` for every op (the kernels cannot run); AMX (``amx_bf16`` / ``amx_tile``) ->
+   ``torch`` for attention, whose own kernel runs its products on VDPBF16PS while PyTorch's
+   SDPA rides the AMX tiles (186 against 50 ms at pose-0.4b's shape on an AMX Xeon);
+2. otherwise by a short measurement made once per machine (pose-0.4b's shapes; 4-10 s): the two
    candidates run interleaved, :data:`REPEATS` times each after a warm-up, and the own kernel is
    chosen only when its median beats PyTorch's by more than :data:`MARGIN` (shared cores swing
-   timings a lot; a tie goes to PyTorch).
+   timings a lot; a tie goes to PyTorch). On an AMX Xeon this picks the own norms and head stage
+   (2.5 against 6.5 ms, 20 against 44 ms), which a feature rule "AMX -> torch" had thrown away.
+
+The ``linear`` op's ``own`` route is not a project kernel but oneDNN's linear with the bias fused
+(:mod:`core.sapiens2.linear`); a torch without oneDNN decides it (``torch``).
 
 The measurement is cached as JSON beside the kernel build (``<cache dir>/kernels/routes.json``),
 keyed by the CPU model and flags, torch and oneDNN versions, thread count and kernel build; a
@@ -41,7 +45,7 @@ from core.sapiens2 import cpu_kernels, kernel_build
 
 log = logging.getLogger(__name__)
 
-OPS = ("attention", "feed_forward", "norm", "head")
+OPS = ("attention", "feed_forward", "norm", "head", "linear")
 MARGIN = 0.10  # the own kernel must be this much faster (median against median)
 REPEATS = 5
 CACHE_NAME = "routes.json"
@@ -184,10 +188,23 @@ def _feed_forward_candidates() -> dict[str, Callable[[], object]]:
     def own() -> object:
         return cpu_kernels.swiglu(F.linear(x, wa), F.linear(x, wb), ba, bb)
 
+    # PyTorch's route runs its biased matmuls the way the linear route makes the model run them.
+    biased = _linear_with_bias()
+
     def torch_route() -> object:
-        return F.silu(F.linear(x, wa, ba), inplace=True).mul_(F.linear(x, wb, bb))
+        return F.silu(biased(x, wa, ba), inplace=True).mul_(biased(x, wb, bb))
 
     return {"own": own, "torch": torch_route}
+
+
+#: While :func:`measure` runs: whether the linear route chosen so far fuses the bias.
+_linear_fused = False
+
+
+def _linear_with_bias() -> Callable[..., torch.Tensor]:
+    from core.sapiens2.linear import fused_linear
+
+    return fused_linear if _linear_fused else F.linear
 
 
 def _norm_candidates() -> dict[str, Callable[[], object]]:
@@ -224,31 +241,76 @@ def _head_candidates() -> dict[str, Callable[[], object]]:
     return {"own": lambda: stage(x_last), "torch": torch_route}
 
 
+def _linear_candidates() -> dict[str, Callable[[], object]]:
+    # pose-0.4b's packed qkv and output projection on its 3081 tokens, with their biases; "own" is
+    # oneDNN's linear with the bias fused (core/sapiens2/linear.py), not a project kernel.
+    from core.sapiens2.linear import fused_linear
+
+    x = torch.randn(1, 3081, 1024).to(torch.bfloat16)
+    shapes = ((3072, 1024), (1024, 1024))
+    weights = [(torch.randn(*s).mul(0.03).to(torch.bfloat16), torch.randn(s[0])) for s in shapes]
+    weights = [(w, b.to(torch.bfloat16)) for w, b in weights]
+
+    def own() -> object:
+        return [fused_linear(x, w, b) for w, b in weights]
+
+    def torch_route() -> object:
+        return [F.linear(x, w, b) for w, b in weights]
+
+    return {"own": own, "torch": torch_route}
+
+
 CANDIDATES: dict[str, Callable[[], dict[str, Callable[[], object]]]] = {
     "attention": _attention_candidates,
     "feed_forward": _feed_forward_candidates,
     "norm": _norm_candidates,
     "head": _head_candidates,
+    "linear": _linear_candidates,
 }
 
 
-def measure(repeats: int = REPEATS, clock: Callable[[], float] = time.perf_counter) -> dict:
-    """Measure every op's two candidates now (own kernels forced on for the own one)."""
+def measure(
+    repeats: int = REPEATS,
+    clock: Callable[[], float] = time.perf_counter,
+    ops: tuple[str, ...] = OPS,
+    linear_fused: bool = False,
+) -> dict[str, Route]:
+    """Measure the two candidates of each of ``ops`` now (own kernels forced on for the own one).
+
+    ``linear`` goes first, since PyTorch's feed-forward route runs its biased matmuls through it;
+    ``linear_fused`` says what it is when it is not among ``ops``."""
+    global _linear_fused
     routes = {}
+    order = sorted(ops, key=lambda op: op != "linear")
     with torch.inference_mode(), cpu_kernels.enabled(True):
-        for op in OPS:
+        for op in order:
+            _linear_fused = routes["linear"].choice == "own" if "linear" in routes else linear_fused
             medians = time_interleaved(CANDIDATES[op](), repeats, clock)
             routes[op] = decide(op, medians["own"], medians["torch"])
-    return routes
+    _linear_fused = False
+    return {op: routes[op] for op in ops}
 
 
 def _all(choice: str, reason: str) -> dict[str, Route]:
     return {op: Route(op, choice, reason) for op in OPS}
 
 
+def by_features(flags: frozenset[str]) -> dict[str, Route]:
+    """The routes this CPU's features (and torch build) decide without a measurement."""
+    from core.sapiens2.linear import fused_available
+
+    decided = {}
+    if has_amx(flags):
+        why = "AMX: PyTorch's SDPA runs its products on the AMX tiles, the own kernel cannot"
+        decided["attention"] = Route("attention", "torch", why)
+    if not fused_available():
+        decided["linear"] = Route("linear", "torch", "this torch has no oneDNN linear")
+    return decided
+
+
 def choose(*, measure_now: bool = False) -> dict[str, Route]:
     """Every op's route on this machine (see the module docstring); ``measure_now`` measures even
-    where a measurement is on file or the features decide (AMX), and files the result."""
+    where a measurement is on file, and files the result."""
     _, flags = cpu_info()
     with cpu_kernels.enabled(True):
         ready = cpu_kernels.library() is not None
@@ -260,15 +322,16 @@ def choose(*, measure_now: bool = False) -> dict[str, Route]:
     on_file = None if measure_now else read_cache(key)
     if on_file is not None:
         return on_file
-    if has_amx(flags) and not measure_now:
-        return _all("torch", "AMX: PyTorch's oneDNN ops run on the AMX tiles (no measurement)")
+    decided = by_features(flags)
     log.info("measuring the bf16 CPU routes once for this machine (a few seconds)")
-    routes = measure()
+    # A decided linear route is PyTorch's (no oneDNN), so the default linear_fused=False holds.
+    chosen = {**decided, **measure(ops=tuple(op for op in OPS if op not in decided))}
+    chosen = {op: chosen[op] for op in OPS}
     try:
-        write_cache(key, routes)
+        write_cache(key, chosen)
     except OSError as exc:
         log.warning("could not file the CPU route measurement (%s)", exc)
-    return routes
+    return chosen
 
 
 def routes() -> dict[str, Route]:

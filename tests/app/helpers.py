@@ -44,8 +44,9 @@ def problems(at: AppTest) -> list[str]:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first table shown that has ``column`` (plain tables carry no key in AppTest)."""
-    for frame in at.dataframe:
+    """The first table shown that has ``column`` (plain tables carry no key in AppTest): an
+    ``st.table`` (HTML, what a person reads) or an ``st.dataframe``."""
+    for frame in [*at.table, *at.dataframe]:
         if column in frame.value.columns:
             return frame.value
     raise AssertionError(f"no table with a {column!r} column on the page")

@@ -172,13 +172,19 @@ def test_every_page_and_a_posture_flow(app_url: str, driver) -> None:  # noqa: A
     driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(photo))
     WebDriverWait(driver, 180).until(
         lambda d: (
-            d.find_elements(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')
+            d.find_elements(By.CSS_SELECTOR, '[data-testid="stTable"]')
             or d.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
         )
     )
     _wait_for_text(driver, "Desk check")
     _wait_idle(driver)
     _check_and_shoot(driver, "posture_result")
+    # The skeleton is drawn large enough to read (issue 17: it was about 290 px wide).
+    shown = [
+        img.size["width"]
+        for img in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')
+    ]
+    assert shown and max(shown) >= 600, f"posture overlay shown {shown} px wide"
 
     # A gait flow: upload the real walking video, press the button, wait for the cadence.
     video = shared_path("data", "walking_side_view.mp4")

@@ -1,9 +1,11 @@
-"""Posture snapshot with the lite backend on a real photo: table, desk check, target, save, cache."""
+"""Posture snapshot with the lite backend on a real photo: headline and full measures tables,
+desk check, targets, save, cache."""
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from core.backends.fake import FakeBackend
@@ -21,18 +23,27 @@ def _upload(at, name: str = "cameraman_standing.png"):  # noqa: ANN001, ANN202
     return at.run()
 
 
-def _value(table, measure: str, side: str) -> float:  # noqa: ANN001
-    cell = table[(table["measure"] == measure) & (table["side"] == side)]["value"].iloc[0]
+def _value(table, measure: str) -> float:  # noqa: ANN001
+    cell = table[table["measure"] == measure]["value"].iloc[0]
     return (
-        math.nan if cell == "not visible" else float(cell.removesuffix(" (unreliable)").rstrip("°"))
+        math.nan
+        if cell == "not measured"
+        else float(cell.removesuffix(" (unreliable)").rstrip("°"))
     )
+
+
+def _all_measures(at) -> pd.DataFrame:  # noqa: ANN001
+    """The headline table and the expander's table of the other measures, together."""
+    tables = [t.value for t in at.table if {"measure", "reliability"} <= set(t.value.columns)]
+    assert len(tables) == 2, "a headline table and the expander's table"
+    return pd.concat(tables, ignore_index=True)
 
 
 def test_cameraman_gives_a_measures_table() -> None:
     make_subject()
     at = _upload(open_page("pages/posture.py"))
     assert problems(at) == []
-    table = table_with(at, "measure")
+    table = _all_measures(at)
     # posture_measures returns 28 measures (knee/hip/elbow/shoulder angles, three flexions per
     # side, neck, trunk, two tilts, craniovertebral, and 9 signed side-view measures: hip,
     # shoulder, knee flexion and ankle dorsiflexion per side, forward trunk lean): one row each.
@@ -42,16 +53,17 @@ def test_cameraman_gives_a_measures_table() -> None:
     assert "(right side view)" in texts(at)
     assert any("best guess" in w.value for w in at.warning)
     # SOURCES.md: the photo is cut at the thighs, so the knees are not in it: no number is invented.
-    assert _value(table, "knee angle", "left") != _value(table, "knee angle", "left")  # NaN
-    assert (table[table["measure"] == "knee angle"]["value"] == "not visible").all()
+    assert _value(table, "Knee angle (left)") != _value(table, "Knee angle (left)")  # NaN
+    knees = table[table["measure"].str.startswith("Knee angle")]
+    assert len(knees) == 2 and (knees["value"] == "not measured").all()
     # He leans forward at a tripod with his arms raised to the camera: bent elbows, a visible
     # shoulder angle, a clear trunk lean (lite: elbows ~131 and ~71 deg, trunk ~-28 deg).
     for side in ("left", "right"):
-        assert 30.0 < _value(table, "elbow angle", side) < 180.0
-    assert 5.0 < abs(_value(table, "trunk lean", "")) < 60.0
+        assert 30.0 < _value(table, f"Elbow angle ({side})") < 180.0
+    assert 5.0 < abs(_value(table, "Trunk lean")) < 60.0
     assert "2D image-plane" in texts(at)
     # Every value has a score and a reliability; an unreliable one never reads as a plain number.
-    seen = table[table["value"] != "not visible"]
+    seen = table[table["value"] != "not measured"]
     assert (seen["score"] != "").all() and set(seen["reliability"]) <= {"reliable", "unreliable"}
     flagged = seen[seen["reliability"] == "unreliable"]
     assert flagged["value"].str.endswith("(unreliable)").all()
@@ -62,6 +74,62 @@ def test_cameraman_gives_a_measures_table() -> None:
     assert len(rula) == 6
 
 
+def test_main_measures_first_the_rest_in_an_expander_and_a_plain_desk_check() -> None:
+    from core.app.posture_table import HEADLINE_SIDEWAYS, measure_name
+
+    make_subject()
+    at = _upload(open_page("pages/posture.py"))
+    assert problems(at) == []
+    headline = at.table[0].value  # the first table on the page, in the DOM (st.table)
+    assert list(headline.columns) == ["measure", "value", "score", "reliability"]
+    # A right side view: the side-view main measures that were measured (he is cut at the thighs,
+    # so no knee), named in words; neck and trunk carriage are seen with high scores.
+    assert set(headline["measure"]) <= {measure_name(k) for k in HEADLINE_SIDEWAYS}
+    assert {"Neck flexion", "Forward trunk lean"} <= set(headline["measure"])
+    assert "not measured" not in set(headline["value"])
+    (expander,) = at.expander
+    assert expander.label.startswith("All other measures")
+    (rest,) = expander.table
+    rest = rest.value
+    assert set(rest["measure"]).isdisjoint(headline["measure"])
+    assert len(headline) + len(rest) == 28  # every measure once (see the test above)
+    assert "Elbow angle (left)" in set(rest["measure"]) and "meaning" in rest.columns
+    table = pd.concat([headline, rest], ignore_index=True)
+    names = table["measure"]
+    assert not names.str.contains("_").any()  # no raw keys such as elbow_angle_deg
+    # The desk check: one sentence naming the parts to look at, with angle and band.
+    (desk,) = [w.value for w in at.warning if "Desk check" in w.value]
+    assert "look at:" not in desk and "_" not in desk
+    rula = table_with(at, "part")
+    looked = rula[rula["readout"] == "look at this"]
+    assert len(looked) > 0
+    for part, angle, band in zip(looked["part"], looked["angle"], looked["band"]):
+        # An angle from a point below the reliable score says so in the table and the sentence.
+        flag = ", unreliable" if angle.endswith(" (unreliable)") else ""
+        assert f"the {part.lower()} ({angle.removesuffix(' (unreliable)')}, {band}{flag})" in desk
+    # The left arm's points score below 0.8 (the measures table flags its shoulder angle).
+    left_arm = table[table["measure"] == "Shoulder angle (left)"]["reliability"].iloc[0]
+    upper = rula[rula["part"] == "Left upper arm"]["angle"].iloc[0]
+    assert upper.endswith(" (unreliable)") == (left_arm == "unreliable")
+
+
+def test_a_named_preset_target_is_checked() -> None:
+    from core.measure.targets import PRESETS, check_target
+
+    make_subject()
+    at = _upload(open_page("pages/posture.py"))
+    preset = at.selectbox(key="posture_target_preset")
+    assert "Upright standing trunk: 0 ± 5°" in preset.options
+    preset.set_value("upright standing trunk").run()
+    assert problems(at) == []
+    (metric,) = at.metric
+    assert metric.label == "Trunk lean: target 0 ± 5°"
+    lean = _value(_all_measures(at), "Trunk lean")
+    target = PRESETS["upright standing trunk"]
+    assert metric.delta == check_target(lean, target.target, target.tolerance)
+    assert metric.value == f"{lean:.1f}°"
+
+
 def test_an_explicit_view_the_photo_contradicts_is_used_and_warned() -> None:
     make_subject()
     at = _upload(open_page("pages/posture.py"))
@@ -70,29 +138,36 @@ def test_an_explicit_view_the_photo_contradicts_is_used_and_warned() -> None:
     assert problems(at) == []
     assert "(front view)" in texts(at)
     assert any("looks like a right view" in w.value for w in at.warning)
-    table = table_with(at, "measure")
+    table = _all_measures(at)
     # Measured as a front view: the tilts are given, the side-view signed measures are not.
-    assert _value(table, "shoulder tilt", "") == _value(table, "shoulder tilt", "")  # finite
-    hip = _value(table, "hip signed flexion", "right")
+    assert _value(table, "Shoulder tilt") == _value(table, "Shoulder tilt")  # finite
+    hip = _value(table, "Hip signed flexion (right)")
     assert hip != hip  # NaN: "not visible"
 
 
 def test_target_reports_within_or_outside() -> None:
     make_subject()
     at = _upload(open_page("pages/posture.py"))
-    at.selectbox(key="posture_target_metric").set_value("left_elbow_angle_deg")
+    assert at.selectbox(key="posture_target_preset").value == "none"  # the default: no target
+    assert not at.metric
+    at.selectbox(key="posture_target_preset").set_value("custom").run()
+    metric = at.selectbox(key="posture_target_metric")
+    assert "Elbow angle (left)" in metric.options  # readable names, never a raw key
+    assert not any("_deg" in o for o in metric.options)
+    metric.set_value("left_elbow_angle_deg")
     at.number_input(key="posture_target_value").set_value(130.0)
     at.number_input(key="posture_target_tol").set_value(10.0)
     at.run()
     assert at.metric[0].delta == "within"
     at.number_input(key="posture_target_value").set_value(60.0).run()
     assert at.metric[0].delta == "above"
+    assert at.metric[0].label.startswith("Elbow angle (left): target 60")
 
 
 def test_save_stores_the_table_and_a_second_save_is_not_offered() -> None:
     subject_id = make_subject()
     at = _upload(open_page("pages/posture.py"))
-    table = table_with(at, "measure")
+    table = _all_measures(at)
     at.button(key="posture_save").click().run()
     assert problems(at) == []
     store = Store()
@@ -103,7 +178,7 @@ def test_save_stores_the_table_and_a_second_save_is_not_offered() -> None:
     assert len(rows) == len(table)
     stored = {(m, s): v for m, s, v in zip(rows["metric"], rows["side"], rows["value"])}
     assert stored[("elbow_angle_deg", "left")] == pytest.approx(
-        _value(table, "elbow angle", "left"), abs=0.05
+        _value(table, "Elbow angle (left)"), abs=0.05
     )
     assert math.isnan(stored[("knee_angle_deg", "left")])
     # Same photo, model and view: the page says it is saved instead of offering a duplicate.
@@ -145,9 +220,10 @@ def test_repeatability_of_the_same_photo_is_stable() -> None:
     at.run()
     assert problems(at) == []
     rep = table_with(at, "sd")
-    elbow = rep[(rep["measure"] == "elbow angle") & (rep["side"] == "left")]
-    assert elbow["n"].iloc[0] == 2 and elbow["sd"].iloc[0] == pytest.approx(0.0, abs=1e-6)
-    assert (rep[rep["measure"] == "knee angle"]["readout"] == "not visible").all()
+    elbow = rep[rep["measure"] == "Elbow angle (left)"]
+    assert elbow["n"].iloc[0] == 2 and elbow["sd"].iloc[0] == "0.0°"
+    knees = rep[rep["measure"].str.startswith("Knee angle")]
+    assert len(knees) == 2 and (knees["readout"] == "not visible").all()
 
 
 class _FlipSwitchBackend(FakeBackend):
@@ -197,16 +273,13 @@ def test_a_low_score_point_marks_its_measures_unreliable(monkeypatch) -> None:  
         make_subject()
         at = _upload(open_page("pages/posture.py"))
         assert problems(at) == []
-        table = table_with(at, "reliability")
+        table = _all_measures(at)
         flagged = table[table["reliability"] == "unreliable"]
-        assert set(zip(flagged["measure"], flagged["side"])) == {
-            ("elbow angle", "left"),
-            ("elbow flexion", "left"),
-        }
+        assert set(flagged["measure"]) == {"Elbow angle (left)", "Elbow flexion (left)"}
         assert (flagged["score"] == "0.60").all()
         assert flagged["value"].str.endswith("° (unreliable)").all()
         assert "2 measure(s) unreliable" in texts(at)
-        knee = table[(table["measure"] == "knee angle") & (table["side"] == "left")].iloc[0]
+        knee = table[table["measure"] == "Knee angle (left)"].iloc[0]
         assert (knee["value"], knee["reliability"]) == ("180.0°", "reliable")
     finally:
         resources.clear_backends()

@@ -49,8 +49,8 @@ def _upload(at):  # noqa: ANN001, ANN202
     return at.run()
 
 
-def _cell(table, measure: str, side: str, column: str) -> str:  # noqa: ANN001
-    return table[(table["measure"] == measure) & (table["side"] == side)][column].iloc[0]
+def _cell(table, measure: str, column: str) -> str:  # noqa: ANN001
+    return table[table["measure"] == measure][column].iloc[0]
 
 
 def test_3d_beside_2d_with_the_turned_warning_and_saved(use) -> None:
@@ -67,14 +67,14 @@ def test_3d_beside_2d_with_the_turned_warning_and_saved(use) -> None:
     assert problems(at) == []
     table = table_with(at, "3D − 2D")
     truth = true_measures(SCENE)
-    three = _cell(table, "knee angle", "left", "3D")
+    three = _cell(table, "Knee angle (left)", "3D")
     value, sigma = (float(v.strip().rstrip("°")) for v in three.split("±"))
     assert abs(value - truth.values["left_knee_angle_3d_deg"]) < 1.0  # tests/measure/test_pose3d
     assert 0 < sigma < 1.0  # a noise-free scene: a small statistical sigma
-    flat = float(_cell(table, "knee angle", "left", "2D").rstrip("°"))
-    diff = float(_cell(table, "knee angle", "left", "3D − 2D").rstrip("°"))
+    flat = float(_cell(table, "Knee angle (left)", "2D").rstrip("°"))
+    diff = float(_cell(table, "Knee angle (left)", "3D − 2D").rstrip("°"))
     assert math.isclose(diff, value - flat, abs_tol=0.11)  # both shown rounded to 0.1
-    assert _cell(table, "hip yaw", "", "2D") == "(no 2D twin)"
+    assert _cell(table, "Hip yaw", "2D") == "(no 2D twin)"
     assert any("turned" in w.value and "prefer the 3D" in w.value for w in at.warning)
     assert "Stature for the surface-to-joint offset: 1.75 m (given)" in texts(at)
     at.button(key="posture_save").click().run()
@@ -104,7 +104,7 @@ def test_missing_weights_are_named_and_offered_for_download(use, monkeypatch, tm
     assert "need the Sapiens2 seg and pointmap weights (0.4b)" in texts(at)
     for task in ("seg", "pointmap"):
         assert at.button(key=f"posture_3d_download_{task}") is not None
-    assert not any("3D − 2D" in f.value.columns for f in at.dataframe)
+    assert not any("3D − 2D" in f.value.columns for f in [*at.table, *at.dataframe])
 
 
 def test_lite_style_backend_has_no_3d_option(use) -> None:

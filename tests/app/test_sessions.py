@@ -53,12 +53,17 @@ def test_table_trend_and_compare(two_sessions: tuple[int, list[int]]) -> None:
     assert problems(at) == []
     listing = table_with(at, "kind")
     assert list(listing["session"]) == [a, b]
-    assert list(listing["knee L (°)"]) == [150.0, 170.0]
-    assert listing["knee R (°)"].isna().all()  # not visible stays empty, never 0
+    # Angles with one decimal (core.measure.display); the unit is in the column title.
+    assert list(listing["knee L (°)"]) == ["150.0", "170.0"]
+    # Not visible reads "not measured", never 0 and never "None".
+    assert list(listing["knee R (°)"]) == ["not measured", "not measured"]
+    # Posture sessions: the gait columns are absent (no gait session here), not "not visible".
+    assert "cadence (steps/min)" not in listing.columns
     assert len(at.get("vega_lite_chart")) >= 2  # trend and comparison
     diff = table_with(at, "difference")
-    knee = diff[diff["measure"] == "knee_angle_deg (left)"]
-    assert knee["difference"].iloc[0] == pytest.approx(20.0)
+    knee = diff[diff["measure"] == "Knee angle (left)"]
+    assert knee["difference"].iloc[0] == "+20.0°"  # 170 - 150, signed, in the angle's format
+    assert not diff["measure"].str.contains("_").any()  # words, never raw keys
     # The last session is open; its values and CSV buttons are shown.
     values = table_with(at, "measure")
     # In words, with the unit and one decimal for an angle (core.measure.display).
@@ -126,8 +131,37 @@ def test_desk_work_periods_list_and_sum_per_day() -> None:
             )  # fmt: skip
     at = open_page("pages/sessions.py")
     assert problems(at) == []
-    assert list(table_with(at, "kind")["alerts"]) == [1.0, 1.0]
+    assert list(table_with(at, "kind")["alerts"]) == ["1", "1"]  # counts: no decimals
     daily = table_with(at, "day")
-    # Two periods with the neck outside neutral for 29 s each (tests/store/test_desk_session.py).
-    assert daily["neck_above_neutral_min"].tolist() == pytest.approx([2 * 29 / 60])
-    assert daily["n_alerts"].tolist() == [2.0]
+    # Two periods with the neck outside neutral for 29 s each (tests/store/test_desk_session.py
+    # checks the sum itself); minutes are shown with one decimal.
+    assert daily["Neck above neutral (min)"].tolist() == [f"{2 * 29 / 60:.1f}"]
+    assert daily["Alerts"].tolist() == ["2"]
+    from core.app.dates import TimeStyle, time_label
+
+    created = Store().list_sessions(subject_id)[0].created_utc
+    day = time_label(created, TimeStyle(year=True)).rsplit(" ", 1)[0]  # "3 Dec 2026"
+    assert daily["day"].tolist() == [day]  # both saved now (unless the test runs at midnight)
+
+
+def test_a_single_session_says_there_is_nothing_to_compare_and_dates_its_one_tick() -> None:
+    import json
+
+    from core.app.dates import epoch_ms
+
+    subject_id = make_subject()
+    with Store() as store:
+        only = store.save_session(
+            subject_id, kind="posture", backend_info=LITE, source_hash="h",
+            measurements=posture_rows(_measures(150.0)),
+        )  # fmt: skip
+        created = store.get_session(only).created_utc
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    # No fallback to a session of another kind (there is none): the page says why.
+    assert f"No other posture session to compare #{only} with" in texts(at)
+    assert not [s for s in at.selectbox if s.key == "sessions_compare_a"]
+    (trend,) = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    axis = trend["encoding"]["x"]["axis"]
+    assert axis["values"] == [epoch_ms(created)]  # one tick, at the session, in words
+    assert axis["format"] == "%-d %b %H:%M"

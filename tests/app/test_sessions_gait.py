@@ -24,7 +24,7 @@ from core.app.notice import DISCLAIMER
 from core.measure.gait import analyze_gait
 from core.measure.summary import gait_rows, posture_rows
 from core.store import Store
-from tests.app.helpers import make_subject, open_page, problems, table_with
+from tests.app.helpers import make_subject, open_page, problems, table_with, texts
 from tests.measure.synthetic import walk_truth, walking_series
 
 pytestmark = pytest.mark.slow
@@ -154,6 +154,18 @@ def report_tables(report: str) -> list[pd.DataFrame]:
     return [pd.DataFrame(t[1:], columns=t[0]) for t in parser.tables]
 
 
+def _numbers(cells: pd.Series) -> list[float]:
+    """Shown cells ("100.0", "+20.0 steps/min", "0.48 s") back to numbers, to compare with a
+    tolerance."""
+    return [float(str(c).split()[0].rstrip("°%")) for c in cells]
+
+
+def _column(table: pd.DataFrame, session_id: int) -> str:
+    """The compare table's column of a session (titled "#3 · 3 Dec 14:05")."""
+    (name,) = [c for c in table.columns if c.startswith(f"#{session_id} ·")]
+    return name
+
+
 def test_table_lists_both_walks_with_cadence(two_walks) -> None:
     _, (a, b), (pa, pb) = two_walks
     at = open_page("pages/sessions.py")
@@ -162,15 +174,17 @@ def test_table_lists_both_walks_with_cadence(two_walks) -> None:
     assert list(listing["session"]) == [a, b]
     assert list(listing["kind"]) == ["gait", "gait"]
     assert list(listing["backend"]) == ["synthetic", "synthetic"]
-    assert list(listing["cadence (steps/min)"]) == pytest.approx([100.0, 120.0], abs=0.5)
+    # The table is text to read: steps/min with 1 decimal, seconds 2, percent 1 (display table).
     assert list(listing["cadence (steps/min)"]) == [
-        round(pa["cadence_spm"], 2),
-        round(pb["cadence_spm"], 2),
+        f"{pa['cadence_spm']:.1f}",
+        f"{pb['cadence_spm']:.1f}",
     ]
+    assert _numbers(listing["cadence (steps/min)"]) == pytest.approx([100.0, 120.0], abs=0.5)
     # 120 steps/min with SI 10 %: left 0.475 s, right 0.525 s (walk_truth).
-    assert list(listing["step L (s)"]) == pytest.approx([0.6, 0.475], abs=0.02)
-    assert list(listing["step R (s)"]) == pytest.approx([0.6, 0.525], abs=0.02)
-    assert list(listing["SI step time (%)"]) == pytest.approx([0.0, 10.0], abs=1.0)
+    assert list(listing["step L (s)"]) == [f"{p['step_time_left_s']:.2f}" for p in (pa, pb)]
+    assert _numbers(listing["step L (s)"]) == pytest.approx([0.6, 0.475], abs=0.02)
+    assert _numbers(listing["step R (s)"]) == pytest.approx([0.6, 0.525], abs=0.02)
+    assert _numbers(listing["SI step time (%)"]) == pytest.approx([0.0, 10.0], abs=1.0)
     assert "knee L (°)" not in listing.columns  # no posture session, no posture columns
     # The newest session is open: its whole-walk values, not its per-frame signals or events.
     values = table_with(at, "measure")
@@ -183,19 +197,24 @@ def test_trend_of_cadence_has_both_sessions(two_walks) -> None:
     _, (a, b), (pa, pb) = two_walks
     at = open_page("pages/sessions.py")
     trend = at.selectbox(key="sessions_trend_measure_gait")
-    # Whole-walk values only: per-frame signals and gait events are not session trends.
-    assert "cadence_spm" in trend.options and "step_time_s (left)" in trend.options
-    assert not {"trunk_lean_deg", "heel_strike (left)", "toe_off (right)"} & set(trend.options)
+    # Whole-walk values only: per-frame signals and gait events are not session trends. The
+    # options read in words (core.measure.display), one per measure with both sides in it.
+    assert "Cadence" in trend.options and "Step time" in trend.options
+    assert not {"Trunk lean", "Heel strike", "Toe-off"} & set(trend.options)
+    assert not any("_" in o for o in trend.options)
     trend.set_value("cadence_spm").run()
     assert problems(at) == []
-    data = trend_data(at, "cadence_spm").sort_values("created")
+    data = trend_data(at, "Cadence (steps/min)").sort_values("created")
     assert list(data["session"]) == [a, b]
     assert list(data["value"]) == pytest.approx([pa["cadence_spm"], pb["cadence_spm"]], abs=1e-6)
     assert list(data["value"]) == pytest.approx([100.0, 120.0], abs=0.5)
-    # Another measure redraws the trend with that measure's two values.
-    at.selectbox(key="sessions_trend_measure_gait").set_value("step_time_s (right)").run()
-    data = trend_data(at, "step_time_s (right)").sort_values("created")
-    assert list(data["value"]) == pytest.approx(
+    # Another measure redraws the trend with that measure's values, left and right as two
+    # lines whose legend names the side and the measure.
+    at.selectbox(key="sessions_trend_measure_gait").set_value("step_time_s").run()
+    data = trend_data(at, "Step time (s)")
+    assert set(data["measure"]) == {"Step time (left)", "Step time (right)"}
+    right = data[data["side"] == "right"].sort_values("created")
+    assert list(right["value"]) == pytest.approx(
         [pa["step_time_right_s"], pb["step_time_right_s"]], abs=1e-6
     )
 
@@ -205,23 +224,31 @@ def test_compare_shows_both_cadences(two_walks) -> None:
     at = open_page("pages/sessions.py")
     assert problems(at) == []
     diff = table_with(at, "difference")
-    cadence = diff[diff["measure"] == "cadence_spm"].iloc[0]
-    assert cadence["unit"] == "steps/min"
-    assert cadence[f"#{a}"] == pytest.approx(pa["cadence_spm"])
-    assert cadence[f"#{b}"] == pytest.approx(pb["cadence_spm"])
-    assert cadence["difference"] == pytest.approx(20.0, abs=0.5)
-    (bars,) = [df for spec, df in charts(at) if spec["mark"]["type"] == "bar"]
-    shown = bars[bars["measure"] == "cadence_spm"].set_index("session")["value"]
-    assert shown.to_dict() == pytest.approx(
-        {f"#{a}": pa["cadence_spm"], f"#{b}": pb["cadence_spm"]}
-    )
+    cadence = diff[diff["measure"] == "Cadence"].iloc[0]
+    col_a, col_b = _column(diff, a), _column(diff, b)
+    assert cadence[col_a] == f"{pa['cadence_spm']:.1f} steps/min"
+    assert cadence[col_b] == f"{pb['cadence_spm']:.1f} steps/min"
+    assert cadence["difference"].startswith("+")
+    assert _numbers([cadence["difference"]]) == pytest.approx([20.0], abs=0.5)
+    # One chart per unit: cadence's bars are alone with steps/min, never with seconds or %.
+    bar_charts = [(spec, df) for spec, df in charts(at) if spec["mark"]["type"] == "bar"]
+    (bars,) = [df for _, df in bar_charts if (df["measure"] == "Cadence").any()]
+    assert set(bars["measure"]) == {"Cadence"}
+    shown = bars.set_index("session")["value"]
+    assert shown.to_dict() == pytest.approx({col_a: pa["cadence_spm"], col_b: pb["cadence_spm"]})
+    # Left and right side by side: step times drawn in a left chart and a right chart.
+    titles = [spec["title"]["text"] for spec, _ in bar_charts]
+    assert "Times (s), left side" in titles and "Times (s), right side" in titles
+    (left,) = [df for spec, df in bar_charts if spec["title"]["text"] == "Times (s), left side"]
+    assert set(left["measure"]) >= {"Step time (left)"}
+    assert not left["measure"].str.contains("right").any()
     # Swapping the two sessions flips the difference.
-    at.selectbox(key="sessions_compare_a").set_value(b).run()
     at.selectbox(key="sessions_compare_b").set_value(a).run()
+    at.selectbox(key="sessions_compare_a").set_value(b).run()
+    assert problems(at) == []
     diff = table_with(at, "difference")
-    assert diff[diff["measure"] == "cadence_spm"]["difference"].iloc[0] == pytest.approx(
-        -20.0, abs=0.5
-    )
+    flipped = diff[diff["measure"] == "Cadence"]["difference"].iloc[0]
+    assert flipped.startswith("-") and _numbers([flipped]) == pytest.approx([-20.0], abs=0.5)
 
 
 def test_session_csv_download_matches_the_store(two_walks, downloads) -> None:
@@ -262,18 +289,48 @@ def test_report_has_label_cadences_and_disclaimer(two_walks, downloads) -> None:
     tables = report_tables(report)
     sessions = tables[0]
     assert list(sessions["session"]) == [str(a), str(b)]
+    # Steps/min with one decimal (core.measure.display), as on the page.
     assert list(sessions["cadence (steps/min)"]) == [
-        f"{pa['cadence_spm']:.2f}",
-        f"{pb['cadence_spm']:.2f}",
+        f"{pa['cadence_spm']:.1f}",
+        f"{pb['cadence_spm']:.1f}",
     ]
-    assert list(sessions["cadence (steps/min)"]) == ["100.00", "120.00"]
+    assert list(sessions["cadence (steps/min)"]) == ["100.0", "120.0"]
     # One values table per session, each with its own cadence, and a cadence trend chart.
     per_session = [t for t in tables[1:] if "measure" in t.columns]
     assert len(per_session) == 2
     for table, params in zip(per_session, (pa, pb)):
-        row = table[table["measure"] == "cadence_spm"].iloc[0]
-        assert (row["value"], row["unit"]) == (f"{params['cadence_spm']:.2f}", "steps/min")
-    assert 'aria-label="cadence_spm (steps/min) by session"' in report
+        row = table[table["measure"] == "Cadence"].iloc[0]
+        assert (row["value"], row["unit"]) == (f"{params['cadence_spm']:.1f}", "steps/min")
+        assert not table["measure"].str.contains("_").any()  # words, never raw keys
+    assert 'aria-label="Cadence (steps/min) by session"' in report
+    assert "cadence_spm" not in report and "None" not in report
+
+
+def test_report_of_a_posture_and_a_gait_session(two_walks, downloads) -> None:
+    # A photo's row has no gait numbers: blank cells, never "not visible" or "None".
+    subject_id, (a, b), _ = two_walks
+    with Store() as store:
+        p = store.save_session(
+            subject_id,
+            kind="posture",
+            backend_info={**SYNTHETIC, "model": "hand-made measures"},
+            source_hash="posture",
+            measurements=posture_rows({"left_knee_angle_deg": 170.0, "trunk_lean_deg": math.nan}),
+        )
+    at = open_page("pages/sessions.py")
+    assert problems(at) == []
+    report = download(at, "sessions_report", downloads).decode("utf-8")
+    assert "not visible" not in report and "None" not in report
+    sessions = report_tables(report)[0].set_index("session")
+    assert sessions.loc[str(p), "cadence (steps/min)"] == ""
+    assert sessions.loc[str(p), "knee L (°)"] == "170.0"
+    assert sessions.loc[str(a), "knee L (°)"] == ""
+    (photo,) = [
+        t
+        for t in report_tables(report)[1:]
+        if "measure" in t.columns and "Trunk lean" in set(t["measure"])
+    ]
+    assert photo.set_index("measure").loc["Trunk lean", "value"] == "not measured"
 
 
 def test_posture_and_gait_of_one_subject(two_walks) -> None:
@@ -297,26 +354,33 @@ def test_posture_and_gait_of_one_subject(two_walks) -> None:
     assert problems(at) == []
     listing = table_with(at, "kind").set_index("session")
     assert list(listing["kind"]) == ["gait", "gait", "posture"]
-    assert listing.loc[p, "knee L (°)"] == 170.0 and pd.isna(listing.loc[p, "cadence (steps/min)"])
-    assert listing.loc[a, "cadence (steps/min)"] == pytest.approx(100.0, abs=0.5)
-    assert pd.isna(listing.loc[a, "knee L (°)"])
+    # A photo has no gait numbers: its gait cells are blank, not "not visible" or "None".
+    assert listing.loc[p, "knee L (°)"] == "170.0" and listing.loc[p, "cadence (steps/min)"] == ""
+    assert _numbers([listing.loc[a, "cadence (steps/min)"]]) == pytest.approx([100.0], abs=0.5)
+    assert listing.loc[a, "knee L (°)"] == ""
     # Each kind has its own trend, offering that kind's measures only.
     posture = set(at.selectbox(key="sessions_trend_measure_posture").options)
     gait = set(at.selectbox(key="sessions_trend_measure_gait").options)
-    assert posture == {"knee_angle_deg (left)", "trunk_lean_deg", "neck_flexion_deg"}
-    assert "cadence_spm" in gait and not gait & posture
-    assert not any(m.startswith(("knee", "neck")) for m in gait)
+    assert posture == {"Knee angle", "Trunk lean", "Neck flexion"}
+    assert "Cadence" in gait and not gait & posture
+    assert not any(m.startswith(("Knee", "Neck")) for m in gait)
     at.selectbox(key="sessions_trend_measure_posture").set_value("trunk_lean_deg").run()
     assert problems(at) == []
-    data = trend_data(at, "trunk_lean_deg")
+    data = trend_data(at, "Trunk lean")
     assert list(data["session"]) == [p] and list(data["value"]) == [2.0]
-    # Open the posture session and compare it with a walk: no exception, nothing in common.
-    at.selectbox(key="sessions_open").set_value(p).run()
-    at.selectbox(key="sessions_compare_a").set_value(a).run()
-    at.selectbox(key="sessions_compare_b").set_value(p).run()
+    # The posture photo is the latest: compare offers no walk against it and says so.
+    assert at.selectbox(key="sessions_compare_b").value == p
+    assert not [s for s in at.selectbox if s.key == "sessions_compare_a"]
+    assert f"No other posture session to compare #{p} with" in texts(at)
+    assert not [t for t in at.table if "difference" in t.value.columns]
+    # A walk as B: A offers the other walk only, never the photo.
+    at.selectbox(key="sessions_compare_b").set_value(b).run()
     assert problems(at) == []
+    offered = at.selectbox(key="sessions_compare_a")
+    assert offered.value == a and len(offered.options) == 1
+    assert all("gait" in o for o in offered.options)
     diff = table_with(at, "difference")
-    assert diff["difference"].isna().all()
+    assert "Cadence" in set(diff["measure"]) and not diff["measure"].str.startswith("Knee").any()
 
 
 def test_compare_defaults_to_the_latest_walk_against_the_previous_walk() -> None:
@@ -338,5 +402,5 @@ def test_compare_defaults_to_the_latest_walk_against_the_previous_walk() -> None
     assert at.selectbox(key="sessions_compare_a").value == first
     assert at.selectbox(key="sessions_compare_b").value == last
     diff = table_with(at, "difference")
-    cadence = diff[diff["measure"].str.startswith("cadence")].iloc[0]
-    assert cadence["difference"] == pytest.approx(20.0, abs=0.5)
+    cadence = diff[diff["measure"] == "Cadence"].iloc[0]
+    assert _numbers([cadence["difference"]]) == pytest.approx([20.0], abs=0.5)

@@ -9,6 +9,7 @@ import pytest
 
 from core.app.report import build_report, svg_line_chart
 from core.app.tables import NOT_VISIBLE, format_value, measures_table, repeatability_table
+from core.measure.display import NOT_MEASURED
 
 
 def test_format_value_never_invents_a_number() -> None:
@@ -60,7 +61,10 @@ def test_report_is_self_contained_and_escapes_labels() -> None:
     assert "&lt;b&gt;P1&lt;/b&gt;" in html and "<b>P1</b>" not in html
     assert "<script>" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     assert "Measurements, not diagnoses" in html
-    assert "<svg" in html and NOT_VISIBLE in html
+    # The missing value reads in words from the display table (never "nan" or "None"), and the
+    # measure is named in words, not by its key.
+    assert "<svg" in html and NOT_MEASURED in html and "knee_angle_deg" not in html
+    assert "Knee angle (left, °) by session" in html and "1 Jan" in html
 
 
 def test_svg_chart_handles_no_values() -> None:

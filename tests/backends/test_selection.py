@@ -80,3 +80,22 @@ def test_missing_sapiens2_module_counts_as_absent(settings, monkeypatch):
     assert selection.available_backends(settings)["sapiens2"] == "not part of this build"
     with pytest.raises(ModelNotAvailable, match="not part of this build"):
         selection.get_backend("sapiens2", settings=settings)
+
+
+def test_which_backend_says_what_auto_resolves_to(settings, fake_sapiens2, tmp_path):
+    # auto without Sapiens2 weights is lite, and says why; get_backend builds the same.
+    choice = selection.which_backend("auto", settings=settings)
+    assert (choice.name, choice.requested, choice.ready) == ("lite", "auto", True)
+    assert "no Sapiens2 0.4b pose weights" in choice.reason
+    fake_sapiens2["path"] = tmp_path / "sapiens2_1b_pose.safetensors"
+    choice = selection.which_backend("auto", size="1b", settings=settings)
+    assert (choice.name, choice.size, choice.ready) == ("sapiens2", "1b", True)
+    assert "found the Sapiens2 1b pose weights" in choice.reason
+    assert selection.get_backend("auto", size="1b", settings=settings).name == choice.name
+    # Forced sapiens2 without weights: named, not ready, and the reason says what is missing.
+    fake_sapiens2["path"] = None
+    forced = selection.which_backend("Sapiens2", settings=settings)
+    assert (forced.name, forced.ready) == ("sapiens2", False)
+    assert "pose weights are not on this computer" in forced.reason
+    with pytest.raises(InputError, match="choose one of"):
+        selection.which_backend("best", settings=settings)

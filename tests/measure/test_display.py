@@ -63,3 +63,18 @@ def test_unknown_rows_read_generically() -> None:
     assert table["measure"].tolist() == ["Quality grade", "Step time (right)"]
     assert table["value"].tolist() == ["2.00 grade", "not measured"]
     assert table["metric"].tolist() == ["quality_grade", "step_time_s"]  # the stored keys kept
+
+
+def test_a_sided_description_names_neither_side() -> None:
+    # Both rows of a metric share one text; before, side-view texts kept the last side read
+    # ("Hip signed flexion (left)" described as "side view: right thigh ...").
+    from core.measure.posture import MEASURE_INFO
+
+    for key, info in MEASURE_INFO.items():
+        if not info.side:
+            continue
+        metric = key.removeprefix(f"{info.side}_")
+        text = display_info(metric, info.side).description
+        assert text, key
+        assert " left " not in f" {text} " and " right " not in f" {text} ", (key, text)
+    assert display_info("hip_signed_flexion_deg", "left").description.startswith("side view: thigh")
