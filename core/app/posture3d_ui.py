@@ -40,7 +40,7 @@ class Snapshot(Protocol):
 
 
 TOGGLE_KEY = "posture_3d"
-#: session_state key of the last 3D result: (photo hash, backend key, Posture3D).
+#: session_state key of the last 3D result: ((photo hash, measured person's box), Posture3D).
 RESULT_KEY = "posture_3d_result"
 NOTE_3D = (
     "3D angles come from the Sapiens2 pointmap (a metric 3D point per pixel) and the body-part "
@@ -145,7 +145,7 @@ def render(snap: Snapshot) -> None:
         result = _compute(snap, backend, _stature_m())
     if result is None:
         return
-    st.session_state[RESULT_KEY] = (snap.upload.sha256, result)
+    st.session_state[RESULT_KEY] = (_whose(snap), result)
     _show(snap, result)
 
 
@@ -162,9 +162,13 @@ def _show(snap: Snapshot, result: Posture3D) -> None:
     )
 
 
+def _whose(snap: Snapshot) -> tuple[str, object]:
+    return snap.upload.sha256, snap.result.pose.box  # the photo and the person measured in it
+
+
 def _current(snap: Snapshot) -> Posture3D | None:
     kept = st.session_state.get(RESULT_KEY)
-    return kept[1] if kept and kept[0] == snap.upload.sha256 else None
+    return kept[1] if kept and kept[0] == _whose(snap) else None
 
 
 def rows_to_save(snap: Snapshot) -> pd.DataFrame:
