@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.app import cache, subjects, uploads
+from core.app import cache, gait3d_ui, subjects, uploads
 from core.app import gait_ui as ui
 from core.app.errors import attempt
 from core.app.layout import page
@@ -64,6 +64,7 @@ if analysis is None:
 
 st.subheader("Parameters")
 ui.render_summary(analysis)
+gait3d_ui.render(path, analysis, backend, height_m, fps)
 st.subheader("Per-frame signals")
 ui.render_chart(analysis)
 st.caption(PLANE_NOTE)

@@ -30,6 +30,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "backends": frozenset({"analysis", "batch", "store"}) | _UI,
     "config": frozenset({"analysis", "backends", "batch", "imaging", "measure", "sapiens2", "store", "video"}) | _UI,
     "analysis": frozenset({"batch", "store"}) | _UI,
+    "analysis3d": frozenset({"batch", "store"}) | _UI,
     "reports": frozenset({"analysis", "backends", "batch", "sapiens2"}) | _UI,
     "sessions": frozenset({"batch", "store"}) | _UI,
     "batch": _UI,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.app import cache
+from core.app import cache, gait3d_ui
 from core.app.charts import time_series_panels
 from core.app.errors import attempt, show_error
 from core.app.resources import backend_key, get_settings, inference_lock
@@ -333,6 +333,7 @@ def render_save(
 
     options = GaitOptions(every=every, fps=fps, max_seconds=DEFAULT_MAX_SECONDS, height_m=subject.height_m)  # fmt: skip
     draft = gait_draft(analysis, source_hash=upload.sha256, options=options)
+    draft = gait3d_ui.draft_to_save(analysis, draft)
     existing = attempt(drafts.find, store, subject.id, draft)
     if existing is not None:
         st.info(

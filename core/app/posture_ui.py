@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from core.app import cache
+from core.app import cache, posture3d_ui
 from core.app import posture_people as people
 from core.app.errors import attempt
 from core.app.notice import PLANE_NOTE
@@ -146,6 +146,7 @@ def render_result(snap: Snapshot, view: str) -> None:
         PLANE_NOTE + ' "Not measured": a point needed was missing or below the score threshold. '
         "Score: the lowest score of the points a measure uses."
     )
+    posture3d_ui.render(snap)
 
 
 def render_repeatability(snaps: list[Snapshot]) -> None:
@@ -181,7 +182,8 @@ def render_save(
     the CLI or batch: ``core.store.drafts``). ``backend``, ``view``, ``fast``: those of ``snap``."""
     from core.store import drafts
 
-    existing = attempt(drafts.find, store, subject.id, snap.draft)
+    draft = posture3d_ui.draft_to_save(snap)
+    existing = attempt(drafts.find, store, subject.id, draft)
     if existing is not None:
         st.info(
             f"This photo with this model and view is already saved for {subject.label} as session {existing}."
@@ -189,6 +191,6 @@ def render_save(
         return
     notes = st.text_input("Notes (optional)", key="posture_notes", max_chars=500)
     if st.button(f"Save to {subject.label}", key="posture_save", type="primary"):
-        session_id = attempt(drafts.save, store, subject.id, snap.draft, notes=notes)
+        session_id = attempt(drafts.save, store, subject.id, draft, notes=notes)
         if session_id is not None:
             st.success(f"Saved as session {session_id} for {subject.label}.")

@@ -106,6 +106,12 @@ class Sapiens2Backend(Backend):
             )
         return self._predictors[task]
 
+    def task_predictor(self, task: str) -> Any:
+        """The predictor of ``task`` ("pose", "seg", "normal", "pointmap") on this backend's
+        device and dtype, loaded on first use and kept (the 3D measures use seg and pointmap);
+        ``ModelNotAvailable`` when its weights are absent."""
+        return self._predictor(task)
+
     def _optional_predictor(self, task: str) -> Any | None:
         if task in self._missing:
             return None

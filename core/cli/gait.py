@@ -3,6 +3,8 @@
 ``--json`` prints one object whose keys are a fixed contract (see ``REQUIRED_KEYS``); values that
 cannot be computed are null and ``warnings`` says why. Too few steps is a warning, not an error;
 ``quality_grade`` (good / limited / unusable) and ``quality`` (its reasons and figures) grade the walk.
+``--3d`` (Sapiens2) adds ``steps_3d``: step length in metres from the pointmap of the heel-strike
+frames (docs/MEASURES.md section 9, "Step length in metres"); a saved session stores it too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.analysis3d import gait_steps_3d, load_3d_predictors, with_3d_rows
 from core.batch.progress import Progress
 from core.cli._common import (
     add_backend_options,
@@ -20,6 +23,7 @@ from core.cli._common import (
     print_json,
 )
 from core.errors import InputError
+from core.sessions.draft import with_rows
 from core.store import Store
 from core.video.budget import DEFAULT_MAX_SECONDS
 
@@ -87,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         height = (
             args.height_m if args.height_m is not None else (subject.height_m if subject else None)
         )
+        predictors_3d = _predictors_3d(args)  # missing weights fail before minutes of work
         backend = load_backend(args.backend, args.size)
         progress = _FrameProgress() if args.progress else None
         options = GaitOptions(every=args.every, fps=args.fps, max_seconds=max_seconds,
@@ -94,9 +99,16 @@ def _run(args: argparse.Namespace) -> int:
         made = make_gait(path, backend, options, progress=progress)
         if progress is not None:
             progress.close()
-        payload = gait_payload(made.analysis)
+        analysis = made.analysis
+        payload, rows_3d = gait_payload(analysis), None
+        if predictors_3d is not None:
+            payload["steps_3d"], rows_3d = _steps_3d(
+                path, analysis, predictors_3d, height, args.fps
+            )
         if store and subject:
-            payload["session_id"] = drafts.save(store, subject.id, made.draft, notes=args.notes)
+            rows = None if rows_3d is None else with_3d_rows(analysis.rows, rows_3d)
+            draft = with_rows(made.draft, rows, "3d")
+            payload["session_id"] = drafts.save(store, subject.id, draft, notes=args.notes)
     finally:
         if store:
             store.close()
@@ -119,11 +131,40 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {'quality_grade':32s} {payload['quality_grade'] or 'n/a'}")
         for reason in (payload["quality"] or {}).get("reasons", []):
             print(f"    - {reason['text']}")
-        for w in payload["warnings"]:
+        for key, value in (payload.get("steps_3d") or {}).get("step_length_m", {}).items():
+            print(f"  {key:32s} {fmt_value(value)}  (3D, pointmap of the heel strikes)")
+        for w in payload["warnings"] + (payload.get("steps_3d") or {}).get("warnings", []):
             print(f"warning: {w}", file=sys.stderr)
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
     return 0
+
+
+def _predictors_3d(args: argparse.Namespace):  # noqa: ANN202 (Sapiens2 seg and pointmap)
+    if not args.three_d:
+        return None
+    if args.backend != "sapiens2":
+        raise InputError("--3d needs --backend sapiens2: the steps come from its pointmap and seg")
+    return load_3d_predictors(args.size)
+
+
+def _steps_3d(path: Path, analysis, predictors, height_m, fps):  # noqa: ANN001, ANN202
+    """The ``steps_3d`` part of the JSON and the rows a saved session stores."""
+    steps, rows = gait_steps_3d(path, analysis, predictors, height_m=height_m, fps=fps)
+
+    def num(v: float) -> float | None:
+        return None if v != v else float(v)  # NaN -> null
+
+    return {
+        "step_length_m": {k: num(v) for k, v in steps.lengths_m.items()},
+        "per_strike": [
+            {"frame": f, "side": side, "step_m": num(v), "reason": why}
+            for f, side, v, why in steps.per_strike
+        ],
+        "scale": steps.scale,
+        "stature_pointmap_m": num(steps.stature_m),
+        "warnings": list(steps.warnings),
+    }, rows
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -156,6 +197,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--height-m", type=float, default=None, help="body height in metres (else the subject's)"
+    )
+    p.add_argument(
+        "--3d",
+        dest="three_d",
+        action="store_true",
+        help="Sapiens2: also step length in metres from the pointmap of the heel-strike frames "
+        "(needs the seg and pointmap weights)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(

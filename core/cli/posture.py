@@ -7,7 +7,8 @@ keypoints ([{name, x, y, score}]), who was measured: found_by ("full_image", "ma
 "tile"), people_found, person_index (0-based, largest first), person_box (x1, y1, x2, y2 pixels),
 and warnings (who was measured, the view and sides); README "Command line" describes it.
 ``--save SUBJECT`` stores the session. ``--3d`` (Sapiens2) adds ``measures_3d``: the pointmap's 3D
-angles with sigma, reasons, vertical and warnings (docs/MEASURES.md, "3D measures").
+angles with sigma, reasons, vertical and warnings (docs/MEASURES.md, "3D measures"); a saved
+session stores them too (``core.measure.pose3d_rows``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import math
 from typing import Any
 
+from core.analysis3d import analyze_posture_3d, load_3d_predictors, with_3d_rows
 from core.cli._common import (
     add_backend_options,
     consented_subject,
@@ -24,9 +26,9 @@ from core.cli._common import (
     parse_point,
     print_json,
 )
-from core.errors import InputError, ModelNotAvailable
+from core.errors import InputError
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
-from core.sessions.draft import REQUIRED_MEASURES
+from core.sessions.draft import REQUIRED_MEASURES, with_rows
 from core.store import Store
 
 
@@ -81,35 +83,11 @@ def posture_payload(result, *, size: str) -> dict:
     }
 
 
-def load_3d_predictors(size: str) -> tuple[Any, Any]:
-    """The Sapiens2 seg and pointmap predictors of ``size`` for ``--3d``; ``ModelNotAvailable``
-    naming every missing file (both checked before either is loaded)."""
-    from core.sapiens2.checkpoints import resolve_checkpoint
-    from core.sapiens2.predictor import load_predictor
-
-    missing = []
-    for task in ("seg", "pointmap"):
-        try:
-            resolve_checkpoint(task, size)
-        except ModelNotAvailable as exc:
-            missing.append(str(exc))
-    if missing:
-        raise ModelNotAvailable(
-            f"--3d needs the Sapiens2 seg and pointmap weights ({size}): " + " ".join(missing)
-        )
-    return load_predictor("seg", size), load_predictor("pointmap", size)
-
-
-def measure_3d(image, pose, predictors: tuple[Any, Any], *, stature_m: float | None) -> dict:
-    """The ``measures_3d`` part of the JSON: 3D angles, their sigma, reasons, vertical, warnings."""
-    import math
-
-    from core.measure.pose3d_measures import analyze_3d
-
-    seg, pointmap = predictors
-    class_map = seg.predict(image).class_map
-    xyz = pointmap.predict(image).xyz
-    points, _, m = analyze_3d(pose.xy, xyz, class_map, stature_m=stature_m, box_xyxy=pose.box)
+def measure_3d(image, pose, predictors: tuple[Any, Any], *, stature_m: float | None):
+    """The ``measures_3d`` part of the JSON (3D angles, their sigma, reasons, vertical, warnings)
+    and the 3D result whose rows a saved session stores."""
+    result = analyze_posture_3d(image, pose, predictors, stature_m=stature_m)
+    m, points = result.measures, result.points
 
     def num(v: float) -> float | None:
         return None if not math.isfinite(v) else float(v)
@@ -122,8 +100,8 @@ def measure_3d(image, pose, predictors: tuple[Any, Any], *, stature_m: float | N
         "warnings": list(m.warnings),
         "stature_m": points.stature_m,
         "stature_source": points.stature_source,
-        "models": [seg.name, pointmap.name],
-    }
+        "models": list(result.models),
+    }, result
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -147,14 +125,16 @@ def _run(args: argparse.Namespace) -> int:
         options = PostureOptions(view=args.view, fast=args.fast, point=point)
         made = make_posture(photo, backend, options)
         result = made.result
-        payload = posture_payload(result, size=args.size)
+        payload, result_3d = posture_payload(result, size=args.size), None
         if predictors_3d is not None:
             stature = subject.height_m if subject else None
-            payload["measures_3d"] = measure_3d(
+            payload["measures_3d"], result_3d = measure_3d(
                 made.image, result.pose, predictors_3d, stature_m=stature
             )
         if store and subject:
-            payload["session_id"] = drafts.save(store, subject.id, made.draft, notes=args.notes)
+            rows = None if result_3d is None else with_3d_rows(result.rows, result_3d)
+            draft = with_rows(made.draft, rows, "3d")
+            payload["session_id"] = drafts.save(store, subject.id, draft, notes=args.notes)
     finally:
         if store:
             store.close()
@@ -177,8 +157,6 @@ def _run(args: argparse.Namespace) -> int:
             _print_3d(payload["measures"], payload["measures_3d"])
         if "session_id" in payload:
             print(f"saved as session {payload['session_id']} of {args.save!r}")
-            if "measures_3d" in payload:
-                print("  (the 3D values are printed only; sessions store the 2D measures)")
     return 0
 
 

@@ -117,7 +117,10 @@ def metric_words(metric: str) -> str:
         if words.endswith(suffix) and len(words) > len(suffix):
             words = words[: -len(suffix)]
             break
-    text = words.replace("_", " ").strip()
+    parts = words.split("_")
+    three_d = "3d" in parts  # the pointmap's 3D measures (MEASURES.md section 9): "... (3D)"
+    text = " ".join(p for p in parts if p != "3d").strip()
+    text = f"{text} (3D)" if three_d and text else text
     return text[:1].upper() + text[1:] if text else metric
 
 

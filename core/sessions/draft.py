@@ -41,3 +41,17 @@ class SessionDraft:
     artifacts: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     warnings: tuple[str, ...] = ()
     quality: str | None = None
+
+
+def with_rows(draft: SessionDraft, rows: pd.DataFrame | None, flag: str) -> SessionDraft:
+    """``draft`` with more measurement rows appended (``rows``: the full set to store, e.g. the 2D
+    rows plus the 3D ones), marked ``params[flag] = True`` and under its own key, so the same
+    source saved without them is another session. None: ``draft`` unchanged."""
+    from dataclasses import replace
+
+    from core.hashing import sha256_hex
+
+    if rows is None:
+        return draft
+    key = sha256_hex(f"{draft.key}+{flag}".encode())
+    return replace(draft, rows=rows, params={**draft.params, flag: True}, key=key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.store.cells import FORMULA_PREFIXES, neutralise_cell  # noqa: F401 (re-exported: old path)
-from core.store.companions import fold
+from core.store.companions3d import fold_3d
 from core.store.records import Session
 from core.store.store import Store
 
@@ -19,7 +19,7 @@ from core.store.store import Store
 LONG_COLUMNS = (
     "session_id", "subject_label", "kind", "created_utc", "backend", "model", "size", "device",
     "dtype", "threshold", "source_hash", "frame", "time_s", "metric", "side", "value", "unit",
-    "score", "reliable", "notes",
+    "score", "reliable", "sigma", "reason", "notes",
 )  # fmt: skip
 
 
@@ -47,9 +47,9 @@ def _store(store: Store | None) -> Store:
 
 
 def _rows(store: Store, session_id: int) -> pd.DataFrame:
-    """The session's measurements with ``score`` and ``reliable`` beside each value, and its
-    keypoint rows (``core.store.companions``)."""
-    return fold(store.load_measurements(session_id, companions=True))
+    """The session's measurements with ``score``, ``reliable``, ``sigma`` and ``reason`` beside
+    each value, and its keypoint rows (``core.store.companions``, ``companions3d``)."""
+    return fold_3d(store.load_measurements(session_id, companions=True))
 
 
 def _long_frame(store: Store, session: Session) -> pd.DataFrame:
@@ -87,7 +87,8 @@ def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.Dat
     """One row per frame: ``frame``, ``time_s``, then a column per ``metric`` or ``metric_side``.
 
     Columns appear in the order the metrics were first saved; a column whose values have a score
-    is followed by ``<column>_score`` and ``<column>_reliable``. A whole-image session (posture)
+    is followed by ``<column>_score`` and ``<column>_reliable``, one with a sigma or a reason (the
+    3D measures) by ``<column>_sigma`` and ``<column>_reason``. A whole-image session (posture)
     has one row with an empty frame.
     """
     rows = _rows(_store(store), session_id)
@@ -95,9 +96,11 @@ def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.Dat
         return pd.DataFrame(columns=["frame", "time_s"])
     rows["column"] = [m if not s else f"{m}_{s}" for m, s in zip(rows["metric"], rows["side"])]
     scored = set(rows.loc[rows["score"].notna() | rows["reliable"].notna(), "column"])
+    spread = set(rows.loc[rows["sigma"].notna() | rows["reason"].notna(), "column"])
     order = []
     for col in dict.fromkeys(rows["column"]):
         order += [col, f"{col}_score", f"{col}_reliable"] if col in scored else [col]
+        order += [f"{col}_sigma", f"{col}_reason"] if col in spread else []
     # A frame key of -1 stands in for "no frame" so pivot does not drop those rows.
     rows["_frame"] = rows["frame"].fillna(-1).astype(int)
     parts = [
@@ -107,6 +110,10 @@ def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.Dat
     ]
     sub = rows[rows["column"].isin(scored)].drop_duplicates(["_frame", "column"])  # first, as above
     for field in ("score", "reliable"):
+        part = sub.pivot(index="_frame", columns="column", values=field)
+        parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
+    sub = rows[rows["column"].isin(spread)].drop_duplicates(["_frame", "column"])
+    for field in ("sigma", "reason"):
         part = sub.pivot(index="_frame", columns="column", values=field)
         parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
     wide = pd.concat(parts, axis=1).reindex(columns=order)

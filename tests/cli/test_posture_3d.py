@@ -57,3 +57,36 @@ def test_3d_with_the_golden_tiny_models(cli, install, tmp_path, monkeypatch):
     assert three_d["vertical"] and three_d["models"] == [p.name for p in predictors]
     code, text, _ = cli("posture", write_image(tmp_path / "a.png"), "--3d", "--backend", "sapiens2")
     assert code == 0 and "3D from the pointmap" in text and "2D image-plane angles" in text
+
+
+def test_3d_save_stores_the_3d_rows_beside_the_2d_ones(cli, install, tmp_path, monkeypatch):
+    from core.measure.pose3d_rows import SIGMA_SUFFIX
+    from core.store import Store
+    from tests.measure.test_pose3d import OPEN
+    from tests.scenes.fakes import ScenePointmap, SceneSeg
+    from tests.scenes.render import Camera, render
+    from tests.scenes.skeleton import build_skeleton
+
+    scene = render(build_skeleton(OPEN), Camera(yaw_deg=15.0, pitch_deg=10.0))
+    monkeypatch.setattr(
+        "core.cli.posture.load_3d_predictors",
+        lambda size: (SceneSeg(scene), ScenePointmap(scene)),
+    )
+    install(FakeBackend([scene.xy]))
+    with Store() as s:
+        s.create_subject("P1", consent=True, height_m=1.75)
+    h, w = scene.class_map.shape
+    image = write_image(tmp_path / "a.png", size=(w, h))
+    out = run_json(cli, "posture", image, "--3d", "--backend", "sapiens2", "--json", "--save", "P1")
+    three_d = out["measures_3d"]
+    assert three_d["stature_source"] == "given" and three_d["stature_m"] == 1.75
+    with Store() as s:
+        rows = s.load_measurements(out["session_id"], companions=True)
+        params = s.get_session(out["session_id"]).params
+    stored = {(m, side): v for m, side, v in zip(rows.metric, rows.side, rows.value)}
+    knee = three_d["measures"]["left_knee_angle_3d_deg"]
+    assert knee is not None and math.isclose(stored[("knee_angle_3d_deg", "left")], knee)
+    sigma = three_d["sigma_deg"]["left_knee_angle_3d_deg"]
+    assert math.isclose(stored[("knee_angle_3d_deg" + SIGMA_SUFFIX, "left")], sigma)
+    assert ("knee_angle_deg", "left") in stored  # the 2D rows are still there
+    assert params.get("3d") is True  # a 3D session is told apart from a 2D one of the same photo

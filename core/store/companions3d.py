@@ -1,0 +1,42 @@
+"""The 3D measures' companion rows (``<metric>:sigma``, ``<metric>:reason:<code>``) folded into the
+CSV's ``sigma`` and ``reason`` columns, beside the ``score`` and ``reliable`` of
+``core.store.companions``. Rows without them (2D, gait, older sessions) get empty cells.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from core.measure.pose3d_rows import REASON_MARK, SIGMA_SUFFIX
+from core.store.companions import fold
+
+#: Columns :func:`fold_3d` adds after those of ``fold``.
+FOLDED_3D_COLUMNS = ("sigma", "reason")
+
+
+def _frame_no(frame: object) -> int:
+    return -1 if frame is pd.NA or frame is None else int(frame)
+
+
+def fold_3d(rows: pd.DataFrame) -> pd.DataFrame:
+    """``fold(rows)`` plus ``sigma`` (float, NaN where none was recorded) and ``reason`` (text
+    code, None where the value exists or no reason was recorded) per measure row."""
+    metric = rows["metric"]
+    sig = rows[metric.str.endswith(SIGMA_SUFFIX)]
+    sigmas = {
+        (_frame_no(f), m.removesuffix(SIGMA_SUFFIX), s): v
+        for f, m, s, v in zip(sig["frame"], sig["metric"], sig["side"], sig["value"])
+    }
+    why = rows[metric.str.contains(REASON_MARK, regex=False)]
+    reasons = {}
+    for f, m, s in zip(why["frame"], why["metric"], why["side"]):
+        name, _, code = m.partition(REASON_MARK)
+        reasons[(_frame_no(f), name, s)] = code
+    out = fold(rows)
+    keys = [(_frame_no(f), m, s) for f, m, s in zip(out["frame"], out["metric"], out["side"])]
+    out["sigma"] = [float(sigmas.get(k, math.nan)) for k in keys]
+    out["sigma"] = out["sigma"].astype(float)
+    out["reason"] = pd.Series([reasons.get(k) for k in keys], index=out.index, dtype=object)
+    return out

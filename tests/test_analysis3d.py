@@ -1,0 +1,78 @@
+"""``core.analysis3d.gait_steps_3d``: a real video file is decoded, the seg and pointmap heads run on
+the heel-strike frames only, and the steps come back in metres with their rows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from core.analysis3d import gait_steps_3d
+from core.measure.gait_events import GaitEvent
+from tests.scenes.fakes import ScenePointmap, SceneSeg
+from tests.scenes.walk import walk_strikes
+
+#: Grey level of video frame k: 20 + 35 k (up to 230), far apart so MJPG's rounding never confuses two.
+FRAMES = 7
+STRIKE_FRAMES = (1, 3, 5)
+
+
+def _level(k: int) -> int:
+    return 20 + 35 * k
+
+
+class _ByLevel:
+    """A head double that answers with the scene of the frame whose grey level it is shown."""
+
+    def __init__(self, heads: dict[int, object]) -> None:
+        self.heads, self.seen = heads, []
+        self.name = next(iter(heads.values())).name
+
+    def predict(self, image: np.ndarray):  # noqa: ANN201
+        k = int(round((float(image.mean()) - 20) / 35))
+        self.seen.append(k)
+        return self.heads[k].predict(image)
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return walk_strikes(3)
+
+
+def test_steps_from_strike_frames_only(tmp_path, walk):
+    h, w = walk[0][1].class_map.shape
+    path = tmp_path / "walk.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (w, h))
+    for k in range(FRAMES):
+        writer.write(np.full((h, w, 3), _level(k), np.uint8))
+    writer.release()
+    scenes = dict(zip(STRIKE_FRAMES, (scene for _, scene in walk), strict=True))
+    seg = _ByLevel({k: SceneSeg(s) for k, s in scenes.items()})
+    pointmap = _ByLevel({k: ScenePointmap(s) for k, s in scenes.items()})
+    # The tracked series holds every frame; only the strike frames have the scene's keypoints.
+    xy = np.full((FRAMES, *walk[0][1].xy.shape), np.nan)
+    for k, scene in scenes.items():
+        xy[k] = scene.xy
+    strikes = [
+        GaitEvent(k / 10.0, side, k) for k, (side, _) in zip(STRIKE_FRAMES, walk, strict=True)
+    ]
+    gait = SimpleNamespace(
+        result=SimpleNamespace(heel_strikes=strikes),
+        series=SimpleNamespace(frame_index=np.arange(FRAMES), xy=xy),
+    )
+    steps, rows = gait_steps_3d(path, gait, (seg, pointmap), height_m=1.75)
+    assert seg.seen == list(STRIKE_FRAMES) and pointmap.seen == list(STRIKE_FRAMES)
+    for k, (side, scene), (frame, s, value, _) in zip(
+        STRIKE_FRAMES, walk, steps.per_strike, strict=True
+    ):
+        assert frame == k
+        j = scene.skeleton.joints
+        other = "right" if side == "left" else "left"
+        truth = j[f"{side}_heel"][2] - j[f"{other}_heel"][2]
+        assert s == side and abs(value - truth) < 0.01  # tests/measure/test_step3d.py TOL_M
+    per = rows[rows.metric == "step_3d_m"]
+    assert per.frame.tolist() == list(STRIKE_FRAMES) and (per.unit == "m").all()
+    whole = rows[rows.metric == "step_length_3d_m"].set_index("side")["value"]
+    assert set(whole.index) == {"left", "right"} and whole.notna().all()
