@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core.app import cache, gait3d_ui, subjects, uploads
+from core.app import cache, gait3d_ui, gait_inspect, gait_progress, gait_run, subjects, uploads
 from core.app import gait_ui as ui
 from core.app.errors import attempt
 from core.app.layout import page
 from core.app.notice import PLANE_NOTE
-from core.app.resources import BACKEND_CHOICES, get_backend, get_settings, get_store
+from core.app.resources import BACKEND_CHOICES, backend_key, get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
 
 page(
@@ -23,6 +23,7 @@ video = uploads.video_input("gait")
 if video is None:
     st.stop()
 path = uploads.spool(video, settings)
+# The header only: no frame is decoded before the analysis (which times its own first frames).
 info, fps = ui.probe(path)  # fps: the rate the user gave, for a video that states none
 if info is None:
     st.stop()
@@ -48,17 +49,13 @@ every = c2.number_input(
 )
 analysed_fps = info.fps / every
 n_frames = -(-info.n_frames // every)
-spf = ui.seconds_per_frame(path, video, backend, fps)
-if spf is not None:
-    st.caption(
-        f"{n_frames} frames at {analysed_fps:.1f} fps with {backend.name}: about {spf * n_frames:.0f} s "
-        f"({spf:.2f} s a frame, measured on the first frames; the overlay video adds some more)."
-    )
+spf = gait_progress.known_speed(backend_key(backend))
+st.caption(gait_progress.before_text(n_frames, analysed_fps, backend.name, spf))
 height_m = subject.height_m
-key = ui.analysis_key(video, backend, int(every), height_m, fps)
+key = gait_run.analysis_key(video, backend, int(every), height_m, fps)
 if not cache.contains(key) and not st.button("Analyse the video", key="gait_run", type="primary"):
     st.stop()
-analysis = ui.run_analysis(path, video, backend, int(every), height_m, fps)
+analysis = gait_run.run_analysis(path, video, backend, info, int(every), height_m, fps)
 if analysis is None:
     st.stop()
 
@@ -66,14 +63,14 @@ st.subheader("Parameters")
 ui.render_summary(analysis)
 gait3d_ui.render(path, analysis, backend, height_m, fps)
 st.subheader("Per-frame signals")
-ui.render_chart(analysis)
+ui.render_chart(analysis, info)
 st.caption(PLANE_NOTE)
 st.subheader("Overlay video")
-overlay = ui.overlay_video(path, video, analysis, backend, info, int(every), settings)
+overlay = gait_run.overlay_video(path, video, analysis, backend, info, int(every), settings)
 if overlay is not None:
     st.video(str(overlay))
 st.subheader("Inspect a frame")
-ui.render_frame_inspector(path, analysis, fps)
+gait_inspect.render_frame_inspector(path, analysis, fps)
 
 st.subheader("Save")
 ui.render_save(store, subject, backend, video, analysis, overlay, int(every), fps)

@@ -20,6 +20,8 @@ def time_series_panels(
     time_col: str = "time_s",
     events: pd.DataFrame | None = None,
     height: int = 140,
+    x_domain: tuple[float, float] | None = None,
+    shaded: pd.DataFrame | None = None,
 ) -> list[alt.Chart | alt.LayerChart]:
     """One small chart per signal over time, with heel strikes as vertical rules.
 
@@ -27,10 +29,14 @@ def time_series_panels(
     "Trunk lean (deg)"}``); missing columns are skipped. ``events`` has ``time_s`` and ``side``.
     Every panel spans the whole recording on x, so the panels line up when drawn one under the
     other; each is drawn as its own chart, so it can take the page's width (a concatenated
-    chart cannot).
+    chart cannot). ``x_domain``: the time axis' (start, end), seconds (default: the series' own
+    span); ``shaded``: ``start_s, end_s`` stretches drawn as grey bands (no data there).
     """
     t = series[time_col]
-    x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
+    if x_domain is not None:
+        x_scale = alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
+    else:
+        x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
     panels = []
     for col, title in columns.items():
         if col not in series.columns:
@@ -49,6 +55,18 @@ def time_series_panels(
             )
         )
         layer: alt.Chart | alt.LayerChart = line
+        if shaded is not None and len(shaded):
+            bands = (
+                alt.Chart(shaded.assign(what="walker not tracked"))
+                .mark_rect(color="#999999", opacity=0.2)
+                .encode(
+                    x=alt.X("start_s:Q", title="time (s)", scale=x_scale),
+                    x2="end_s:Q",
+                    tooltip=["what:N", alt.Tooltip("start_s:Q", format=".2f"),
+                             alt.Tooltip("end_s:Q", format=".2f")],
+                )
+            )  # fmt: skip
+            layer = alt.layer(bands, layer)
         if events is not None and len(events):
             rules = (
                 alt.Chart(events)
@@ -66,7 +84,7 @@ def time_series_panels(
                     tooltip=["side:N", alt.Tooltip("time_s:Q", format=".2f")],
                 )
             )
-            layer = alt.layer(line, rules)
+            layer = alt.layer(layer, rules)
         panels.append(layer.properties(height=height))
     return panels
 
