@@ -38,7 +38,7 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
     # Issue 15: the session's grade is shown with the parameters.
     assert [s.value for s in at.success] == ["**Quality: good** no problem found."]
     params = table_with(at, "parameter")
-    step = params[params["parameter"] == "step time"]
+    step = params[params["parameter"] == "Step time"]  # words from core/measure/display.py
     assert 0.4 < float(step["left"].iloc[0]) < 0.8 and 0.4 < float(step["right"].iloc[0]) < 0.8
     assert len(at.get("vega_lite_chart")) >= 1
     assert len(at.get("video")) == 1
