@@ -19,9 +19,9 @@ from core.app.charts import time_series_panels
 from core.app.errors import attempt, show_error
 from core.app.gait_coverage import coverage, coverage_note, untracked_frame
 from core.app.gait_table import parameters_table
-from core.app.tables import format_value
 from core.app.uploads import Upload
 from core.errors import SapiensMeasureError
+from core.measure.display import format_number
 
 if TYPE_CHECKING:
     from core.analysis import GaitAnalysis
@@ -98,7 +98,7 @@ def render_summary(analysis: GaitAnalysis) -> None:
     result = analysis.result
     render_quality(result)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cadence", format_value(result.cadence_spm, "steps/min"))  # type: ignore[attr-defined]
+    c1.metric("Cadence", format_number(result.cadence_spm, "steps/min"))  # type: ignore[attr-defined]
     c2.metric("Heel strikes", str(result.n_steps))  # type: ignore[attr-defined]
     c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")  # type: ignore[attr-defined]
     c4.metric(
