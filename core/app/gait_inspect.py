@@ -69,23 +69,19 @@ def render_frame_inspector(path: Path, analysis: GaitAnalysis, fps: float | None
     """A slider over the analysed frames; the chosen frame with the tracked skeleton, whether the
     walker was tracked there, and that frame's values."""
     from core.imaging.overlay import draw_pose
-    from core.video import iter_frames
+    from core.video import frame_at
 
     n = len(analysis.series)
     t = st.slider("Analysed frame", 0, max(0, n - 1), 0, key="gait_frame")
     time_s = float(analysis.series.time_s[t])
-    # A frame's timestamp can be a hair off its nominal value: start a little before it.
-    frame = attempt(
-        lambda: next(
-            iter_frames(path, start_s=max(0.0, time_s - 1e-3), max_frames=1, fps=fps, **limits()),
-            None,
-        )
-    )
+    index = int(analysis.series.frame_index[t])
+    # A checked seek: not every frame before it decoded again (core/video/seek.py).
+    frame = attempt(frame_at, path, index, time_s, fps=fps, **limits())
     picture, values = st.columns([3, 2])
     if frame is not None:
         picture.image(
             draw_pose(frame.rgb, pose_at(analysis, t)),
-            caption=f"frame {int(analysis.series.frame_index[t])} at {time_s:.2f} s",
+            caption=f"frame {index} at {time_s:.2f} s",
         )
     tracked = tracked_at(analysis, t) > 0
     (values.info if tracked else values.warning)(tracking_text(analysis, t))

@@ -11,6 +11,7 @@ import pytest
 
 import core.video.frames as frames_module
 import core.video.probe as probe_module
+import core.video.seek as seek_module
 from tests.app.helpers import make_subject, open_page, problems, table_with, texts
 from tests.conftest import shared_path
 
@@ -37,10 +38,11 @@ class _CountedCapture:
 
 @pytest.fixture
 def captures(monkeypatch) -> list[_CountedCapture]:
-    """Every capture the page opens, in order: ``probe`` (header reads) and ``frames`` (decoding)."""
+    """Every capture the page opens, in order: ``probe`` (header reads), ``frames`` (decoding in
+    order) and ``seek`` (the inspector's one frame)."""
     log: list[_CountedCapture] = []
     opened = probe_module.open_capture
-    for module, kind in ((probe_module, "probe"), (frames_module, "frames")):
+    for module, kind in ((probe_module, "probe"), (frames_module, "frames"), (seek_module, "seek")):
         monkeypatch.setattr(
             module, "open_capture", lambda path, kind=kind: _CountedCapture(opened(path), log, kind)
         )
@@ -61,12 +63,10 @@ def test_two_passes_and_what_the_page_reads(captures) -> None:
 
     at.button(key="gait_run").click().run()
     assert problems(at) == []
-    passes = [c.grabs for c in captures if c.grabs > 1]
     # The analysis and the overlay video each decode every frame (a grab past the last frame
-    # ends the loop, so a whole pass is N_FRAMES + 1 grabs); nothing else reads more than the
-    # inspector's first frame.
-    assert passes == [N_FRAMES + 1, N_FRAMES + 1]
-    assert sorted(c.grabs for c in captures if c.grabs <= 1 and c.kind == "frames") == [1]
+    # ends the loop, so a whole pass is N_FRAMES + 1 grabs); the inspector reads its one frame.
+    assert [c.grabs for c in captures if c.kind == "frames"] == [N_FRAMES + 1, N_FRAMES + 1]
+    assert [c.grabs for c in captures if c.kind == "seek"] == [1]
     assert all(c.grabs == 0 for c in captures if c.kind == "probe")
     assert len(at.get("video")) == 1
 
@@ -97,8 +97,11 @@ def test_two_passes_and_what_the_page_reads(captures) -> None:
     assert list(inspector.columns) == ["signal", "filtered", "raw"]
     assert "Trunk lean" in list(inspector["signal"])
     assert (inspector["filtered"] == "not measured").all()
+    del captures[:]
     at.slider(key="gait_frame").set_value(150).run()
     assert problems(at) == []
+    # Another frame: one seek, not the 150 frames before it decoded again (nor another pass).
+    assert sorted((c.kind, c.grabs) for c in captures if c.grabs) == [("seek", 1)]
     assert any("frame 150 at 5.00 s" in str(img.proto) for img in at.get("image"))
     inspector = at.table[-1].value
     lean = inspector[inspector["signal"] == "Trunk lean"].iloc[0]
