@@ -114,7 +114,8 @@ def render_chart(analysis: GaitAnalysis, info: VideoInfo) -> None:
     """The filtered signals over the whole clip (``info``: the header probe), the stretches without
     the walker greyed, heel strikes dashed, and a note on why the signals start late or end early."""
     result = analysis.result
-    cov = coverage(analysis, tuple(SERIES), info.duration_s, info.fps)
+    # An analysed frame lasts 1 / the analysed rate (every N-th frame of the video).
+    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)  # type: ignore[attr-defined]
     events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])  # type: ignore[attr-defined]
     panels = time_series_panels(
         result.series,  # type: ignore[attr-defined]
@@ -130,9 +131,9 @@ def render_chart(analysis: GaitAnalysis, info: VideoInfo) -> None:
     note = coverage_note(cov)
     if note:
         st.info(note)
+    grey = "; grey: the walker not tracked" if cov.untracked else ""
     st.caption(
-        "Filtered signals (4th-order zero-phase Butterworth); dashed lines: heel strikes; "
-        "grey: the walker not tracked."
+        f"Filtered signals (4th-order zero-phase Butterworth); dashed lines: heel strikes{grey}."
     )
 
 
