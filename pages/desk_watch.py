@@ -36,6 +36,9 @@ mode = st.radio(
 if mode == BROWSER:
     from core.app import desk_webrtc as web
 
+    saved = web.saved_session()
+    if saved is not None:
+        st.success(f"Saved as session {saved}; see it in Sessions review.")
     st.info(web.HOW_IT_WORKS, icon=":material/videocam:")
     if not web.lan_addresses():
         st.warning(
@@ -80,8 +83,7 @@ def config() -> WatchConfig:
 if mode == BROWSER:
     st.caption("The browser camera is measured with its own lite (MediaPipe) model.")
     meter = web.meter(settings, view, every)
-    ctx = web.stream(meter, playing=False if st.session_state.pop("desk_web_stop", False) else None)
-    playing = ctx.state.playing
+    playing = web.live_stream(meter)
     if playing and not running:
         with user_errors():
             period, running = web.begin(config()), True
@@ -129,17 +131,24 @@ else:
     live()
     backend_info = dict(backend.describe())
 
-if period is not None and period.watch.start_s is not None:
+# A browser period begins before its first frame arrives (in the fragment), so its buttons show
+# from the start; "nothing to save" is said if it is saved before any frame.
+if period is not None and (mode == BROWSER or period.watch.start_s is not None):
     notes = st.text_input("Notes", key="desk_notes")
     c1, c2 = st.columns(2)
     if running and c2.button("Stop without saving", key="desk_stop"):
         ui.stop(period)
         st.session_state.pop(ui.STATE_KEY, None)
-        st.session_state["desk_web_stop"] = True
+        if mode == BROWSER:
+            web.request_stop()
         st.rerun()
     if c1.button("Stop and save the work period", key="desk_save"):
         with user_errors():
+            if mode == BROWSER:
+                web.feed(period, meter.drain())  # what came in since the last refresh
             sid = ui.save(store, subject, period, backend_info, notes)
             st.session_state.pop(ui.STATE_KEY, None)
-            st.session_state["desk_web_stop"] = True
+            if mode == BROWSER:
+                web.request_stop(saved=sid)
+                st.rerun()  # the camera widget above is told to stop
             st.success(f"Saved as session {sid}; see it in Sessions review.")

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from core.keypoints import Pose
 
 METER_KEY = "desk_webrtc_meter"
+STOP_KEY = "desk_webrtc_stop"  # the stream is to stop (a period was saved or dropped)
+SAVED_KEY = "desk_webrtc_saved"
 STREAM_KEY = "desk_webrtc"
 #: The one source name of a browser-camera period (``Period.source``, the saved ``source`` param).
 SOURCE = "browser camera"
@@ -166,15 +168,16 @@ class FrameMeter:
             return rgb.copy()
         pose, items = shown
         out = draw_pose(rgb, pose)
-        scale = max(0.4, out.shape[0] / 900)
-        step = int(28 * scale)
-        cv2.rectangle(out, (0, 0), (int(430 * scale), step * len(items) + 10), (0, 0, 0), -1)
-        for k, item in enumerate(items):
+        # Legible on a small stream: the text grows with the frame, never below 0.36 of cv2's size.
+        font, size = cv2.FONT_HERSHEY_SIMPLEX, 0.6 * max(0.6, out.shape[0] / 600)
+        weight = max(1, round(2.5 * size))
+        lines = [band_text(i) for i in items]
+        width = max(cv2.getTextSize(line, font, size, weight)[0][0] for line in lines)
+        step = int(46 * size)
+        cv2.rectangle(out, (0, 0), (width + 12, step * len(lines) + step // 2), (0, 0, 0), -1)
+        for k, (item, line) in enumerate(zip(items, lines)):
             colour = {FINE: _GREEN, LOOK: _ORANGE}.get(item.status, _GREY)
-            cv2.putText(
-                out, band_text(item), (6, step * (k + 1)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale,
-                colour, max(1, round(1.5 * scale)), cv2.LINE_AA,
-            )  # fmt: skip
+            cv2.putText(out, line, (6, step * (k + 1)), font, size, colour, weight, cv2.LINE_AA)
         return out
 
     def __call__(self, frame):  # noqa: ANN001, ANN204 - av.VideoFrame in and out
@@ -231,10 +234,35 @@ def stream(frame_meter: FrameMeter, *, playing: bool | None = None):  # noqa: AN
     )
 
 
+def live_stream(frame_meter: FrameMeter) -> bool:
+    """Show the camera widget; True while it streams into a period (not while a stop is pending:
+    the browser reports the stop a run or two after it was asked for)."""
+    stopping = bool(st.session_state.get(STOP_KEY))
+    playing = bool(stream(frame_meter, playing=False if stopping else None).state.playing)
+    if stopping and not playing:
+        del st.session_state[STOP_KEY]
+        st.rerun()  # stopped: drawn again without the forced state, so START shows again
+    return playing and not stopping
+
+
+def request_stop(*, saved: int | None = None) -> None:
+    """Ask the widget to stop on the next run; ``saved``: the session id to announce then."""
+    st.session_state[STOP_KEY] = True
+    if saved is not None:
+        st.session_state[SAVED_KEY] = saved
+
+
+def saved_session() -> int | None:
+    """The id of the last session saved, until the next period begins (the widget's stop reruns
+    the page, which would otherwise wipe the message at once)."""
+    return st.session_state.get(SAVED_KEY)
+
+
 def begin(config: WatchConfig) -> desk_ui.Period:
     """A browser-camera work period (no server-side frame source)."""
     period = desk_ui.Period(DeskWatch(config), None, SOURCE, desk_ui.utc_now())
     st.session_state[desk_ui.STATE_KEY] = period
+    st.session_state.pop(SAVED_KEY, None)
     return period
 
 
