@@ -94,6 +94,7 @@ if mode == BROWSER:
         if meter.error:
             st.error(meter.error, icon=":material/error:")
         if current is None:
+            meter.drain()  # frames of no period (a stop still on its way) are not kept
             st.caption("Press START and allow the camera: the work period begins with the video.")
             return
         with user_errors():

@@ -178,7 +178,7 @@ def test_the_ice_configuration_is_an_empty_server_list_each_time() -> None:
     assert a == {"iceServers": []} and a is not b  # a caller cannot change the next one
 
 
-def test_a_browser_period_is_saved_with_its_source_and_the_meter_backend(tmp_path) -> None:
+def test_a_browser_period_is_saved_with_its_source_and_the_meter_backend() -> None:
     from core.store import Store
     from tests.app.helpers import make_subject
 
