@@ -98,7 +98,7 @@ if mode == BROWSER:
             st.caption("Press START and allow the camera: the work period begins with the video.")
             return
         with user_errors():
-            web.feed(current, meter.drain())
+            ui.announce(web.feed(current, meter.drain()))
         ui.render(current)
 
     live_browser()
@@ -124,7 +124,7 @@ else:
             return
         if not current.ended:
             with user_errors():
-                ui.step(current, backend, view)
+                ui.announce(ui.step(current, backend, view))
             if current.ended:
                 st.rerun()  # the whole page, so the timed refresh stops with the source
         ui.render(current)

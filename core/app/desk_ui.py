@@ -127,6 +127,13 @@ def shares_table(period: Period, last_s: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["part", "band", "share (%)"])
 
 
+def announce(events: list[Event]) -> None:
+    """A toast per new alert, so one that fires while the readout is scrolled away is still seen."""
+    for e in events:
+        if e.kind == "alert":
+            st.toast(f"ALERT: {e.name} outside its neutral band for {e.held_s:.0f} s", icon="⚠️")
+
+
 def render(period: Period) -> None:
     watch = period.watch
     if period.error:

@@ -198,3 +198,17 @@ def test_a_browser_period_is_saved_with_its_source_and_the_meter_backend() -> No
         params = session.params
     assert session.id == sid and session.kind == "desk" and params["source"] == "browser camera"
     assert period.ended
+
+
+def test_each_new_alert_is_announced_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.measure.desk_watch import Event
+
+    shown: list[str] = []
+    monkeypatch.setattr(desk_ui.st, "toast", lambda text, **kw: shown.append(text))
+    desk_ui.announce(
+        [
+            Event("alert", "neck", "", 3.0, 3.0, ">20° flexion", 38.7),
+            Event("recovered", "trunk", "", 3.0, 9.0, "0-20° flexion", 12.0),
+        ]
+    )
+    assert shown == ["ALERT: neck outside its neutral band for 3 s"]
