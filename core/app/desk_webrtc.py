@@ -136,7 +136,7 @@ class FrameMeter:
                 self.error, self._shown = str(exc), None
                 return
             else:
-                angles, person = frame_angles(result.measures), True
+                angles, person, self.error = frame_angles(result.measures), True, ""
                 self._shown = (result.pose, rula_scores(result.measures, view=result.view))
             self.measured += 1
         self._put(Sample(t, angles, person))

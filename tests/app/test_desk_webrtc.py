@@ -129,10 +129,15 @@ def test_a_backend_that_will_not_load_is_an_error_and_frames_still_pass() -> Non
     def factory():  # noqa: ANN202
         raise ModelNotAvailable("lite model files missing; run python -m core fetch lite")
 
-    meter = web.FrameMeter(factory, clock=Clock())
+    clock = Clock()
+    meter = web.FrameMeter(factory, clock=clock)
     frame = frames(1)[0]
     np.testing.assert_array_equal(meter.process(frame), frame)
     assert "fetch lite" in meter.error and meter.drain() == []
+    meter._make_backend = FakeBackend  # the files are there now: the next measured frame clears it
+    clock.t += 1.0
+    meter.process(frame)
+    assert meter.error == "" and len(meter.drain()) == 1
 
 
 def test_the_callback_takes_and_returns_video_frames() -> None:
