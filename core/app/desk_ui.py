@@ -1,14 +1,16 @@
-"""Desk watch page building blocks: a work period kept in the session, one frame per refresh, the
-smoothed RULA readout, alerts, and saving the period as a "desk" session.
+"""Desk watch page building blocks: a work period kept in the session, the smoothed RULA readout,
+alerts, and saving the period as a "desk" session.
 
-Frames come from the camera of the machine that runs the dashboard (or a video file), read with
-OpenCV on the server; each frame is measured and dropped. This is not a browser webcam stream:
-``streamlit-webrtc`` is not a dependency, so the page works where the dashboard runs on the
-computer in front of the person (the local set-up this app is made for).
+Two frame sources feed a period. The server camera: the camera of the machine that runs the
+dashboard (or a video file), read with OpenCV on the server, one frame per refresh (:func:`step`).
+The browser camera: a WebRTC stream measured in its own thread (:mod:`core.app.desk_webrtc`), whose
+measured angles arrive through a queue (:func:`record`). Either way each frame is measured and
+dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -39,7 +41,7 @@ class Period:
     """A running work period: the watcher, its frame source and what the last frame showed."""
 
     watch: DeskWatch
-    frames: Iterator[tuple[float, np.ndarray]]
+    frames: Iterator[tuple[float, np.ndarray]] | None  # None: measured elsewhere (browser camera)
     source: str
     start_utc: str
     person: bool = False
@@ -75,12 +77,15 @@ def step(period: Period, backend: object, view: str) -> list[Event]:
     except InputError as exc:  # the source would not open, or a camera stopped
         period.ended, period.error = True, str(exc)
         return []
-    angles = np.full(len(TRACKS), np.nan)
-    try:
-        angles = frame_angles(analyze_posture(image, backend, view=view).measures)
-        period.person = True
-    except NoPersonFound:
-        period.person = False
+    angles, person = np.full(len(TRACKS), np.nan), False
+    with contextlib.suppress(NoPersonFound):  # nobody in view: NaN angles, person False
+        angles, person = frame_angles(analyze_posture(image, backend, view=view).measures), True
+    return record(period, t, angles, person)
+
+
+def record(period: Period, t: float, angles: np.ndarray, person: bool) -> list[Event]:
+    """One measured frame (time, angles of ``TRACKS``) into the period's watcher."""
+    period.person = person
     events = period.watch.update(t, angles)
     period.alerts += [e for e in events if e.kind == "alert"]
     return events
@@ -88,7 +93,8 @@ def step(period: Period, backend: object, view: str) -> list[Event]:
 
 def stop(period: Period) -> None:
     """End the period: the camera (or file) is released and open alerted strains are closed."""
-    period.frames.close()  # runs sample_frames' finally: the capture is released
+    if period.frames is not None:
+        period.frames.close()  # runs sample_frames' finally: the capture is released
     if not period.ended:
         period.watch.finish()
     period.ended = True
@@ -121,6 +127,13 @@ def shares_table(period: Period, last_s: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["part", "band", "share (%)"])
 
 
+def announce(events: list[Event]) -> None:
+    """A toast per new alert, so one that fires while the readout is scrolled away is still seen."""
+    for e in events:
+        if e.kind == "alert":
+            st.toast(f"ALERT: {e.name} outside its neutral band for {e.held_s:.0f} s", icon="⚠️")
+
+
 def render(period: Period) -> None:
     watch = period.watch
     if period.error:
@@ -144,8 +157,18 @@ def render(period: Period) -> None:
     st.caption(f"Alerts so far: {len(period.alerts)}")
 
 
-def save(store: Store, subject: Subject, period: Period, backend: object, notes: str) -> int:
-    """Finish the period and store it as one "desk" session (no video frame)."""
+def source_kind(source: str) -> str:
+    """What a period's ``source`` was, in words: "camera", "video file" or "browser camera"."""
+    if source.isdigit():
+        return "camera"
+    return source if source == "browser camera" else "video file"
+
+
+def save(
+    store: Store, subject: Subject, period: Period, backend_info: dict[str, object], notes: str
+) -> int:
+    """Finish the period and store it as one "desk" session (no video frame); ``backend_info`` is
+    ``describe()`` of the backend that measured it."""
     from core.measure.desk_period import KIND, period_params, period_rows
 
     if period.watch.start_s is None:
@@ -154,7 +177,7 @@ def save(store: Store, subject: Subject, period: Period, backend: object, notes:
     return store.save_session(
         subject.id,
         kind=KIND,
-        backend_info=dict(backend.describe()),
+        backend_info=dict(backend_info),
         source_hash="",
         measurements=period_rows(period.watch),
         notes=notes,
@@ -162,6 +185,6 @@ def save(store: Store, subject: Subject, period: Period, backend: object, notes:
             period.watch,
             start_utc=period.start_utc,
             end_utc=utc_now(),
-            source="camera" if period.source.isdigit() else "video file",
+            source=source_kind(period.source),
         ),
     )
