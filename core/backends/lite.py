@@ -80,6 +80,14 @@ def _box_area(pose: Pose) -> float:
 _LIVE: weakref.WeakSet[LiteBackend] = weakref.WeakSet()
 
 
+def _close_tasks(tasks: dict[str, Any]) -> None:
+    """Close and forget MediaPipe tasks (a backend's ``close`` and its finaliser)."""
+    for kind in list(tasks):
+        task = tasks.pop(kind, None)
+        if task is not None:
+            task.close()
+
+
 def close_all() -> None:
     """Close every live backend's MediaPipe tasks. Hosts that keep backends alive until the process
     ends (a test session, a server) call this before shutdown: MediaPipe's own finalisers fail
@@ -138,6 +146,14 @@ class LiteBackend(Backend):
         # Fail early with the fetch hint rather than on the first frame.
         self._pose_path = resolve_lite_model(self.model, self.settings)
         self._tasks: dict[str, Any] = {}
+        # A backend dropped without close() must not leave its tasks to the garbage collector:
+        # collected together with their dispatcher in one cycle, a task's own finaliser waits
+        # forever on a worker thread that is already gone (a hung test run showed it). This
+        # finaliser holds the tasks, so they outlive the backend and are closed while their
+        # workers still run. Not at interpreter exit (close_all is for that; the workers are
+        # gone by then).
+        self._finalizer = weakref.finalize(self, _close_tasks, self._tasks)
+        self._finalizer.atexit = False
         self._last_timestamp_ms: int | None = None
 
     # -- model handling -------------------------------------------------------------------------
@@ -186,8 +202,7 @@ class LiteBackend(Backend):
 
     def close(self) -> None:
         """Close every MediaPipe task (they hold native threads); later calls re-create them."""
-        for kind in list(self._tasks):
-            self._drop(kind)
+        _close_tasks(self._tasks)
         self._last_timestamp_ms = None
 
     def __enter__(self) -> LiteBackend:
