@@ -30,6 +30,7 @@ from core.store.artifacts import SCRATCH_DIRNAME
 if TYPE_CHECKING:
     from core.analysis import GaitAnalysis
     from core.backends.base import Backend
+    from core.measure.gait_result import GaitResult
     from core.store import Store
     from core.store.records import Subject
     from core.video import VideoInfo
@@ -165,9 +166,9 @@ def run_analysis(
     return None if found is None else found[0]
 
 
-def parameters_table(result: object) -> pd.DataFrame:
+def parameters_table(result: GaitResult) -> pd.DataFrame:
     """Left, right and symmetry per parameter; "not visible" where not computed."""
-    p = result.params  # type: ignore[attr-defined]
+    p = result.params
     rows = []
     for pattern, label, unit in PARAMETERS:
         left, right = (
@@ -207,9 +208,9 @@ GRADE_SHOWN = {
 }
 
 
-def render_quality(result: object) -> None:
+def render_quality(result: GaitResult) -> None:
     """The session's grade and the reasons behind it (``core.measure.gait_quality``)."""
-    quality = getattr(result, "quality", None)
+    quality = result.quality
     if quality is None:
         return
     show, headline = GRADE_SHOWN[quality.grade]
@@ -224,22 +225,22 @@ def render_summary(analysis: GaitAnalysis) -> None:
     result = analysis.result
     render_quality(result)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cadence", format_value(result.cadence_spm, "steps/min"))  # type: ignore[attr-defined]
-    c2.metric("Heel strikes", str(result.n_steps))  # type: ignore[attr-defined]
-    c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")  # type: ignore[attr-defined]
+    c1.metric("Cadence", format_value(result.cadence_spm, "steps/min"))
+    c2.metric("Heel strikes", str(result.n_steps))
+    c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")
     c4.metric(
         "Walking direction", (result.walking_direction or "not a side view").replace("_", " ")
-    )  # type: ignore[attr-defined]
+    )
     st.dataframe(parameters_table(result), hide_index=True, key="gait_params")
-    for warning in result.warnings:  # type: ignore[attr-defined]
+    for warning in result.warnings:
         if not warning.startswith(QUALITY_WARNING_PREFIX):  # the grade above already says it
             st.warning(warning)
 
 
 def render_chart(analysis: GaitAnalysis) -> None:
     result = analysis.result
-    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])  # type: ignore[attr-defined]
-    for i, panel in enumerate(time_series_panels(result.series, SERIES, events=events)):  # type: ignore[attr-defined]
+    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
+    for i, panel in enumerate(time_series_panels(result.series, SERIES, events=events)):
         # An explicit element height: with "content" the stretched panels were laid out too flat.
         st.altair_chart(panel, width="stretch", height=220, key=f"gait_chart_{i}")
     st.caption("Filtered signals (4th-order zero-phase Butterworth); dashed lines: heel strikes.")

@@ -125,8 +125,10 @@ class FakeBackend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
-        """The skeletons as poses, largest first; with ``boxes``, only people whose centre is in a box."""
+        """The skeletons as poses, largest first; with ``boxes``, only people whose centre is in a
+        box (``flip_test``: no model, nothing to mirror; ignored)."""
         rgb = as_rgb(image)
         self.calls += 1
         poses = []

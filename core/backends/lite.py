@@ -249,12 +249,14 @@ class LiteBackend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
         """One ``Pose`` per person, largest first (keypoints in original-image pixels).
 
         ``boxes``: look for one person inside each box (padded by 25%) instead of the whole image.
         ``timestamp_ms``: frames of one video in increasing order use MediaPipe's VIDEO mode, which
         follows people between frames; a timestamp that is not larger than the last one starts over.
+        ``flip_test``: MediaPipe has none; ignored.
         """
         prepared = self._prepare(image)
         if prepared is None:
@@ -288,9 +290,10 @@ class LiteBackend(Backend):
                 poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
 
-    def find_people(self, image: np.ndarray) -> Detection:
+    def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         """Everyone in a photo; when the whole image shows nobody, second looks on crops around the
-        person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names."""
+        person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names
+        (``flip_test``: none here, ignored)."""
         poses = self.estimate_pose(image)
         if poses or self._prepare(image) is None:
             return Detection(tuple(poses))

@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from core.backends.base import Backend, Capability, NormalMap, PersonBox, Segmentation
+from core.backends.base import (
+    Backend,
+    Capability,
+    NormalMap,
+    PersonBox,
+    Segmentation,
+    TaskHead,
+)
 from core.config import Settings, load_settings
 from core.errors import InputError, ModelNotAvailable, SapiensMeasureError
 from core.keypoints import Pose
@@ -46,8 +53,10 @@ class Sapiens2Backend(Backend):
             Capability.PERSON_MASK,
             Capability.BODY_PARTS,
             Capability.NORMALS,
+            Capability.POINTMAP,
         }
     )
+    batches_frames = True
 
     def __init__(
         self,
@@ -78,9 +87,11 @@ class Sapiens2Backend(Backend):
         self._owns_detector = False
         self._missing: set[str] = set()
 
-    @property
+    @property  # type: ignore[override]  # Backend's plain attribute (None there: no flip test) as a settable property
     def flip_test(self) -> bool:
-        """Whether pose averages with the mirrored image (settable; applies to a loaded model too)."""
+        """The flip test a pose call runs when it asks for none (the constructor's; settable,
+        applies to a loaded model too). Callers ask per call (``estimate_pose(flip_test=)``)
+        instead of switching this on a shared backend."""
         return self._flip_test
 
     @flip_test.setter
@@ -106,7 +117,7 @@ class Sapiens2Backend(Backend):
             )
         return self._predictors[task]
 
-    def task_predictor(self, task: str) -> Any:
+    def task_predictor(self, task: str) -> TaskHead:
         """The predictor of ``task`` ("pose", "seg", "normal", "pointmap") on this backend's
         device and dtype, loaded on first use and kept (the 3D measures use seg and pointmap);
         ``ModelNotAvailable`` when its weights are absent."""
@@ -163,16 +174,19 @@ class Sapiens2Backend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
         """One ``Pose`` per box (largest first); without boxes, detected ones or the whole image.
 
-        ``timestamp_ms`` is accepted for interface compatibility; Sapiens2 treats frames independently.
+        ``timestamp_ms`` is accepted for interface compatibility; Sapiens2 treats frames
+        independently. ``flip_test``: this call's (None: the backend's ``flip_test``).
         """
         predictor = self._predictor("pose")
         if boxes is None:
             boxes = self.detect_people(image)
         xyxy = self._pose_boxes(boxes)
-        return self._poses(predictor.predict(image, xyxy))
+        flip = self._flip_test if flip_test is None else bool(flip_test)
+        return self._poses(predictor.predict(image, xyxy, flip_test=flip))
 
     def estimate_pose_frames(
         self, images: list[np.ndarray], *, max_batch: int = 8
@@ -187,7 +201,8 @@ class Sapiens2Backend(Backend):
         """
         predictor = self._predictor("pose")
         xyxy = [self._pose_boxes(self.detect_people(image)) for image in images]
-        return [self._poses(r) for r in predictor.predict_many(images, xyxy, max_batch=max_batch)]
+        many = predictor.predict_many(images, xyxy, max_batch=max_batch, flip_test=self._flip_test)
+        return [self._poses(r) for r in many]
 
     @staticmethod
     def _pose_boxes(boxes: list[PersonBox]) -> np.ndarray | None:

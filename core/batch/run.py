@@ -209,7 +209,7 @@ class _Run:
                 error = str(exc)
             else:
                 self.ledger.clear(job.source_hash, plan.key)
-                measures = key_measures(job.kind, outcome.result)
+                measures = key_measures(outcome.result)
                 self.note(
                     "processed", analysed=True, session_id=session_id, measures=measures, **row
                 )

@@ -119,13 +119,14 @@ class PosePredictor(Predictor):
         # the two forwards (bit parity) unless asked; bf16 is not bit-exact anyway and batches.
         self.batch_flip = self.dtype != torch.float32 if batch_flip is None else batch_flip
 
-    def heatmaps(self, batch: torch.Tensor) -> np.ndarray:
+    def heatmaps(self, batch: torch.Tensor, *, flip_test: bool | None = None) -> np.ndarray:
         """(B, 308, H/4, W/4) float32 heatmaps the decoder sees (flip-test average when enabled).
 
         With ``batch_flip`` the crops and their mirror images go through one forward of 2B (one
         pass over the weights instead of two); otherwise two forwards of B, as the official code.
+        ``flip_test``: this call's (None: ``self.flip_test``).
         """
-        if not self.flip_test:
+        if not (self.flip_test if flip_test is None else flip_test):
             return self.forward(batch).numpy()
         if self.batch_flip:
             both = self.forward(torch.cat((batch, batch.flip(-1)))).numpy()
@@ -134,13 +135,23 @@ class PosePredictor(Predictor):
             plain, flipped = self.forward(batch).numpy(), self.forward(batch.flip(-1)).numpy()
         return flip_average(plain, flipped, FLIP_INDICES)
 
-    def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
+    def predict(
+        self,
+        image: np.ndarray,
+        boxes_xyxy: np.ndarray | None = None,
+        *,
+        flip_test: bool | None = None,
+    ) -> PoseResult:
         """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image.
 
         All of the image's crops go through one forward, as the official code runs them.
+        ``flip_test``: this call's (None: ``self.flip_test``).
         """
         n_boxes = 1 if boxes_xyxy is None else len(np.asarray(boxes_xyxy).reshape(-1, 4))
-        return self.predict_many([image], [boxes_xyxy], max_batch=max(n_boxes, 1))[0]
+        many = self.predict_many(
+            [image], [boxes_xyxy], max_batch=max(n_boxes, 1), flip_test=flip_test
+        )
+        return many[0]
 
     def predict_many(
         self,
@@ -148,6 +159,7 @@ class PosePredictor(Predictor):
         boxes: list[np.ndarray | None],
         *,
         max_batch: int = 8,
+        flip_test: bool | None = None,
     ) -> list[PoseResult]:
         """``predict`` for several images, whose crops share forwards of at most ``max_batch``.
 
@@ -166,7 +178,8 @@ class PosePredictor(Predictor):
         decoded: list[tuple[np.ndarray, np.ndarray]] = []
         for i in range(0, len(crops), max_batch):
             # Decoded chunk by chunk: 0.4b heatmaps are ~60 MB a crop, keypoints a few KB.
-            heatmaps = self.heatmaps(pre.normalize(np.stack(crops[i : i + max_batch])))
+            chunk = pre.normalize(np.stack(crops[i : i + max_batch]))
+            heatmaps = self.heatmaps(chunk, flip_test=flip_test)
             decoded += [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
         results, start = [], 0
         for image_boxes, centers, scales, _ in per_image:
