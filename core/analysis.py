@@ -12,7 +12,7 @@ import contextlib
 import importlib
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +43,7 @@ REJOIN_GAP_S = 1.5
 if TYPE_CHECKING:
     from core.measure.confidence import PostureConfidence
     from core.measure.gait_result import GaitResult
+    from core.tracking.walker import TrackStats
 
 __all__ = [
     "GaitAnalysis",
@@ -91,7 +92,7 @@ class GaitAnalysis:
     backend_info: dict[str, object]
     rows: pd.DataFrame
     n_frames: int
-    tracking: dict[str, object] = field(default_factory=dict)
+    tracking: TrackStats = field(default_factory=dict)
     cut_at_s: float | None = None
 
 
@@ -191,7 +192,7 @@ def detection_warnings(
 
 @dataclass(frozen=True)
 class _Plan:
-    frames: Iterator[Frame]  # the sampled frames, decoded ahead on another thread
+    frames: Generator[Frame, None, None]  # the sampled frames, decoded ahead on another thread
     total: int  # how many there will be
     fps: float  # the video's frame rate
     cut_at_s: float | None  # where the time budget stops reading
@@ -328,8 +329,10 @@ def analyze_gait_video(
     # walker's first and last detection. tracked_share (over frames with anyone in view) is low
     # whenever a bystander stays in view longer than the walk, which says nothing about the walk.
     stats = tracker.stats
+    span, jumps = stats.get("span_share"), stats.get("identity_jumps")
     tracking = TrackingStats(
-        tracked_share=stats.get("span_share"), track_jumps=stats.get("identity_jumps")
+        tracked_share=float(span) if isinstance(span, int | float) else None,
+        track_jumps=int(jumps) if isinstance(jumps, int | float) else None,
     )
     result = analyze_gait(series, height_m=height_m, tracking=tracking)
     if plan.cut_note:

@@ -20,7 +20,7 @@ def time_series_panels(
     time_col: str = "time_s",
     events: pd.DataFrame | None = None,
     height: int = 140,
-) -> list[alt.Chart | alt.LayerChart]:
+) -> list[alt.Chart | alt.LayerChart | alt.FacetChart]:
     """One small chart per signal over time, with heel strikes as vertical rules.
 
     ``columns`` maps a column of ``series`` to its axis title (e.g. ``{"trunk_lean_deg":
@@ -48,7 +48,9 @@ def time_series_panels(
                 ],
             )
         )
-        layer: alt.Chart | alt.LayerChart = line
+        layer: alt.Chart | alt.LayerChart | alt.FacetChart = (
+            line  # alt.layer is typed to give either of the last two
+        )
         if events is not None and len(events):
             rules = (
                 alt.Chart(events)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -95,10 +96,10 @@ def time_domain(times: Iterable[object]) -> tuple[pd.Timestamp, pd.Timestamp]:
     return ts[0] - pad, ts[-1] + pad
 
 
-def time_axis(times: Iterable[object]) -> dict[str, dict[str, object]]:
+def time_axis(times: Iterable[object]) -> dict[str, dict[str, Any]]:
     """Vega-Lite ``scale`` and ``axis`` of a dated x axis over ``times`` (plain dicts, so the
     chart builders and the tests read the same thing): UTC, ticks at the sessions, labels as
-    :func:`time_label` writes them."""
+    :func:`time_label` writes them; values typed ``Any``: JSON for altair's keyword arguments)."""
     ts = list(times)
     style = time_style(ts)
     lo, hi = time_domain(ts)

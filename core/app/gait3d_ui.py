@@ -84,7 +84,7 @@ def render(
         return
     settings = get_settings()
     missing = analysis3d.missing_3d_weights(
-        size, settings, loaded=backend.describe().get("loaded_tasks", ())
+        size, settings, loaded=analysis3d.loaded_tasks(backend.describe())
     )
     if missing:
         offer_download(missing, size)

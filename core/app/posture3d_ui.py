@@ -37,9 +37,14 @@ if TYPE_CHECKING:
 class Snapshot(Protocol):
     """What this module reads of ``posture_ui.Snapshot`` (not imported: posture_ui imports this)."""
 
-    upload: Upload
-    image: np.ndarray
-    result: PostureResult
+    @property
+    def upload(self) -> Upload: ...
+    @property
+    def image(self) -> np.ndarray: ...
+    @property
+    def result(self) -> PostureResult: ...
+    @property
+    def draft(self) -> SessionDraft: ...
 
 
 TOGGLE_KEY = "posture_3d"
@@ -139,7 +144,7 @@ def render(snap: Snapshot) -> None:
     backend = attempt(get_backend, *chosen_backend(), settings)
     if backend is None or not backend.supports(Capability.POINTMAP):
         return
-    loaded = backend.describe().get("loaded_tasks", ())
+    loaded = analysis3d.loaded_tasks(backend.describe())
     missing = analysis3d.missing_3d_weights(size, settings, loaded=loaded)
     if missing:
         offer_download(missing, size)

@@ -56,7 +56,7 @@ def draw_overlay(image: np.ndarray, result: PostureResult, *, factor: float = 1.
     drawn = draw_pose(image, pose, min_score=result.confidence.min_score)
     if len(people) > 1:
         boxes = [p.box for p in people]
-        drawn = draw_people_boxes(drawn, boxes, measured=result.person_index)  # type: ignore[arg-type]
+        drawn = draw_people_boxes(drawn, boxes, measured=result.person_index)
     return drawn
 
 

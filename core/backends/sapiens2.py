@@ -87,7 +87,7 @@ class Sapiens2Backend(Backend):
         self._owns_detector = False
         self._missing: set[str] = set()
 
-    @property  # type: ignore[override]  # Backend's plain attribute (None there: no flip test) as a settable property
+    @property
     def flip_test(self) -> bool:
         """The flip test a pose call runs when it asks for none (the constructor's; settable,
         applies to a loaded model too). Callers ask per call (``estimate_pose(flip_test=)``)
@@ -106,7 +106,7 @@ class Sapiens2Backend(Backend):
         if task not in self._predictors:
             from core.sapiens2.predictor import load_predictor
 
-            kwargs = {"flip_test": self.flip_test} if task == "pose" else {}
+            kwargs: dict[str, Any] = {"flip_test": self.flip_test} if task == "pose" else {}
             self._predictors[task] = load_predictor(
                 task,
                 self.size,
@@ -218,7 +218,7 @@ class Sapiens2Backend(Backend):
                 sc,
                 model=self.model,
                 threshold=self.threshold,
-                box_xyxy=tuple(float(v) for v in box),
+                box_xyxy=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
             )
             for kp, sc, box in zip(result.keypoints, result.scores, result.boxes_xyxy)
         ]

@@ -60,6 +60,7 @@ def key_measures(result: PostureResult | GaitAnalysis | None) -> dict[str, float
     from core.analysis import PostureResult  # on use: the summary writer alone needs no analysis
 
     source: Mapping[str, object]
+    keys: tuple[str, ...]
     if result is None:
         return {}
     if isinstance(result, PostureResult):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def _p(text: object, style: object) -> object:
     return Paragraph(escape(str(text)), style)
 
 
-def _table(header: list[str], rows: list[list[object]], widths: list[float], st: dict) -> object:
+def _table(
+    header: list[str], rows: Sequence[Sequence[object]], widths: list[float], st: dict
+) -> object:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -141,7 +144,7 @@ def _front(content: ReportContent, st: dict, width: float) -> list[object]:
     s = content.subject
     height = f"{s.height_m:.2f} m" if s.height_m else "not given"
     age = content.age_years
-    born = f"{s.birth_year} (age {age - 1}-{age})" if s.birth_year is not None else "not given"
+    born = f"{s.birth_year} (age {age - 1}-{age})" if age is not None else "not given"
     consent = f"yes ({s.consent_date})" if s.consent and s.consent_date else str(s.consent).lower()
     made = content.made_utc.strftime("%Y-%m-%d %H:%M UTC")
     story = [

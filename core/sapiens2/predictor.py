@@ -6,6 +6,8 @@ and post-processing (SPEC.md 4-5). ``load_predictor`` finds the checkpoint and p
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -47,7 +49,8 @@ class Predictor:
         self.model = prepare_model(model, device=device, dtype=dtype)
         self.device = device
         self.dtype = dtype
-        self.input_hw: tuple[int, int] = tuple(model.cfg.input_size_hw)  # type: ignore[assignment]
+        h, w = model.cfg.input_size_hw
+        self.input_hw: tuple[int, int] = (int(h), int(w))
         self.name = name or f"sapiens2-{self.task}-{model.cfg.size}"
         #: The weights' file, named when its outputs are not numbers.
         self.checkpoint = checkpoint
@@ -62,10 +65,24 @@ class Predictor:
         if isinstance(out, tuple):
             outs = tuple(o.float().cpu() for o in out)
             self.check_finite("raw outputs", *outs)
-            return outs  # type: ignore[return-value]
+            return outs
         out = out.float().cpu()
         self.check_finite("raw outputs", out)
         return out
+
+    def forward_one(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` of a model with one output (pose, seg, normal; not pointmap's pair)."""
+        out = self.forward(x)
+        if isinstance(out, tuple):
+            raise TypeError(
+                f"the {self.name} model gives {len(out)} outputs where one was expected"
+            )
+        return out
+
+    def predict(self, image: np.ndarray) -> Any:
+        """The task's result for one RGB uint8 image (``core.sapiens2.results``); each task's
+        predictor says which."""
+        raise NotImplementedError(f"{type(self).__name__} has no predict")
 
     def check_finite(self, what: str, *arrays: np.ndarray | torch.Tensor) -> None:
         """``CheckpointError`` naming the checkpoint file when any value is NaN or infinite.
@@ -90,7 +107,7 @@ class Predictor:
         return {
             "model": self.name,
             "task": self.task,
-            "size": self.model.cfg.size,
+            "size": str(self.model.cfg.size),
             "device": self.device,
             "dtype": dtype_name(self.dtype),
         }
@@ -127,12 +144,13 @@ class PosePredictor(Predictor):
         ``flip_test``: this call's (None: ``self.flip_test``).
         """
         if not (self.flip_test if flip_test is None else flip_test):
-            return self.forward(batch).numpy()
+            return self.forward_one(batch).numpy()
         if self.batch_flip:
-            both = self.forward(torch.cat((batch, batch.flip(-1)))).numpy()
+            both = self.forward_one(torch.cat((batch, batch.flip(-1)))).numpy()
             plain, flipped = both[: len(batch)], both[len(batch) :]
         else:
-            plain, flipped = self.forward(batch).numpy(), self.forward(batch.flip(-1)).numpy()
+            plain = self.forward_one(batch).numpy()
+            flipped = self.forward_one(batch.flip(-1)).numpy()
         return flip_average(plain, flipped, FLIP_INDICES)
 
     def predict(
@@ -282,7 +300,7 @@ def load_predictor(
     device: str | None = None,
     dtype: str | torch.dtype | None = None,
     checkpoint: str | None = None,
-    **kwargs: object,
+    **kwargs: Any,  # the predictor class's own options (flip_test, batch_flip), passed on
 ) -> Predictor:
     """Find (or take) the checkpoint, build the model without allocating twice, load it, pick device/dtype.
 
@@ -300,7 +318,7 @@ def load_predictor(
         model = build_model(f"{task}-{size}")
     load_checkpoint(model, path, dtype=dt)  # straight into the run dtype, one tensor at a time
     check_weights(model, path)
-    return PREDICTORS[task](model, device=dev, dtype=dt, checkpoint=str(path), **kwargs)  # type: ignore[arg-type]
+    return PREDICTORS[task](model, device=dev, dtype=dt, checkpoint=str(path), **kwargs)
 
 
 def check_weights(model: torch.nn.Module, path: object) -> None:

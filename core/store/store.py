@@ -43,6 +43,13 @@ from core.store.schema import migrate
 _SESSION_COLS = "id, uid, subject_id, kind, created_utc, backend, model, size, device, dtype, threshold, source_hash, notes, params_json"
 
 
+def _row_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (SQLite always gives one)."""
+    if cur.lastrowid is None:
+        raise StorageError("the database gave no id for the row just written")
+    return int(cur.lastrowid)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -152,7 +159,7 @@ class Store:
                 (label, height, None if year is None else int(year), int(bool(consent)),
                  now[:10] if consent else None, now),
             )  # fmt: skip
-            return int(cur.lastrowid)
+            return _row_id(cur)
 
     def record_consent(
         self, subject_id: int, *, consent: bool = True, date: str | None = None
@@ -265,7 +272,7 @@ class Store:
                     (uid, subject_id, kind, _now(), info["backend"], info["model"], info["size"],
                      info["device"], info["dtype"], threshold, str(source_hash or ""), notes, p_json, p_hash, str(key)),
                 )  # fmt: skip
-                session_id = int(cur.lastrowid)
+                session_id = _row_id(cur)
                 conn.executemany(
                     "INSERT INTO measurements (session_id, frame, time_s, metric, side, value, unit) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -301,8 +308,21 @@ class Store:
         # Only paths that stay inside the artifacts folder are handed out (pages pass them to
         # st.image / st.video); a relpath edited into the database is left out.
         paths = {name: files.artifact_path(self.artifacts_dir, rel) for name, rel in arts}
+        sid, uid, subject, kind, created, backend, model, size, device, dtype, threshold = r[:11]
         return Session(
-            *r[:13],
+            sid,
+            uid,
+            subject,
+            kind,
+            created,
+            backend,
+            model,
+            size,
+            device,
+            dtype,
+            threshold,
+            source_hash=r[11],
+            notes=r[12],
             params=params if isinstance(params, dict) else {},
             artifacts={name: path for name, path in paths.items() if path is not None},
         )

@@ -17,6 +17,7 @@ import numpy as np
 from core.keypoints import Pose
 from core.tracking.fragment import Fragment
 from core.tracking.people import Box, area, center, height, iou, merge_duplicates
+from core.tracking.walker import TrackStats
 
 
 class PersonTracker:
@@ -149,6 +150,6 @@ class PersonTracker:
         return list(self._chosen().poses)
 
     @property
-    def stats(self) -> dict[str, float | int | None]:
+    def stats(self) -> TrackStats:
         """How the subject was tracked (see :func:`core.tracking.walker.choose_subject`)."""
         return dict(self._chosen().stats)

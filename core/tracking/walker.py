@@ -27,6 +27,9 @@ from core.tracking.fragment import Fragment
 from core.tracking.people import anchor, height
 from core.tracking.progression import progression_px
 
+#: How the subject was tracked (:func:`choose_subject`): counts, shares, ``chosen_by`` text.
+TrackStats = dict[str, float | int | str | None]
+
 #: People whose progression is within this share of the longest are the same walk (a looped or
 #: repeated pass): the earliest is taken. Two passes over the same path differ by a few per cent
 #: (the first and last detections at the image edges), a bystander's hop by far more.
@@ -47,7 +50,7 @@ class SubjectChoice:
 
     poses: tuple[Pose | None, ...]
     chain: tuple[Fragment, ...]
-    stats: dict[str, float | int | None]
+    stats: TrackStats
 
 
 def _end_state(frag: Fragment, *, start: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
@@ -190,7 +193,7 @@ def choose_subject(
     or "frames" when nobody progressed, or None when nobody was seen).
     """
     chains = link_fragments(fragments, max_gap=max_gap)
-    stats: dict[str, float | int | None] = {
+    stats: TrackStats = {
         "frames_analysed": n_steps,
         "frames_with_person": frames_with_person,
         "frames_tracked": 0,
