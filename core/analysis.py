@@ -181,7 +181,7 @@ def detection_warnings(
             "check the overlay that the skeleton lies on the person"
         )
     if len(found.poses) > 1:
-        x1, y1, x2, y2 = found.poses[index].box  # type: ignore[misc]
+        x1, y1, x2, y2 = found.poses[index].require_box()
         why = "the one nearest the given point" if point is not None else "the largest"
         out.append(
             f"{len(found.poses)} people found; measured person {index + 1} ({why}, box "

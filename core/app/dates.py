@@ -34,7 +34,7 @@ class TimeStyle:
 
 def as_utc(value: object) -> pd.Timestamp:
     """A stored time (ISO string, datetime, Timestamp) as a UTC Timestamp (naive means UTC)."""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]  # any stored time: Timestamp parses or raises
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 

@@ -153,7 +153,7 @@ class FakeBackend(Backend):
         rgb = as_rgb(image)
         mask = np.zeros(rgb.shape[:2], np.uint8)
         for pose in self.estimate_pose(rgb):
-            x1, y1, x2, y2 = pose.box  # type: ignore[misc]
+            x1, y1, x2, y2 = pose.require_box()
             thickness = max(1, round(0.08 * max(y2 - y1, x2 - x1)))
             for a, b in _LIMBS:
                 if pose.has(a) and pose.has(b):

@@ -233,7 +233,10 @@ class LiteBackend(Backend):
                 mask_box = _mask_box(masks[i].numpy_view()[..., 0], scale)
                 if mask_box is not None:
                     pts.append(mask_box)
-            x1, y1, x2, y2 = extent_box(np.concatenate(pts))  # type: ignore[misc]
+            extent = extent_box(np.concatenate(pts))
+            if extent is None:
+                continue  # not one finite landmark: nobody to place
+            x1, y1, x2, y2 = extent
             box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
             poses.append(
                 Pose.from_mediapipe(
@@ -354,7 +357,10 @@ class LiteBackend(Backend):
         hands = []
         for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
             xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
-            x1, y1, x2, y2 = extent_box(xy)  # type: ignore[misc]
+            extent = extent_box(xy)
+            if extent is None:
+                continue  # not one finite landmark: no hand to place
+            x1, y1, x2, y2 = extent
             box = PersonBox(
                 (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
             )

@@ -49,7 +49,7 @@ COLUMNS = (
 
 def _number(value: object) -> float | None:
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)  # type: ignore[arg-type]  # any value: float() says what is no number
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None

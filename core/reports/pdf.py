@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -256,12 +257,12 @@ def build_pdf(content: ReportContent, *, paper: str = "a4") -> bytes:
     label = content.subject.label
     footer_font = _fonts()[0]
 
-    def footer(canvas: object, d: object) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont(footer_font, 7)  # type: ignore[attr-defined]
-        text = f"{label} · page {d.page} · Measurements, not diagnoses."  # type: ignore[attr-defined]
-        canvas.drawString(_MARGIN_CM * cm, 1.0 * cm, text)  # type: ignore[attr-defined]
-        canvas.restoreState()  # type: ignore[attr-defined]
+    def footer(canvas: Any, d: Any) -> None:  # reportlab's Canvas and doc: untyped package
+        canvas.saveState()
+        canvas.setFont(footer_font, 7)
+        text = f"{label} · page {d.page} · Measurements, not diagnoses."
+        canvas.drawString(_MARGIN_CM * cm, 1.0 * cm, text)
+        canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

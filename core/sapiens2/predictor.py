@@ -127,9 +127,9 @@ class PosePredictor(Predictor):
         *,
         flip_test: bool = True,
         batch_flip: bool | None = None,
-        **kwargs: object,
+        **kwargs: Any,  # Predictor's: device, dtype, name, checkpoint
     ) -> None:
-        super().__init__(model, **kwargs)  # type: ignore[arg-type]
+        super().__init__(model, **kwargs)
         self.flip_test = flip_test
         # A batch of 2B runs other matmul kernels than two batches of B: in float32 the heatmaps
         # then differ from the official two forwards by ~5e-4 (golden tiny pose), so float32 keeps

@@ -61,7 +61,7 @@ class PersonTracker:
         for fi, frag in enumerate(fragments):
             pred = frag.predicted_box(self.step)
             for pi, pose in enumerate(poses):
-                box: Box = pose.box  # type: ignore[assignment]
+                box: Box = pose.require_box()
                 h_f, h_p = height(frag.box), height(box)
                 if not 0.5 <= h_p / h_f <= 2.0:
                     continue  # a person does not halve or double in size between frames

@@ -58,7 +58,7 @@ def _end_state(frag: Fragment, *, start: bool) -> tuple[np.ndarray, np.ndarray |
     sel = slice(0, END_SAMPLES) if start else slice(-END_SAMPLES, None)
     steps = np.asarray(frag.steps[sel], float)
     pts = np.array([anchor(p) for p in frag.poses[sel]])
-    size = float(np.median([height(p.box) for p in frag.poses[sel]]))  # type: ignore[arg-type]
+    size = float(np.median([height(p.require_box()) for p in frag.poses[sel]]))
     at = steps[0] if start else steps[-1]
     if len(steps) < MIN_VELOCITY_SAMPLES or np.ptp(steps) == 0:
         return pts[0] if start else pts[-1], None, size
@@ -137,7 +137,7 @@ def _progression(chain: list[Fragment]) -> tuple[float, float]:
     """(sustained progression px, median body height px) of one person."""
     _, poses = _samples(chain)
     xs = [float(anchor(p)[0]) for p in poses]
-    hs = [height(p.box) for p in poses]  # type: ignore[arg-type]
+    hs = [height(p.require_box()) for p in poses]
     return progression_px(xs, hs), float(np.median(hs))
 
 
@@ -147,7 +147,7 @@ def identity_jumps(steps: Sequence[int], poses: Sequence[Pose]) -> int:
     samples). A single stray sample whose successor is back on course is a detection glitch,
     not a jump."""
     pts = np.array([anchor(p) for p in poses])
-    hs = np.array([height(p.box) for p in poses])  # type: ignore[arg-type]
+    hs = np.array([height(p.require_box()) for p in poses])
     accepted: list[int] = [0] if len(pts) else []
 
     def off(i: int) -> float:

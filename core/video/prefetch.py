@@ -83,7 +83,7 @@ def _prefetched(items: Iterable[T], depth: int) -> Generator[T, None, None]:
                 return
             if isinstance(item, _Failure):
                 raise item.exc
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # neither _DONE nor a _Failure: one of the items, a T
     finally:
         stop.set()
         worker.join()
