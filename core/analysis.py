@@ -58,13 +58,14 @@ __all__ = [
 @dataclass(frozen=True)
 class PostureResult:
     """pose: the measured person (left/right corrected when the view said so); measures: name ->
-    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.run_info()`` (``describe()`` with the flip test that ran); rows:
-    the measures as store rows; people: every person found (largest first, ``people[person_index]``
-    is the person measured, as the backend gave it); found_by: how they were found
-    (``core.backends.crops.FOUND_BY``); view: the view measured in; inferred_view: the picture's
-    reading (None when it could not tell); warnings: who was measured, the view and the sides;
-    confidence: each measure's score and reliable flag, and the keypoints
-    (``core.measure.confidence.PostureConfidence``); rows include its companion rows."""
+    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.run_info()``
+    (``describe()`` with the flip test that ran); rows: the measures as store rows; people: every
+    person found (largest first, ``people[person_index]`` is the person measured, as the backend
+    gave it); found_by: how they were found (``core.backends.crops.FOUND_BY``); view: the view
+    measured in; inferred_view: the picture's reading (None when it could not tell); warnings:
+    who was measured, the view and the sides; confidence: each measure's score and reliable flag,
+    and the keypoints (``core.measure.confidence.PostureConfidence``); rows include its companion
+    rows."""
 
     pose: Pose
     measures: dict[str, float]
