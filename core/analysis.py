@@ -12,8 +12,7 @@ import contextlib
 import importlib
 import math
 import threading
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.backends.base import Backend, Detection
+from core.backends.base import Backend, Detection, inference_lock
 from core.config import Settings, load_settings
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
@@ -43,18 +42,30 @@ REJOIN_GAP_S = 1.5
 
 if TYPE_CHECKING:
     from core.measure.confidence import PostureConfidence
+    from core.measure.gait_result import GaitResult
+    from core.tracking.walker import TrackStats
+
+__all__ = [
+    "GaitAnalysis",
+    "PostureResult",
+    "analyze_gait_video",
+    "analyze_posture",
+    "detection_warnings",
+    "inference_lock",  # core.backends.base's, the one lock (imported from here too)
+]
 
 
 @dataclass(frozen=True)
 class PostureResult:
     """pose: the measured person (left/right corrected when the view said so); measures: name ->
-    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.describe()``; rows:
-    the measures as store rows; people: every person found (largest first, ``people[person_index]``
-    is the person measured, as the backend gave it); found_by: how they were found
-    (``core.backends.crops.FOUND_BY``); view: the view measured in; inferred_view: the picture's
-    reading (None when it could not tell); warnings: who was measured, the view and the sides;
-    confidence: each measure's score and reliable flag, and the keypoints
-    (``core.measure.confidence.PostureConfidence``); rows include its companion rows."""
+    value (NaN when not visible, degrees for ``*_deg``); backend_info: ``Backend.run_info()``
+    (``describe()`` with the flip test that ran); rows: the measures as store rows; people: every
+    person found (largest first, ``people[person_index]`` is the person measured, as the backend
+    gave it); found_by: how they were found (``core.backends.crops.FOUND_BY``); view: the view
+    measured in; inferred_view: the picture's reading (None when it could not tell); warnings:
+    who was measured, the view and the sides; confidence: each measure's score and reliable flag,
+    and the keypoints (``core.measure.confidence.PostureConfidence``); rows include its companion
+    rows."""
 
     pose: Pose
     measures: dict[str, float]
@@ -77,12 +88,12 @@ class GaitAnalysis:
     ``identity_jumps``, ``duplicates_merged`` ...); cut_at_s: where the time budget stopped the
     analysis (seconds), None when the whole video was analysed."""
 
-    result: object
+    result: GaitResult
     series: PoseSeries
     backend_info: dict[str, object]
     rows: pd.DataFrame
     n_frames: int
-    tracking: dict[str, object] = field(default_factory=dict)
+    tracking: TrackStats = field(default_factory=dict)
     cut_at_s: float | None = None
 
 
@@ -102,39 +113,23 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
-_LOCKS: weakref.WeakKeyDictionary[object, threading.RLock] = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-@contextlib.contextmanager
-def inference_lock(backend: object) -> Iterator[None]:
-    """Hold ``backend``'s own lock: one model serves one image (or one whole video) at a time.
-
-    Threads sharing a backend (several app sessions, a threaded batch) would otherwise run it
-    concurrently: that oversubscribes the CPU threads the model already uses, races on its lazily
-    created tasks and interleaves MediaPipe's per-video timestamps.
-    """
-    with _LOCKS_GUARD:
-        lock = _LOCKS.setdefault(backend, threading.RLock())
-    with lock:
-        yield
-
-
 def analyze_posture(
     image: np.ndarray,
-    backend: object,
+    backend: Backend,
     *,
     point: tuple[float, float] | None = None,
     view: str = "auto",
     settings: Settings | None = None,
+    flip_test: bool | None = None,
 ) -> PostureResult:
     """Measure the largest person (or the one under ``point`` = (x, y) pixels) in an RGB uint8 image.
 
     view: one of ``core.measure.view.VIEW_CHOICES``; "auto" infers it from the keypoints, an
     explicit view that the picture contradicts gives a warning (``core.measure.sides``).
     ``settings`` (default :func:`core.config.load_settings`) gives the reliable score of the
-    measures' confidence. Raises ``NoPersonFound`` when the backend finds nobody (or nobody at
-    ``point``).
+    measures' confidence. ``flip_test``: Sapiens2's flip test for this photo (None: the
+    backend's; ``backend_info`` records the one that ran). Raises ``NoPersonFound`` when the
+    backend finds nobody (or nobody at ``point``).
     """
     from core.measure.confidence import posture_confidence
     from core.measure.posture import posture_measures
@@ -147,12 +142,7 @@ def analyze_posture(
         raise InputError(f"view must be one of {', '.join(VIEW_CHOICES)}; got {view!r}")
     image = _check_image(image)
     with inference_lock(backend):
-        # A backend double that only has estimate_pose gets the plain one-pass detection.
-        found = (
-            backend.find_people(image)
-            if isinstance(backend, Backend)
-            else Detection(tuple(backend.estimate_pose(image)))
-        )
+        found = backend.find_people(image, flip_test=flip_test)
     pose = select_person(found.poses, point) if found.poses else None
     if pose is None:
         where = f" at {point[0]:g},{point[1]:g}" if point is not None else ""
@@ -167,7 +157,7 @@ def analyze_posture(
     return PostureResult(
         choice.pose,
         measures,
-        dict(backend.describe()),
+        backend.run_info(flip_test=flip_test),
         posture_rows(measures, confidence=confidence),
         confidence,
         people=found.poses,
@@ -192,7 +182,7 @@ def detection_warnings(
             "check the overlay that the skeleton lies on the person"
         )
     if len(found.poses) > 1:
-        x1, y1, x2, y2 = found.poses[index].box  # type: ignore[misc]
+        x1, y1, x2, y2 = found.poses[index].require_box()
         why = "the one nearest the given point" if point is not None else "the largest"
         out.append(
             f"{len(found.poses)} people found; measured person {index + 1} ({why}, box "
@@ -203,7 +193,7 @@ def detection_warnings(
 
 @dataclass(frozen=True)
 class _Plan:
-    frames: Iterator[Frame]  # the sampled frames, decoded ahead on another thread
+    frames: Generator[Frame, None, None]  # the sampled frames, decoded ahead on another thread
     total: int  # how many there will be
     fps: float  # the video's frame rate
     cut_at_s: float | None  # where the time budget stops reading
@@ -245,15 +235,16 @@ def _import_in_background(*modules: str) -> None:
 
 
 def _poses_per_frame(
-    frames: Iterator[Frame], backend: object, batch: int
+    frames: Iterator[Frame], backend: Backend, batch: int
 ) -> Iterator[tuple[list[Frame], list[list[Pose]]]]:
     """(frames, their poses) in video order: groups of up to ``batch`` frames when the backend
-    takes several at once (``estimate_pose_frames``), else single frames with their timestamps."""
-    many = getattr(backend, "estimate_pose_frames", None) if batch > 1 else None
+    runs several at once (``batches_frames``), else single frames with their timestamps."""
+    grouped = batch > 1 and backend.batches_frames
+    many = backend.estimate_pose_frames
     group: list[Frame] = []
     for frame in frames:
         _check_image(frame.rgb)
-        if many is None:
+        if not grouped:
             timestamp_ms = int(round(frame.time_s * 1000))
             yield [frame], [backend.estimate_pose(frame.rgb, timestamp_ms=timestamp_ms)]
             continue
@@ -267,7 +258,7 @@ def _poses_per_frame(
 
 def analyze_gait_video(
     path: Path | str,
-    backend: object,
+    backend: Backend,
     *,
     every: int = 1,
     progress: Callable[[int, int | None], None] | None = None,
@@ -280,7 +271,7 @@ def analyze_gait_video(
 
     every: analyse every N-th frame. progress(done, total) is called after each analysed frame
     (total None when unknown). batch: frames per pose call for a backend that takes several
-    (``estimate_pose_frames``; Sapiens2 runs up to ``batch`` frames' crops in one forward); others,
+    (``batches_frames``: Sapiens2 runs up to ``batch`` frames' crops in one forward); others,
     such as the lite backend's VIDEO mode, see the frames one by one whatever ``batch`` says.
     fps: the frame rate of a video whose header states none (such a video is refused without it).
     max_seconds: analyse at most the first this many seconds of video (None or 0: all of it); a
@@ -309,11 +300,10 @@ def analyze_gait_video(
     indices: list[int] = []
     size = (0, 0)
     # A fresh video session per file: MediaPipe's VIDEO mode needs increasing timestamps.
-    session = getattr(backend, "video_session", None)
     with (
         contextlib.closing(frames),  # stops the decode-ahead thread even when a frame fails
         inference_lock(backend),
-        session() if session is not None else contextlib.nullcontext(),
+        backend.video_session(),
     ):
         for group, found_per_frame in _poses_per_frame(frames, backend, batch):
             for frame, found in zip(group, found_per_frame, strict=True):
@@ -340,8 +330,10 @@ def analyze_gait_video(
     # walker's first and last detection. tracked_share (over frames with anyone in view) is low
     # whenever a bystander stays in view longer than the walk, which says nothing about the walk.
     stats = tracker.stats
+    span, jumps = stats.get("span_share"), stats.get("identity_jumps")
     tracking = TrackingStats(
-        tracked_share=stats.get("span_share"), track_jumps=stats.get("identity_jumps")
+        tracked_share=float(span) if isinstance(span, int | float) else None,
+        track_jumps=int(jumps) if isinstance(jumps, int | float) else None,
     )
     result = analyze_gait(series, height_m=height_m, tracking=tracking)
     if plan.cut_note:
@@ -349,7 +341,7 @@ def analyze_gait_video(
     return GaitAnalysis(
         result,
         series,
-        dict(backend.describe()),
+        backend.run_info(),
         gait_rows(result),
         len(poses),
         tracking=stats,

@@ -6,6 +6,7 @@ A result's ``rows`` (``core.measure.pose3d_rows``) go into the same posture sess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -73,6 +74,13 @@ class Posture3D:
     measures: Measures3D
     rows: pd.DataFrame
     models: tuple[str, str]
+
+
+def loaded_tasks(backend_info: Mapping[str, object]) -> tuple[str, ...]:
+    """The Sapiens2 task models a backend holds loaded (``describe()``'s ``loaded_tasks``;
+    none for a backend that does not say)."""
+    tasks = backend_info.get("loaded_tasks", ())
+    return tuple(str(t) for t in tasks) if isinstance(tasks, list | tuple) else ()
 
 
 def missing_3d_weights(

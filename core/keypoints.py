@@ -198,6 +198,14 @@ class Pose:
             return self.box_xyxy
         return extent_box(self.xy if self.source_xy is None else self.source_xy)
 
+    def require_box(self) -> tuple[float, float, float, float]:
+        """:attr:`box` of a found person; ``ValueError`` for a pose without a single present point
+        (no backend returns one: every person found has a box)."""
+        box = self.box
+        if box is None:
+            raise ValueError(f"a {self.backend} pose without any present point has no box")
+        return box
+
     @property
     def n_present(self) -> int:
         """How many canonical points are present."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,6 +24,7 @@ class Capability(str, enum.Enum):
     NORMALS = "normals"  # per-pixel surface normals
     FACES = "faces"  # face boxes
     HANDS = "hands"  # hand landmarks
+    POINTMAP = "pointmap"  # Sapiens2's seg and pointmap heads (the 3D measures)
 
 
 #: Who to suggest when a capability is missing.
@@ -34,7 +36,18 @@ CAPABILITY_PROVIDERS = {
     Capability.NORMALS: "the sapiens2 backend (needs the Sapiens2 normal weights: `python -m core fetch sapiens2 --task normal`)",
     Capability.FACES: "the lite backend",
     Capability.HANDS: "the lite backend",
+    Capability.POINTMAP: "the sapiens2 backend (needs the Sapiens2 seg and pointmap weights: `python -m core fetch sapiens2 --task pointmap`)",
 }
+
+
+class TaskHead(Protocol):
+    """One Sapiens2 task model as the 3D measures use it (``core.sapiens2.predictor``'s
+    ``SegPredictor`` / ``PointmapPredictor``, or a test double): ``predict(image)`` gives a result
+    with ``.class_map`` (H, W) int (seg) or ``.xyz`` (H, W, 3) float metres (pointmap)."""
+
+    name: str
+
+    def predict(self, image: np.ndarray) -> Any: ...
 
 
 @dataclass(frozen=True)

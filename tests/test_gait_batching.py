@@ -28,6 +28,8 @@ from tests.cli.scenes import write_video
 class BatchedFake(FakeBackend):
     """``FakeBackend`` that also takes several frames at once, recording each call's arguments."""
 
+    batches_frames = True
+
     def __init__(self, *, fail_on_call: int | None = None) -> None:
         super().__init__()
         self.groups: list[tuple[int, int]] = []
@@ -40,9 +42,9 @@ class BatchedFake(FakeBackend):
         return [self.estimate_pose(image) for image in images]
 
 
-class FrameByFrame:
-    """A lite-like backend without ``estimate_pose_frames``: records the timestamps it is given and
-    whether the frames came inside its video session."""
+class FrameByFrame(Backend):
+    """A lite-like backend that sees frames one by one (no ``batches_frames``): records the
+    timestamps it is given and whether the frames came inside its video session."""
 
     def __init__(self) -> None:
         self.seen_ms: list[int | None] = []
@@ -59,7 +61,7 @@ class FrameByFrame:
         finally:
             self.in_session = False
 
-    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None) -> list[Pose]:
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None, flip_test=None) -> list[Pose]:
         self.seen_ms.append(timestamp_ms)
         self.outside_session += not self.in_session
         return FakeBackend().estimate_pose(image)
@@ -165,9 +167,9 @@ def _forward_sizes(monkeypatch, predictor) -> list[int]:
     sizes: list[int] = []
     real = type(predictor).heatmaps
 
-    def spy(batch):
+    def spy(batch, **kwargs):
         sizes.append(len(batch))
-        return real(predictor, batch)
+        return real(predictor, batch, **kwargs)
 
     monkeypatch.setattr(predictor, "heatmaps", spy)
     return sizes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import UndefinedType
 
 #: Colours that stay distinguishable for common colour-vision deficiencies (Okabe-Ito).
 SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00", "": "#009E73"}
@@ -22,7 +23,7 @@ def time_series_panels(
     height: int = 140,
     x_domain: tuple[float, float] | None = None,
     shaded: pd.DataFrame | None = None,
-) -> list[alt.Chart | alt.LayerChart]:
+) -> list[alt.Chart | alt.LayerChart | alt.FacetChart]:
     """One small chart per signal over time, with heel strikes as vertical rules.
 
     ``columns`` maps a column of ``series`` to its axis title (e.g. ``{"trunk_lean_deg":
@@ -33,6 +34,7 @@ def time_series_panels(
     span); ``shaded``: ``start_s, end_s`` stretches drawn as grey bands (no data there).
     """
     t = series[time_col]
+    x_scale: alt.Scale | UndefinedType
     if x_domain is not None:
         x_scale = alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
     else:
@@ -54,7 +56,9 @@ def time_series_panels(
                 ],
             )
         )
-        layer: alt.Chart | alt.LayerChart = line
+        layer: alt.Chart | alt.LayerChart | alt.FacetChart = (
+            line  # alt.layer is typed to give either of the last two
+        )
         if shaded is not None and len(shaded):
             bands = (
                 alt.Chart(shaded.assign(what="walker not tracked"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ class TimeStyle:
 
 def as_utc(value: object) -> pd.Timestamp:
     """A stored time (ISO string, datetime, Timestamp) as a UTC Timestamp (naive means UTC)."""
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]  # any stored time: Timestamp parses or raises
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -95,10 +96,10 @@ def time_domain(times: Iterable[object]) -> tuple[pd.Timestamp, pd.Timestamp]:
     return ts[0] - pad, ts[-1] + pad
 
 
-def time_axis(times: Iterable[object]) -> dict[str, dict[str, object]]:
+def time_axis(times: Iterable[object]) -> dict[str, dict[str, Any]]:
     """Vega-Lite ``scale`` and ``axis`` of a dated x axis over ``times`` (plain dicts, so the
     chart builders and the tests read the same thing): UTC, ticks at the sessions, labels as
-    :func:`time_label` writes them."""
+    :func:`time_label` writes them; values typed ``Any``: JSON for altair's keyword arguments)."""
     ts = list(times)
     style = time_style(ts)
     lo, hi = time_domain(ts)

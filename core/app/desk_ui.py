@@ -23,8 +23,9 @@ from core.errors import InputError, NoPersonFound
 from core.measure.desk_watch import TRACKS, DeskWatch, Event, WatchConfig, frame_angles
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
+    from core.backends.base import Backend
     from core.store import Store, Subject
 
 STATE_KEY = "desk_watch_period"
@@ -41,7 +42,9 @@ class Period:
     """A running work period: the watcher, its frame source and what the last frame showed."""
 
     watch: DeskWatch
-    frames: Iterator[tuple[float, np.ndarray]] | None  # None: measured elsewhere (browser camera)
+    frames: (
+        Generator[tuple[float, np.ndarray], None, None] | None
+    )  # None: measured elsewhere (browser camera)
     source: str
     start_utc: str
     person: bool = False
@@ -64,11 +67,13 @@ def start(source: str, config: WatchConfig, every_s: float) -> Period:
     return period
 
 
-def step(period: Period, backend: object, view: str) -> list[Event]:
+def step(period: Period, backend: Backend, view: str) -> list[Event]:
     """Measure the next frame; the period ends (``ended``) at the end of the source, or with
     ``error`` set when the source will not open or a camera stops."""
     from core.analysis import analyze_posture
 
+    if period.frames is None:  # the browser camera's frames are measured in their own callback
+        return []
     try:
         t, image = next(period.frames)
     except StopIteration:
@@ -138,7 +143,7 @@ def render(period: Period) -> None:
     watch = period.watch
     if period.error:
         st.error(period.error, icon=":material/videocam_off:")
-    if watch.end_s is None:
+    if watch.end_s is None or watch.start_s is None:
         st.caption("Waiting for the first frame ...")
         return
     elapsed = watch.end_s - watch.start_s
@@ -150,7 +155,7 @@ def render(period: Period) -> None:
     for r in strained:
         name = f"{r.part} ({r.side})" if r.side else r.part
         st.warning(
-            f"ALERT: {name} has been outside its neutral band for {r.held_s:.0f} s ({r.band.label}).",
+            f"ALERT: {name} has been outside its neutral band for {r.held_s:.0f} s ({r.band.label if r.band else 'not visible'}).",
             icon=":material/warning:",
         )
     st.dataframe(readout(period), hide_index=True, key="desk_watch_readout")

@@ -20,6 +20,7 @@ from core.app import cache
 from core.app.errors import attempt
 from core.app.posture3d_ui import offer_download
 from core.app.resources import backend_key, get_settings, inference_lock
+from core.backends.base import Capability
 from core.measure.display import format_number
 from core.sessions.draft import with_rows
 
@@ -67,10 +68,10 @@ def render(
     the rate given for a video that states none)."""
     st.session_state.pop(RESULT_KEY, None)  # set again below when this analysis has 3D steps
     info = analysis.backend_info
-    if info.get("backend") != "sapiens2" or not hasattr(backend, "task_predictor"):
+    if info.get("backend") != "sapiens2" or not backend.supports(Capability.POINTMAP):
         st.caption("Step length in metres from the pointmap needs the Sapiens2 backend.")
         return
-    strikes = analysis.result.heel_strikes  # type: ignore[attr-defined]
+    strikes = analysis.result.heel_strikes
     if not strikes:
         return
     size, device, dtype = (str(info.get(k, "")) for k in ("size", "device", "dtype"))
@@ -83,7 +84,7 @@ def render(
         return
     settings = get_settings()
     missing = analysis3d.missing_3d_weights(
-        size, settings, loaded=backend.describe().get("loaded_tasks", ())
+        size, settings, loaded=analysis3d.loaded_tasks(backend.describe())
     )
     if missing:
         offer_download(missing, size)

@@ -62,7 +62,7 @@ def coverage(
     ``clip_s`` seconds at ``fps`` frames a second (one frame lasts 1 / fps)."""
     t = np.asarray(analysis.series.time_s, dtype=float)
     tracked = np.isfinite(np.asarray(analysis.series.xy)).any(axis=(1, 2))
-    table = analysis.result.series  # type: ignore[attr-defined]
+    table = analysis.result.series
     cols = [c for c in signals if c in table.columns]
     shown = (
         np.isfinite(table[cols].to_numpy(dtype=float)).any(axis=1)

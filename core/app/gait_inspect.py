@@ -29,7 +29,7 @@ def tracked_at(analysis: GaitAnalysis, t: int) -> int:
 def frame_values(analysis: GaitAnalysis, t: int) -> pd.DataFrame:
     """The per-frame signals of analysed frame ``t``: ``signal`` (words), ``filtered`` and ``raw``
     (formatted with the unit; "not measured" where the frame has none)."""
-    table = analysis.result.series  # type: ignore[attr-defined]
+    table = analysis.result.series
     rows = []
     for col, unit in GAIT_SERIES_UNITS.items():
         if col not in table.columns:
@@ -49,7 +49,7 @@ def events_at(analysis: GaitAnalysis, t: int) -> list[str]:
     """The heel strikes and toe-offs whose nearest analysed frame is ``t`` ("heel strike (left)")."""
     frame = int(analysis.series.frame_index[t])
     result = analysis.result
-    events = [*result.heel_strikes, *result.toe_offs]  # type: ignore[attr-defined]
+    events = [*result.heel_strikes, *result.toe_offs]
     return [
         f"{display_info(e.kind).name.lower()} ({e.side}) at {e.time_s:.2f} s"
         for e in sorted(events, key=lambda e: e.time_s)

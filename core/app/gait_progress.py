@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterator
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 T = TypeVar("T")
 
@@ -72,7 +73,7 @@ class TimeLeft:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
 
-def bar_callback(bar: object, clock: TimeLeft) -> Callable[[int, int | None], None]:
+def bar_callback(bar: DeltaGenerator, clock: TimeLeft) -> Callable[[int, int | None], None]:
     """``progress(done, total)`` for ``analyze_gait_video`` that draws ``clock``'s text on ``bar``
     (an ``st.progress``)."""
 
@@ -80,7 +81,7 @@ def bar_callback(bar: object, clock: TimeLeft) -> Callable[[int, int | None], No
         if total and not clock.total:
             clock.total = total
         text = clock.update(done)
-        bar.progress(clock.share(), text=text)  # type: ignore[attr-defined]
+        bar.progress(clock.share(), text=text)
 
     return progress
 

@@ -26,6 +26,7 @@ from core.measure.display import format_number
 if TYPE_CHECKING:
     from core.analysis import GaitAnalysis
     from core.backends.base import Backend
+    from core.measure.gait_result import GaitResult
     from core.store import Store
     from core.store.records import Subject
     from core.video import VideoInfo
@@ -81,9 +82,9 @@ GRADE_SHOWN = {
 }
 
 
-def render_quality(result: object) -> None:
+def render_quality(result: GaitResult) -> None:
     """The session's grade and the reasons behind it (``core.measure.gait_quality``)."""
-    quality = getattr(result, "quality", None)
+    quality = result.quality
     if quality is None:
         return
     show, headline = GRADE_SHOWN[quality.grade]
@@ -98,14 +99,14 @@ def render_summary(analysis: GaitAnalysis) -> None:
     result = analysis.result
     render_quality(result)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cadence", format_number(result.cadence_spm, "steps/min"))  # type: ignore[attr-defined]
-    c2.metric("Heel strikes", str(result.n_steps))  # type: ignore[attr-defined]
-    c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")  # type: ignore[attr-defined]
+    c1.metric("Cadence", format_number(result.cadence_spm, "steps/min"))
+    c2.metric("Heel strikes", str(result.n_steps))
+    c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")
     c4.metric(
         "Walking direction", (result.walking_direction or "not a side view").replace("_", " ")
-    )  # type: ignore[attr-defined]
-    st.table(parameters_table(result.params), hide_index=True)  # type: ignore[attr-defined]
-    for warning in result.warnings:  # type: ignore[attr-defined]
+    )
+    st.table(parameters_table(result.params), hide_index=True)
+    for warning in result.warnings:
         if not warning.startswith(QUALITY_WARNING_PREFIX):  # the grade above already says it
             st.warning(warning)
 
@@ -115,14 +116,14 @@ def render_chart(analysis: GaitAnalysis, info: VideoInfo) -> None:
     the walker greyed, heel strikes dashed, and a note on why the signals start late or end early."""
     result = analysis.result
     # An analysed frame lasts 1 / the analysed rate (every N-th frame of the video).
-    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)  # type: ignore[attr-defined]
-    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])  # type: ignore[attr-defined]
+    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)
+    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
     panels = time_series_panels(
-        result.series,  # type: ignore[attr-defined]
+        result.series,
         SERIES,
         events=events,
         # The whole clip (a variable-rate clip's last timestamp can pass its nominal length).
-        x_domain=(0.0, max(info.duration_s, float(result.series["time_s"].max()))),  # type: ignore[attr-defined]
+        x_domain=(0.0, max(info.duration_s, float(result.series["time_s"].max()))),
         shaded=untracked_frame(cov),
     )
     for i, panel in enumerate(panels):

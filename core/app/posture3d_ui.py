@@ -19,6 +19,7 @@ from core.app import cache
 from core.app.errors import attempt
 from core.app.resources import backend_key, get_backend, get_settings, get_store, inference_lock
 from core.app.sidebar import chosen_backend
+from core.backends.base import Capability
 from core.measure.display import display_info, format_number
 from core.measure.pose3d_rows import twin_2d
 from core.measure.summary import split_side
@@ -36,9 +37,14 @@ if TYPE_CHECKING:
 class Snapshot(Protocol):
     """What this module reads of ``posture_ui.Snapshot`` (not imported: posture_ui imports this)."""
 
-    upload: Upload
-    image: np.ndarray
-    result: PostureResult
+    @property
+    def upload(self) -> Upload: ...
+    @property
+    def image(self) -> np.ndarray: ...
+    @property
+    def result(self) -> PostureResult: ...
+    @property
+    def draft(self) -> SessionDraft: ...
 
 
 TOGGLE_KEY = "posture_3d"
@@ -136,9 +142,9 @@ def render(snap: Snapshot) -> None:
         return
     settings = get_settings()
     backend = attempt(get_backend, *chosen_backend(), settings)
-    if backend is None or not hasattr(backend, "task_predictor"):
+    if backend is None or not backend.supports(Capability.POINTMAP):
         return
-    loaded = backend.describe().get("loaded_tasks", ())
+    loaded = analysis3d.loaded_tasks(backend.describe())
     missing = analysis3d.missing_3d_weights(size, settings, loaded=loaded)
     if missing:
         offer_download(missing, size)

@@ -30,7 +30,9 @@ def scale_pose(pose: Pose, factor: float) -> Pose:
     return replace(
         pose,
         xy=pose.xy * factor,
-        box_xyxy=None if box is None else tuple(float(v) * factor for v in box),  # type: ignore[arg-type]
+        box_xyxy=None
+        if box is None
+        else (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor),
         source_xy=None if pose.source_xy is None else pose.source_xy * factor,
     )
 
@@ -56,7 +58,7 @@ def draw_overlay(image: np.ndarray, result: PostureResult, *, factor: float = 1.
     drawn = draw_pose(image, pose, min_score=result.confidence.min_score)
     if len(people) > 1:
         boxes = [p.box for p in people]
-        drawn = draw_people_boxes(drawn, boxes, measured=result.person_index)  # type: ignore[arg-type]
+        drawn = draw_people_boxes(drawn, boxes, measured=result.person_index)
     return drawn
 
 

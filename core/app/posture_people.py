@@ -25,13 +25,13 @@ def person_label(index: int) -> str:
 
 
 def box_text(result: PostureResult, index: int) -> str:
-    x1, y1, x2, y2 = result.people[index].box  # type: ignore[misc]
+    x1, y1, x2, y2 = result.people[index].require_box()
     return f"box {x1:.0f},{y1:.0f} to {x2:.0f},{y2:.0f} px"
 
 
 def point_of(result: PostureResult, index: int) -> tuple[float, float]:
     """The centre of person ``index``'s box (x, y pixels): the point that selects them."""
-    x1, y1, x2, y2 = result.people[index].box  # type: ignore[misc]
+    x1, y1, x2, y2 = result.people[index].require_box()
     return ((x1 + x2) / 2.0, (y1 + y2) / 2.0)
 
 

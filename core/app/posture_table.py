@@ -76,8 +76,8 @@ def measures_table(result: PostureResult) -> pd.DataFrame:
         text = format_number(value, info.unit)
         c = result.confidence.measures.get(key)
         seen = c is not None and math.isfinite(value)
-        score = f"{c.score:.2f}" if seen and math.isfinite(c.score) else ""  # type: ignore[union-attr]
-        reliability = (RELIABLE if c.reliable else UNRELIABLE) if seen else ""  # type: ignore[union-attr]
+        score = f"{c.score:.2f}" if c is not None and seen and math.isfinite(c.score) else ""
+        reliability = (RELIABLE if c.reliable else UNRELIABLE) if c is not None and seen else ""
         if reliability == UNRELIABLE:
             text += f" ({UNRELIABLE})"
         rows.append(

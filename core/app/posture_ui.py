@@ -20,7 +20,7 @@ from core.app.errors import attempt
 from core.app.notice import PLANE_NOTE
 from core.app.posture_overlay import DISPLAY_WIDTH_PX, display_factor, draw_overlay
 from core.app.posture_table import measure_name, render_measures
-from core.app.resources import backend_key, inference_lock
+from core.app.resources import backend_key
 from core.app.tables import repeatability_table
 from core.app.uploads import Upload
 from core.config import Settings
@@ -66,18 +66,18 @@ def analyse(
     """Decode and measure one photo; the same bytes, backend, view, mode and point are computed
     once.
 
-    ``fast`` turns Sapiens2's flip test off for this photo. The backend is shared between sessions,
-    so the switch is set under the backend's lock, right before the model runs. ``point`` (x, y
-    pixels) measures the person there instead of the largest (``core.app.posture_people``).
+    ``fast`` turns Sapiens2's flip test off for this photo: asked per call, so the backend shared
+    between sessions runs each photo as its page asked (``core.sessions.make``, under core's
+    inference lock). ``point`` (x, y pixels) measures the person there instead of the largest
+    (``core.app.posture_people``).
     """
     from core.sessions.make import make_posture, read_photo
     from core.sessions.options import PostureOptions
 
     def compute() -> Snapshot:
         photo = read_photo(upload.data, settings=settings)
-        with inference_lock(backend):
-            options = PostureOptions(view=view, fast=fast, point=point)
-            made = make_posture(photo, backend, options, settings=settings)
+        options = PostureOptions(view=view, fast=fast, point=point)
+        made = make_posture(photo, backend, options, settings=settings)
         result, image = made.result, photo.image
         factor = display_factor(image.shape[1])
         return Snapshot(

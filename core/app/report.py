@@ -145,10 +145,10 @@ def build_report(
                 )
                 parts.append(f"<div class='chart'>{chart}</div>")
         parts.append("<h2>Measures per session</h2>")
-        for session_id, rows in history.groupby("session", sort=True):
+        for _, rows in history.groupby("session", sort=True):
             when = time_label(rows["created"].iloc[0], TimeStyle(year=True))
             parts.append(
-                f"<h3>Session #{int(session_id)}, {html.escape(when)} UTC, {html.escape(str(rows['kind'].iloc[0]))}</h3>"
+                f"<h3>Session #{int(rows['session'].iloc[0])}, {html.escape(when)} UTC, {html.escape(str(rows['kind'].iloc[0]))}</h3>"
             )
             parts.append(_table(_values(rows)))
     parts.append(f"<p class='note'>{html.escape(DISCLAIMER)}</p></body></html>")

@@ -3,19 +3,18 @@
 ``st.cache_resource`` keeps one instance per key for the whole server process, so a model is
 loaded once and shared by all browser tabs; the keys are the settings that change what gets
 loaded, so changing an environment variable and restarting gives fresh objects. Inference on one
-backend is serialised with a lock: two tabs running the same model at once would only
-oversubscribe the CPU threads and could break MediaPipe's per-stream timestamps.
+backend is serialised with core's one lock (``core.backends.base.inference_lock``, re-exported
+here): two tabs running the same model at once would only oversubscribe the CPU threads and could
+break MediaPipe's per-stream timestamps.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from core.backends.base import inference_lock as inference_lock  # core's one lock, for the pages
 from core.backends.names import BACKEND_NAMES
 from core.config import Settings, load_settings
 
@@ -63,18 +62,6 @@ def get_backend(name: str, size: str = "0.4b", settings: Settings | None = None)
     """A loaded backend, shared across sessions. Raises ``ModelNotAvailable`` when its files are missing."""
     settings = settings or get_settings()
     return _backend(name, size, settings_key(settings), settings)
-
-
-@st.cache_resource(show_spinner=False)
-def _lock(backend_id: int) -> threading.Lock:
-    return threading.Lock()
-
-
-@contextmanager
-def inference_lock(backend: Backend) -> Iterator[None]:
-    """Hold the backend's lock while it runs, so one model serves one request at a time."""
-    with _lock(id(backend)):
-        yield
 
 
 def backend_key(backend: Backend) -> str:

@@ -26,8 +26,8 @@ def _lite_crops(image: np.ndarray, backend: Backend, margin: float) -> CropResul
     from core.imaging.roi import crops_from_boxes
     from core.keypoints import extent_box
 
-    faces = backend.detect_faces(image)  # type: ignore[attr-defined]
-    hands = backend.detect_hands(image)  # type: ignore[attr-defined]
+    faces = backend.detect_faces(image)
+    hands = backend.detect_hands(image)
     boxes = [faces[0].xyxy if faces else None]
     labels = ["Face"]
     for hand in hands:

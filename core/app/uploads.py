@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from core.app.cache import file_hash
 from core.config import Settings
+
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif", "bmp", "tif", "tiff"]
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
@@ -27,7 +31,7 @@ class Upload:
     sha256: str
 
 
-def _from_widget(files: object) -> list[Upload]:
+def _from_widget(files: UploadedFile | list[UploadedFile] | None) -> list[Upload]:
     if files is None:
         return []
     items = files if isinstance(files, list) else [files]
@@ -44,7 +48,7 @@ def image_input(prefix: str, *, multiple: bool = False, camera: bool = True) -> 
     Widget keys: ``{prefix}_source``, ``{prefix}_upload`` (or ``{prefix}_uploads`` when
     ``multiple``), ``{prefix}_camera``.
     """
-    source = "Upload"
+    source: str | None = "Upload"
     if camera and not multiple:
         source = st.radio(
             "Photo from", ["Upload", "Camera"], key=f"{prefix}_source", horizontal=True

@@ -152,11 +152,11 @@ def best_unique(poses: list[Pose]) -> list[Pose]:
     the one with the most present keypoints, then the higher mean score, is kept."""
     kept: list[Pose] = []
     for pose in sorted(poses, key=_quality, reverse=True):
-        if pose.box is not None and not any(_same(pose.box, k.box) for k in kept):  # type: ignore[arg-type]
+        if pose.box is not None and not any(_same(pose.box, k.require_box()) for k in kept):
             kept.append(pose)
 
     def area(p: Pose) -> float:
-        x1, y1, x2, y2 = p.box  # type: ignore[misc]
+        x1, y1, x2, y2 = p.require_box()
         return (x2 - x1) * (y2 - y1)
 
     return sorted(kept, key=area, reverse=True)
@@ -178,7 +178,7 @@ def finds_in_crops(rgb: np.ndarray, crops: list[Box], estimate: Estimate) -> lis
         for pose in estimate(rgb[y1:y2, x1:x2]):
             if _limb_points(pose) >= MIN_LIMB_POINTS and pose.box is not None:
                 moved = shift_pose(pose, x1, y1)
-                if not _cut(moved.box, crop, width, height):  # type: ignore[arg-type]
+                if not _cut(moved.require_box(), crop, width, height):
                     found.append(moved)
     return found
 

@@ -125,8 +125,10 @@ class FakeBackend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
-        """The skeletons as poses, largest first; with ``boxes``, only people whose centre is in a box."""
+        """The skeletons as poses, largest first; with ``boxes``, only people whose centre is in a
+        box (``flip_test``: no model, nothing to mirror; ignored)."""
         rgb = as_rgb(image)
         self.calls += 1
         poses = []
@@ -151,7 +153,7 @@ class FakeBackend(Backend):
         rgb = as_rgb(image)
         mask = np.zeros(rgb.shape[:2], np.uint8)
         for pose in self.estimate_pose(rgb):
-            x1, y1, x2, y2 = pose.box  # type: ignore[misc]
+            x1, y1, x2, y2 = pose.require_box()
             thickness = max(1, round(0.08 * max(y2 - y1, x2 - x1)))
             for a, b in _LIMBS:
                 if pose.has(a) and pose.has(b):

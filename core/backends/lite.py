@@ -248,7 +248,10 @@ class LiteBackend(Backend):
                 mask_box = _mask_box(masks[i].numpy_view()[..., 0], scale)
                 if mask_box is not None:
                     pts.append(mask_box)
-            x1, y1, x2, y2 = extent_box(np.concatenate(pts))  # type: ignore[misc]
+            extent = extent_box(np.concatenate(pts))
+            if extent is None:
+                continue  # not one finite landmark: nobody to place
+            x1, y1, x2, y2 = extent
             box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
             poses.append(
                 Pose.from_mediapipe(
@@ -264,12 +267,14 @@ class LiteBackend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
         """One ``Pose`` per person, largest first (keypoints in original-image pixels).
 
         ``boxes``: look for one person inside each box (padded by 25%) instead of the whole image.
         ``timestamp_ms``: frames of one video in increasing order use MediaPipe's VIDEO mode, which
         follows people between frames; a timestamp that is not larger than the last one starts over.
+        ``flip_test``: MediaPipe has none; ignored.
         """
         prepared = self._prepare(image)
         if prepared is None:
@@ -303,9 +308,10 @@ class LiteBackend(Backend):
                 poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
 
-    def find_people(self, image: np.ndarray) -> Detection:
+    def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         """Everyone in a photo; when the whole image shows nobody, second looks on crops around the
-        person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names."""
+        person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names
+        (``flip_test``: none here, ignored)."""
         poses = self.estimate_pose(image)
         if poses or self._prepare(image) is None:
             return Detection(tuple(poses))
@@ -366,7 +372,10 @@ class LiteBackend(Backend):
         hands = []
         for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
             xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
-            x1, y1, x2, y2 = extent_box(xy)  # type: ignore[misc]
+            extent = extent_box(xy)
+            if extent is None:
+                continue  # not one finite landmark: no hand to place
+            x1, y1, x2, y2 = extent
             box = PersonBox(
                 (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
             )

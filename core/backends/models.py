@@ -154,7 +154,7 @@ def _record_hash(folder: Path, filename: str, digest: str) -> None:
 
 def _install(
     model: LiteModel,
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     *,
     settings: Settings,
     check: Callable[[Path, LiteModel], None],

@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from core.backends.base import Backend, Capability, NormalMap, PersonBox, Segmentation
+from core.backends.base import (
+    Backend,
+    Capability,
+    NormalMap,
+    PersonBox,
+    Segmentation,
+    TaskHead,
+)
 from core.config import Settings, load_settings
 from core.errors import InputError, ModelNotAvailable, SapiensMeasureError
 from core.keypoints import Pose
@@ -46,8 +53,10 @@ class Sapiens2Backend(Backend):
             Capability.PERSON_MASK,
             Capability.BODY_PARTS,
             Capability.NORMALS,
+            Capability.POINTMAP,
         }
     )
+    batches_frames = True
 
     def __init__(
         self,
@@ -80,7 +89,9 @@ class Sapiens2Backend(Backend):
 
     @property
     def flip_test(self) -> bool:
-        """Whether pose averages with the mirrored image (settable; applies to a loaded model too)."""
+        """The flip test a pose call runs when it asks for none (the constructor's; settable,
+        applies to a loaded model too). Callers ask per call (``estimate_pose(flip_test=)``)
+        instead of switching this on a shared backend."""
         return self._flip_test
 
     @flip_test.setter
@@ -95,7 +106,7 @@ class Sapiens2Backend(Backend):
         if task not in self._predictors:
             from core.sapiens2.predictor import load_predictor
 
-            kwargs = {"flip_test": self.flip_test} if task == "pose" else {}
+            kwargs: dict[str, Any] = {"flip_test": self.flip_test} if task == "pose" else {}
             self._predictors[task] = load_predictor(
                 task,
                 self.size,
@@ -106,7 +117,7 @@ class Sapiens2Backend(Backend):
             )
         return self._predictors[task]
 
-    def task_predictor(self, task: str) -> Any:
+    def task_predictor(self, task: str) -> TaskHead:
         """The predictor of ``task`` ("pose", "seg", "normal", "pointmap") on this backend's
         device and dtype, loaded on first use and kept (the 3D measures use seg and pointmap);
         ``ModelNotAvailable`` when its weights are absent."""
@@ -163,16 +174,19 @@ class Sapiens2Backend(Backend):
         boxes: list[PersonBox] | None = None,
         *,
         timestamp_ms: int | None = None,
+        flip_test: bool | None = None,
     ) -> list[Pose]:
         """One ``Pose`` per box (largest first); without boxes, detected ones or the whole image.
 
-        ``timestamp_ms`` is accepted for interface compatibility; Sapiens2 treats frames independently.
+        ``timestamp_ms`` is accepted for interface compatibility; Sapiens2 treats frames
+        independently. ``flip_test``: this call's (None: the backend's ``flip_test``).
         """
         predictor = self._predictor("pose")
         if boxes is None:
             boxes = self.detect_people(image)
         xyxy = self._pose_boxes(boxes)
-        return self._poses(predictor.predict(image, xyxy))
+        flip = self._flip_test if flip_test is None else bool(flip_test)
+        return self._poses(predictor.predict(image, xyxy, flip_test=flip))
 
     def estimate_pose_frames(
         self, images: list[np.ndarray], *, max_batch: int = 8
@@ -187,7 +201,8 @@ class Sapiens2Backend(Backend):
         """
         predictor = self._predictor("pose")
         xyxy = [self._pose_boxes(self.detect_people(image)) for image in images]
-        return [self._poses(r) for r in predictor.predict_many(images, xyxy, max_batch=max_batch)]
+        many = predictor.predict_many(images, xyxy, max_batch=max_batch, flip_test=self._flip_test)
+        return [self._poses(r) for r in many]
 
     @staticmethod
     def _pose_boxes(boxes: list[PersonBox]) -> np.ndarray | None:
@@ -203,7 +218,7 @@ class Sapiens2Backend(Backend):
                 sc,
                 model=self.model,
                 threshold=self.threshold,
-                box_xyxy=tuple(float(v) for v in box),
+                box_xyxy=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
             )
             for kp, sc, box in zip(result.keypoints, result.scores, result.boxes_xyxy)
         ]

@@ -50,9 +50,7 @@ def _init_worker(spec: BackendSpec, threads: int, log_path: str | None) -> None:
     except Exception as exc:  # kept and raised by the first task, so the driver sees the message
         _LOAD_ERROR = exc
     else:
-        close = getattr(_WORKER.backend, "close", None)
-        if callable(close):
-            atexit.register(close)  # native tasks closed before the interpreter tears down
+        atexit.register(_WORKER.backend.close)  # native tasks closed before the interpreter ends
 
 
 def _worker() -> Worker:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from types import ModuleType
+from typing import Any
 
 from core.batch.engine_base import Engine
 from core.batch.worker import BackendSpec, Job, Outcome, Worker
@@ -26,7 +28,7 @@ ACTOR_DIED = (
 )
 
 
-def import_ray() -> object:
+def import_ray() -> ModuleType:
     """The ``ray`` module, or ``InputError`` saying how to install the optional extra."""
     try:
         import ray
@@ -96,7 +98,7 @@ class RayEngine(Engine):
         self.workers = workers or 1
         self._requested_workers = workers
         self._max_workers = max_workers
-        self._ray: object | None = None
+        self._ray: ModuleType | None = None
         self._owns_ray = False
         self._actors: list = []
         self._in_flight: dict = {}
@@ -142,8 +144,14 @@ class RayEngine(Engine):
         self._actors = [actor_cls.remote(self.spec) for _ in range(self.workers)]
         return self._actors
 
-    def _get(self, ref: object) -> object:
-        ray = self._ray
+    def _module(self) -> ModuleType:
+        """The ``ray`` module of a started engine (``_start`` sets it)."""
+        if self._ray is None:
+            raise InputError("the Ray engine is not started")
+        return self._ray
+
+    def _get(self, ref: object) -> Any:  # what the actor's method returned
+        ray = self._module()
         try:
             return ray.get(ref)
         except ray.exceptions.RayTaskError as exc:
@@ -159,7 +167,7 @@ class RayEngine(Engine):
 
     def imap(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         actors = self._start()
-        ray = self._ray
+        ray = self._module()
         source = iter(jobs)
         # Two jobs per actor: one running, one already shipped, so no actor waits for the driver.
         free = deque(actors * 2)

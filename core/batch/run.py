@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from core.batch.discover import discover
 from core.batch.engine import Engine, make_engine
@@ -131,7 +131,8 @@ class _Run:
         self.progress = progress
         self.planned: dict[int, _Planned] = {}
 
-    def note(self, status: str, *, file: str, analysed: bool = False, **row: object) -> None:
+    def note(self, status: str, *, file: str, analysed: bool = False, **row: Any) -> None:
+        """A summary row (``row``: ``SummaryWriter.write``'s other columns) and the progress."""
         self.summary.write(file=file, status=status, **row)
         self.progress.advance(status, analysed=analysed)
 
@@ -194,7 +195,7 @@ class _Run:
         """Store one outcome (one transaction) and write its summary row."""
         job = outcome.job
         plan = self.planned.pop(job.index)
-        row = {"file": job.relpath, "subject": plan.subject, "kind": job.kind,
+        row: dict[str, Any] = {"file": job.relpath, "subject": plan.subject, "kind": job.kind,
                "seconds": outcome.seconds}  # fmt: skip
         error = outcome.error
         if outcome.fatal:
@@ -209,7 +210,7 @@ class _Run:
                 error = str(exc)
             else:
                 self.ledger.clear(job.source_hash, plan.key)
-                measures = key_measures(job.kind, outcome.result)
+                measures = key_measures(outcome.result)
                 self.note(
                     "processed", analysed=True, session_id=session_id, measures=measures, **row
                 )

@@ -11,11 +11,14 @@ import csv
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from core.errors import InputError
 from core.sessions.draft import REQUIRED_MEASURES
 from core.store.cells import neutralise_cell
+
+if TYPE_CHECKING:
+    from core.analysis import GaitAnalysis, PostureResult
 
 #: Status of a row: analysed and stored / already stored with the same settings / analysis failed /
 #: not analysed (not media, no subject, failed before without --retry-failed, duplicate file).
@@ -46,22 +49,24 @@ COLUMNS = (
 
 def _number(value: object) -> float | None:
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)  # type: ignore[arg-type]  # any value: float() says what is no number
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None
 
 
-def key_measures(kind: str, result: object) -> dict[str, float]:
+def key_measures(result: PostureResult | GaitAnalysis | None) -> dict[str, float]:
     """The summary's measure columns from a ``PostureResult`` or ``GaitAnalysis`` (missing: absent)."""
-    if kind == "posture":
-        source: Mapping = getattr(result, "measures", None) or {}
-        keys = POSTURE_KEYS
+    from core.analysis import PostureResult  # on use: the summary writer alone needs no analysis
+
+    source: Mapping[str, object]
+    keys: tuple[str, ...]
+    if result is None:
+        return {}
+    if isinstance(result, PostureResult):
+        source, keys = result.measures, POSTURE_KEYS
     else:
-        gait = getattr(result, "result", None)
-        to_dict = getattr(gait, "to_dict", None)
-        source = to_dict() if callable(to_dict) else {}
-        keys = GAIT_KEYS
+        source, keys = result.result.to_dict(), GAIT_KEYS
     out = {}
     for key in keys:
         value = _number(source.get(key))

@@ -10,11 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import Settings
 from core.errors import CheckpointError, InputError, ModelNotAvailable, SapiensMeasureError
 from core.sessions.draft import SessionDraft
 from core.sessions.options import GaitOptions, PostureOptions
+
+if TYPE_CHECKING:
+    from core.analysis import GaitAnalysis, PostureResult
+    from core.backends.base import Backend
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class BackendSpec:
     size: str = "0.4b"
     settings: Settings | None = None
 
-    def load(self) -> object:
+    def load(self) -> Backend:
         from core.backends.selection import get_backend
 
         return get_backend(self.name, size=self.size, settings=self.settings)
@@ -54,7 +59,7 @@ class Outcome:
     """A worker's answer for one job: the analysis result, or the error a user can read."""
 
     job: Job
-    result: object | None = None  # PostureResult or GaitAnalysis
+    result: PostureResult | GaitAnalysis | None = None
     error: str = ""
     draft: SessionDraft | None = field(default=None, repr=False)  # what the driver stores
     seconds: float = 0.0  # analysis time in the worker (benchmarks read it)
@@ -65,7 +70,7 @@ class Outcome:
         return self.result is not None and self.draft is not None and not self.error
 
     @property
-    def backend_info(self) -> dict:
+    def backend_info(self) -> dict[str, object]:
         """``Backend.describe()`` of the model that made the result ({} without one)."""
         return {} if self.draft is None else dict(self.draft.backend_info)
 
@@ -96,7 +101,7 @@ class Worker:
 
         self.backend.estimate_pose(np.zeros((64, 64, 3), np.uint8))
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, object]:
         """``Backend.describe()`` of the loaded backend (the driver's idempotence key uses it)."""
         return dict(self.backend.describe())
 
@@ -119,7 +124,7 @@ class Worker:
             seconds=time.perf_counter() - start,
         )
 
-    def _analyse(self, job: Job) -> tuple[object, SessionDraft]:
+    def _analyse(self, job: Job) -> tuple[PostureResult | GaitAnalysis, SessionDraft]:
         # The one session recipe of core.sessions, so a batch session holds exactly what
         # `python -m core posture IMG --save` or the app would have stored.
         from core.sessions.make import make_gait, make_posture
@@ -133,12 +138,12 @@ class Worker:
             raise InputError(f"{job.relpath}: the job carries neither a path nor the file's bytes")
         name = Path(job.relpath).name
         if job.kind == "posture":
-            options = job.options if isinstance(job.options, PostureOptions) else None
-            made = make_posture(source, self.backend, options, settings=self.spec.settings,
+            posture = job.options if isinstance(job.options, PostureOptions) else None
+            made = make_posture(source, self.backend, posture, settings=self.spec.settings,
                                 name=name)  # fmt: skip
             return made.result, made.draft
         if job.kind == "gait":
-            options = job.options if isinstance(job.options, GaitOptions) else None
-            gait = make_gait(source, self.backend, options, name=job.relpath)
+            walk = job.options if isinstance(job.options, GaitOptions) else None
+            gait = make_gait(source, self.backend, walk, name=job.relpath)
             return gait.analysis, gait.draft
         raise InputError(f"{job.relpath}: unknown job kind {job.kind!r}")

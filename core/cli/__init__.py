@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _writes_to_fd2(stream: object) -> bool:
     try:
-        return stream.fileno() == 2  # type: ignore[attr-defined]
+        return stream.fileno() == 2  # type: ignore[attr-defined]  # any stream: no fileno is the except below
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
         return False
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.batch.discover import KINDS
 from core.batch.engine import ENGINES
 from core.batch.subjects import SUBJECT_MODES
 from core.cli._common import add_backend_options
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
+
+if TYPE_CHECKING:
+    from core.batch.run import BatchReport
 
 EPILOG = """\
 consent: batch processing must not bypass consent. --consent-confirmed states that every person
@@ -30,7 +34,7 @@ examples:
 """
 
 
-def _print_report(report: object) -> None:
+def _print_report(report: BatchReport) -> None:
     counts = report.counts
     parts = ", ".join(
         f"{counts.get(s, 0)} {s}" for s in ("processed", "unchanged", "failed", "skipped")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.analysis3d import gait_steps_3d, load_3d_predictors, with_3d_rows
 from core.batch.progress import Progress
@@ -27,6 +28,9 @@ from core.sessions.draft import with_rows
 from core.store import Store
 from core.video.budget import DEFAULT_MAX_SECONDS
 
+if TYPE_CHECKING:
+    from core.analysis import GaitAnalysis
+
 REQUIRED_KEYS = (
     "backend", "model", "n_frames_used", "n_steps", "cadence_spm", "step_time_left_s",
     "step_time_right_s", "symmetry_index_step_time_pct", "walking_direction", "heel_strikes",
@@ -34,9 +38,9 @@ REQUIRED_KEYS = (
 )  # fmt: skip
 
 
-def gait_payload(analysis) -> dict:
+def gait_payload(analysis: GaitAnalysis) -> dict[str, Any]:
     """The CLI's JSON object from a ``GaitAnalysis``: every required key present."""
-    payload = {key: None for key in REQUIRED_KEYS}
+    payload: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
     payload.update(analysis.result.to_dict())
     info = analysis.backend_info
     payload["backend"] = info.get("backend")

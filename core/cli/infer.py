@@ -11,10 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.sapiens2.presets import PRESETS, TASKS
+
+if TYPE_CHECKING:
+    from core.sapiens2.results import PoseResult
 
 _SIZES = sorted({name.split("-", 1)[1] for name in PRESETS})
 
@@ -27,7 +31,7 @@ def read_rgb(path: str | Path) -> np.ndarray:
     return decode_image_bytes(read_input_file(path), Path(path).name)
 
 
-def _pose_json(result: object, image_path: Path, meta: dict[str, str]) -> dict[str, object]:
+def _pose_json(result: PoseResult, image_path: Path, meta: dict[str, str]) -> dict[str, object]:
     return {
         "image": str(image_path),
         **meta,
@@ -37,17 +41,17 @@ def _pose_json(result: object, image_path: Path, meta: dict[str, str]) -> dict[s
                 "keypoints": kp.round(3).tolist(),
                 "keypoint_scores": sc.round(5).tolist(),
             }
-            for box, kp, sc in zip(result.boxes_xyxy, result.keypoints, result.scores)  # type: ignore[attr-defined]
+            for box, kp, sc in zip(result.boxes_xyxy, result.keypoints, result.scores)
         ],
     }
 
 
 def run_infer(args: argparse.Namespace) -> int:
-    from core.sapiens2.predictor import load_predictor
+    from core.sapiens2.predictor import PosePredictor, load_predictor
 
     image_path = Path(args.image)
     image = read_rgb(image_path)
-    kwargs = {"flip_test": not args.no_flip} if args.task == "pose" else {}
+    kwargs: dict[str, Any] = {"flip_test": not args.no_flip} if args.task == "pose" else {}
     predictor = load_predictor(
         args.task,
         args.size,
@@ -61,7 +65,7 @@ def run_infer(args: argparse.Namespace) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     stem = image_path.stem
-    if args.task == "pose":
+    if isinstance(predictor, PosePredictor):  # args.task == "pose"
         boxes = np.array(args.bbox, np.float32) if args.bbox else None
         doc = _pose_json(predictor.predict(image, boxes), image_path, meta)
         text = json.dumps(doc, allow_nan=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,7 +48,7 @@ def _open(source: str):
     return cap
 
 
-def sample_frames(source: str, every_s: float) -> Iterator[tuple[float, np.ndarray]]:
+def sample_frames(source: str, every_s: float) -> Generator[tuple[float, np.ndarray], None, None]:
     """(time_s, RGB frame) every ``every_s`` seconds: video time for a file, wall time for a camera."""
     import cv2
 

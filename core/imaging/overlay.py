@@ -244,7 +244,7 @@ def normals_to_rgb(normals: np.ndarray | NormalMap, mask: np.ndarray | None = No
 
 def draw_people_boxes(
     image: np.ndarray,
-    boxes: list[tuple[float, float, float, float]],
+    boxes: list[tuple[float, float, float, float] | None],
     *,
     measured: int | None = None,
     thickness: int | None = None,
@@ -254,7 +254,7 @@ def draw_people_boxes(
     Parameters
     ----------
     image : (H, W, 3) uint8 RGB
-    boxes : list of (x1, y1, x2, y2), pixels
+    boxes : list of (x1, y1, x2, y2), pixels, or None (a person without a box: not drawn)
         The people found, in the order their numbers are reported (largest first in a posture readout).
     measured : int, optional
         Index into ``boxes`` of the person measured: drawn in white and thicker, the others grey.
@@ -269,7 +269,10 @@ def draw_people_boxes(
     h, w = out.shape[:2]
     t = thickness if thickness is not None else max(1, round(0.0025 * max(h, w)))
     scale = max(0.5, 0.0008 * max(h, w))  # cv2 font scale: about 30 px tall text on a 1768 px side
-    for i, (x1, y1, x2, y2) in enumerate(boxes):
+    for i, box in enumerate(boxes):
+        if box is None:
+            continue  # its number is skipped, so the others keep theirs
+        x1, y1, x2, y2 = box
         chosen = i == measured
         colour: Colour = (255, 255, 255) if chosen else (160, 160, 160)
         width = 2 * t if chosen else t

@@ -14,7 +14,8 @@ is the fallback and can be forced per call.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -27,6 +28,13 @@ from core.types import NormalMap
 CAMERA_FACING_Z: float = -1.0
 
 
+class LightKwargs(TypedDict):
+    azimuth_deg: float
+    elevation_deg: float
+    ambient: float
+    tint: tuple[float, float, float]
+
+
 @dataclass(frozen=True)
 class LightPreset:
     """A named light: direction (degrees, see :func:`light_direction`), ambient share and RGB tint."""
@@ -36,8 +44,14 @@ class LightPreset:
     ambient: float = 0.25
     tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
-    def kwargs(self) -> dict[str, object]:
-        return asdict(self)
+    def kwargs(self) -> LightKwargs:
+        """The preset as :func:`relight`'s keyword arguments."""
+        return LightKwargs(
+            azimuth_deg=self.azimuth_deg,
+            elevation_deg=self.elevation_deg,
+            ambient=self.ambient,
+            tint=self.tint,
+        )
 
 
 #: Named lights. "canonical" is the fixed light for standardised before/after photographs.
@@ -148,8 +162,10 @@ def relight(
     fg = check_mask(mask, rgb.shape) & np.isfinite(norm) & (norm > 1e-6)
     unit = np.where(fg[..., None], n / np.where(fg, norm, 1.0)[..., None], 0.0)
     if facing_z == "auto":
-        facing_z = camera_facing_z(unit, fg) if fg.any() else CAMERA_FACING_Z
-    lambert = np.maximum(0.0, unit @ light_direction(azimuth_deg, elevation_deg, facing_z=facing_z))
+        facing = camera_facing_z(unit, fg) if fg.any() else CAMERA_FACING_Z
+    else:
+        facing = float(facing_z)
+    lambert = np.maximum(0.0, unit @ light_direction(azimuth_deg, elevation_deg, facing_z=facing))
     shade = (ambient + (1.0 - ambient) * lambert)[..., None] * tint_arr  # H W 3
     relit = np.clip(rgb * shade, 0.0, 255.0)
     alpha = feather_alpha(fg, feather_px)[..., None]

@@ -102,7 +102,7 @@ def angle_from_vertical_deg(v: np.ndarray) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
-def signed_from_vertical_deg(v: np.ndarray, *, positive_x: float = -1.0) -> np.ndarray:
+def signed_from_vertical_deg(v: np.ndarray, *, positive_x: float | np.ndarray = -1.0) -> np.ndarray:
     """Signed angle between a vector and the image's up direction.
 
     Parameters
@@ -126,7 +126,7 @@ def signed_from_vertical_deg(v: np.ndarray, *, positive_x: float = -1.0) -> np.n
     return out[()] if out.ndim == 0 else out
 
 
-def elevation_deg(v: np.ndarray, *, forward_x: float) -> np.ndarray:
+def elevation_deg(v: np.ndarray, *, forward_x: float | np.ndarray) -> np.ndarray:
     """Angle of a vector above the image horizontal, measured from the forward direction.
 
     Used for the craniovertebral angle: 90 is straight up, smaller values lean forward, values

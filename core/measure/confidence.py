@@ -112,7 +112,7 @@ def used_keypoints(xy: np.ndarray, *, view: str) -> dict[str, tuple[str, ...]]:
     # One pose at a time, exactly as posture_measures measures it (posture_arrays may read a
     # single pose differently from a stack). A missing point cannot change anything: skipped.
     for i in np.flatnonzero(np.all(np.isfinite(xy), axis=1)):
-        for probe in _probes(xy, i):
+        for probe in _probes(xy, int(i)):
             values = posture_arrays(probe, view=view)
             for key, flags in changed.items():
                 flags[i] |= not _same(values[key], base[key])

@@ -42,13 +42,13 @@ def period_rows(watch: DeskWatch) -> pd.DataFrame:
     if not isinstance(watch, DeskWatch):
         raise InputError(f"period_rows needs a DeskWatch, got {type(watch).__name__}")
     rows: list[tuple] = []
-    if watch.start_s is None:
+    if watch.start_s is None or watch.end_s is None:
         return _frame(rows)
-    start, cfg = watch.start_s, watch.config
+    start, end, cfg = watch.start_s, watch.end_s, watch.config
     for k in sorted(watch.intervals):
         bins = watch.intervals[k]
         t0 = k * cfg.interval_s
-        span = min(cfg.interval_s, watch.end_s - start - t0)
+        span = min(cfg.interval_s, end - start - t0)
         for j, (part, side) in enumerate(TRACKS):
             for label in [b.label for b in RULA_BANDS[part]] + [NOT_VISIBLE]:
                 share = 100.0 * bins[j].get(label, 0.0) / span if span > 0 else math.nan
@@ -57,7 +57,7 @@ def period_rows(watch: DeskWatch) -> pd.DataFrame:
         t = e.time_s - start
         k = int(t // cfg.interval_s)
         rows.append((k, t, f"{e.part}_{e.kind}", e.side, e.held_s, "s"))
-    rows.append((None, np.nan, "duration_min", "", (watch.end_s - start) / 60.0, "min"))
+    rows.append((None, np.nan, "duration_min", "", (end - start) / 60.0, "min"))
     n_alerts = sum(e.kind == "alert" for e in watch.events)
     rows.append((None, np.nan, "n_alerts", "", float(n_alerts), "count"))
     for j, (part, side) in enumerate(TRACKS):

@@ -222,7 +222,8 @@ class DeskWatch:
     def _recovered(self, i: int, t: float) -> Event:
         st = self._strain[i]
         label = st.last_band.label if st.last_band else NOT_VISIBLE
-        return Event("recovered", *TRACKS[i], t, st.last_above - st.onset, label, st.last_angle)
+        held = 0.0 if st.onset is None else st.last_above - st.onset  # set: it was alerted
+        return Event("recovered", *TRACKS[i], t, held, label, st.last_angle)
 
     def _step(
         self, i: int, t: float, gap: float, above: bool, band: Band | None, angle: float
@@ -244,12 +245,14 @@ class DeskWatch:
             st.last_above, st.last_band, st.last_angle = t, band, float(angle)
             if not st.alerted and t - st.onset >= cfg.alert_after_s:
                 st.alerted = True
-                out.append(Event("alert", part, side, t, t - st.onset, band.label, float(angle)))
+                label = band.label if band is not None else NOT_VISIBLE  # above: a band
+                out.append(Event("alert", part, side, t, t - st.onset, label, float(angle)))
         return out
 
     def _account(self, t0: float, t1: float, labels: tuple[str, ...], above: list[bool]) -> None:
         """Spread (t0, t1] over the intervals: observed time (up to max_gap_s) to the band at t1."""
         cfg = self.config
+        start = t0 if self.start_s is None else self.start_s  # update set it before this
         seen_from = max(t0, t1 - cfg.max_gap_s)
         self._segments.append((seen_from, t1, labels))
         if seen_from > t0:
@@ -259,8 +262,8 @@ class DeskWatch:
         self.above_s += np.asarray(above, float) * (t1 - seen_from)
         for a, b, labs in ((seen_from, t1, labels), (t0, seen_from, (NOT_VISIBLE,) * len(TRACKS))):
             while b > a:
-                k = int((a - self.start_s) // cfg.interval_s)
-                edge = min(b, self.start_s + (k + 1) * cfg.interval_s)
+                k = int((a - start) // cfg.interval_s)
+                edge = min(b, start + (k + 1) * cfg.interval_s)
                 bins = self.intervals.setdefault(k, [{} for _ in TRACKS])
                 for j, lab in enumerate(labs):
                     bins[j][lab] = bins[j].get(lab, 0.0) + (edge - a)
@@ -275,7 +278,7 @@ class DeskWatch:
             else min(last_s, self.config.share_window_s)
         )
         out: list[dict[str, float]] = [{} for _ in TRACKS]
-        if self.end_s is None:
+        if self.end_s is None or self.start_s is None:
             return out
         lo = max(self.end_s - last_s, self.start_s)
         total = self.end_s - lo
@@ -288,7 +291,9 @@ class DeskWatch:
 
     def finish(self) -> list[Event]:
         """End the period: every alerted strain still open gets its "recovered" event at ``end_s``."""
-        out = []
+        out: list[Event] = []
+        if self.end_s is None:
+            return out  # no frame seen: no strain to close
         for i, st in enumerate(self._strain):
             if st.onset is not None and st.alerted:
                 out.append(self._recovered(i, self.end_s))

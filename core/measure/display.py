@@ -143,7 +143,7 @@ def format_number(value: object, unit: str = "", *, with_unit: bool = True) -> s
     ('12.3°', 'not measured')
     """
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any value: float() says what is no number
     except (TypeError, ValueError):
         return NOT_MEASURED if value is None else str(value)
     if not math.isfinite(number):

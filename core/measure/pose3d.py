@@ -228,7 +228,7 @@ def keypoints_3d(
         if not finite[i]:
             reasons[i] = "no 2D keypoint"
             continue
-        win = _window(xyz, class_map, *xy[i], window_px, box)
+        win = _window(xyz, class_map, float(xy[i, 0]), float(xy[i, 1]), window_px, box)
         if isinstance(win, str):
             reasons[i] = win
             continue

@@ -70,7 +70,7 @@ def _propagate(fn: Callable[[np.ndarray], float], pts: np.ndarray, sig: np.ndarr
         h = max(float(sig[idx]), 1e-6)
         step = pts.copy()
         step[idx] += h
-        var += ((fn(step) - base) / h * sig[idx]) ** 2
+        var += ((fn(step) - base) / h * float(sig[idx])) ** 2
     return float(np.sqrt(var))
 
 

@@ -122,7 +122,8 @@ def step_lengths_3d(strikes: Sequence[StrikePoints], *, height_m: float | None =
             "the strikes do not spread along a line: step length is the heels' horizontal "
             "distance (includes the step width)"
         )
-    per, lengths = [], {"left": [], "right": []}
+    per: list[tuple[int, str, float, str]] = []
+    lengths: dict[str, list[float]] = {"left": [], "right": []}
     for s, (lead, trail) in zip(strikes, heels, strict=True):
         if not (np.all(np.isfinite(lead)) and np.all(np.isfinite(trail))):
             gone = lead if not np.all(np.isfinite(lead)) else trail

@@ -118,7 +118,7 @@ def face_turn_deg(xy: np.ndarray) -> float:
     if nose is None or (le is None and re is None):
         return math.nan
     if le is None or re is None:
-        ear = le if le is not None else re
+        ear = next(e for e in (le, re) if e is not None)
         dx = float(nose[0] - ear[0])
         return math.copysign(90.0, dx) if dx != 0 else math.nan
     mid = (le + re) / 2

@@ -25,7 +25,8 @@ def trend_metrics(trend: pd.DataFrame, *, min_sessions: int = 2) -> list[tuple[s
     """(kind, metric) pairs with a value in at least ``min_sessions`` sessions of that kind, in
     the order first seen: a trend only compares sessions of the same kind."""
     counts = trend.groupby(["kind", "metric"], sort=False)["session"].nunique()
-    return [key for key, n in counts.items() if n >= min_sessions]
+    kept = counts[counts >= min_sessions].index
+    return list(zip(map(str, kept.get_level_values(0)), map(str, kept.get_level_values(1))))
 
 
 def trend_png(trend: pd.DataFrame, kind: str, metric: str) -> bytes:

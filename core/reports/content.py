@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def heel_strike_time(rows: pd.DataFrame) -> float | None:
     return float(times[np.argmin(np.abs(times - np.median(times)))])
 
 
-def _video_frame(path: object, time_s: float) -> np.ndarray | None:
+def _video_frame(path: str | Path, time_s: float) -> np.ndarray | None:
     from core.video import iter_frames
 
     # A frame's timestamp can be a hair off its nominal value: start a little before it.

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -83,7 +85,9 @@ def _p(text: object, style: object) -> object:
     return Paragraph(escape(str(text)), style)
 
 
-def _table(header: list[str], rows: list[list[object]], widths: list[float], st: dict) -> object:
+def _table(
+    header: list[str], rows: Sequence[Sequence[object]], widths: list[float], st: dict
+) -> object:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -141,7 +145,7 @@ def _front(content: ReportContent, st: dict, width: float) -> list[object]:
     s = content.subject
     height = f"{s.height_m:.2f} m" if s.height_m else "not given"
     age = content.age_years
-    born = f"{s.birth_year} (age {age - 1}-{age})" if s.birth_year is not None else "not given"
+    born = f"{s.birth_year} (age {age - 1}-{age})" if age is not None else "not given"
     consent = f"yes ({s.consent_date})" if s.consent and s.consent_date else str(s.consent).lower()
     made = content.made_utc.strftime("%Y-%m-%d %H:%M UTC")
     story = [
@@ -253,12 +257,12 @@ def build_pdf(content: ReportContent, *, paper: str = "a4") -> bytes:
     label = content.subject.label
     footer_font = _fonts()[0]
 
-    def footer(canvas: object, d: object) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont(footer_font, 7)  # type: ignore[attr-defined]
-        text = f"{label} · page {d.page} · Measurements, not diagnoses."  # type: ignore[attr-defined]
-        canvas.drawString(_MARGIN_CM * cm, 1.0 * cm, text)  # type: ignore[attr-defined]
-        canvas.restoreState()  # type: ignore[attr-defined]
+    def footer(canvas: Any, d: Any) -> None:  # reportlab's Canvas and doc: untyped package
+        canvas.saveState()
+        canvas.setFont(footer_font, 7)
+        text = f"{label} · page {d.page} · Measurements, not diagnoses."
+        canvas.drawString(_MARGIN_CM * cm, 1.0 * cm, text)
+        canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

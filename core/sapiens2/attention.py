@@ -118,10 +118,16 @@ class GroupedQueryAttention(nn.Module):
         v = v.view(b, n, self.num_kv_heads, self.head_dim)
         if rope is not None and rope[0].dim() == 2:
             rope = token_tables(*rope, n_prefix=n - rope[0].shape[0])
-        if self._fused_norm_rope(q, k, rope):
+        qn, kn = self.q_norm, self.k_norm
+        if (
+            rope is not None
+            and isinstance(qn, RMSNorm)
+            and isinstance(kn, RMSNorm)
+            and self._fused_norm_rope(q, k, rope)
+        ):
             # bf16 on an AVX512-BF16 CPU: qk-norm and RoPE in one pass each for q and k.
-            q = cpu_kernels.rmsnorm_rope(q, self.q_norm.weight, self.q_norm.eps, *rope)
-            k = cpu_kernels.rmsnorm_rope(k, self.k_norm.weight, self.k_norm.eps, *rope)
+            q = cpu_kernels.rmsnorm_rope(q, qn.weight, qn.eps, *rope)
+            k = cpu_kernels.rmsnorm_rope(k, kn.weight, kn.eps, *rope)
         else:
             q, k = self.q_norm(q), self.k_norm(k)
             if rope is not None:

@@ -68,7 +68,8 @@ class Sapiens2Backbone(nn.Module):
             (self.cls_token.expand(b, -1, -1), self.storage_tokens.expand(b, -1, -1), patches),
             dim=1,
         )  # B N C
-        rope = token_tables(*self.rope_embed(h, w), n_prefix=self.cfg.num_prefix_tokens)
+        sin, cos = self.rope_embed(h, w)
+        rope = token_tables(sin, cos, n_prefix=self.cfg.num_prefix_tokens)
         for block in self.blocks:
             x = block(x, rope)
         return self.ln1(x), h, w

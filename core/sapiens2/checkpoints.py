@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import torch
@@ -19,7 +19,7 @@ from core.config import Settings, load_settings
 from core.errors import CheckpointError, ModelNotAvailable
 from core.sapiens2 import hub
 from core.sapiens2.backbone import Sapiens2Backbone
-from core.sapiens2.rope import rope_periods
+from core.sapiens2.rope import RopePositionEmbedding, rope_periods
 
 _DTYPES = {"F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16, "F64": torch.float64}
 _ROPE_KEY = "rope_embed.periods"
@@ -122,7 +122,7 @@ def _is_backbone(model: nn.Module) -> bool:
     return isinstance(model, Sapiens2Backbone)
 
 
-def normalize_keys(keys: dict[str, object], model: nn.Module) -> dict[str, str]:
+def normalize_keys(keys: Mapping[str, object], model: nn.Module) -> dict[str, str]:
     """Map file keys onto the model's: bare pretrain keys gain ``backbone.`` for a task model and
     ``backbone.`` is stripped for a bare backbone. Returns {file_key: model_key}."""
     bare = not any(k.startswith(("backbone.", "decode_head.")) for k in keys)
@@ -232,6 +232,8 @@ def load_checkpoint(
     for key, tensor in expected.items():
         if key not in state and key.endswith(_ROPE_KEY):
             owner = model.get_submodule(key.removesuffix(".periods"))
+            if not isinstance(owner, RopePositionEmbedding):
+                raise CheckpointError(f"{path}: {key} belongs to no RoPE module of the model")
             state[key] = rope_periods(
                 owner.head_dim, owner.base, device="cpu" if tensor.is_meta else tensor.device
             )

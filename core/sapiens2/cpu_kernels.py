@@ -254,6 +254,7 @@ def instance_norm_silu_(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     if not norm_silu_applies(x, routed=False):
         raise ValueError(f"instance_norm_silu_ cannot take {about} here")
     b, c, h, w = x.shape
+    args: tuple[object, ...]
     if x.is_contiguous():
         args = ("sm_instance_norm_silu_bf16", x.data_ptr(), b * c, h * w, float(eps))
     else:

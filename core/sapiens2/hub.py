@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core.errors import ModelNotAvailable
 
@@ -21,7 +22,7 @@ def checkpoint_filename(task: str, size: str) -> str:
     return f"sapiens2_{size}_{task}.safetensors"
 
 
-def _hf_hub_download(**kwargs: object) -> str:
+def _hf_hub_download(**kwargs: Any) -> str:
     # Imported on use: huggingface_hub is slow to import and only needed here.
     from huggingface_hub import hf_hub_download
 
@@ -57,11 +58,12 @@ def _progress_class(progress: Callable[[int, int | None], None]) -> type:
     """A tqdm subclass that also reports ``progress(bytes_done, bytes_total)`` on every update."""
     from tqdm.auto import tqdm  # a huggingface_hub dependency
 
-    class _Progress(tqdm):  # type: ignore[misc, valid-type]
+    class _Progress(tqdm):
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)
             # Own count: a disabled bar (HF_HUB_DISABLE_PROGRESS_BARS) does not advance ``n``.
-            self._done = int(kwargs.get("initial") or 0)  # type: ignore[call-overload]
+            initial = kwargs.get("initial")
+            self._done = int(initial) if isinstance(initial, int | float) else 0
 
         def update(self, n: float | None = 1) -> bool | None:
             shown = super().update(n)

@@ -45,7 +45,7 @@ def fused_applies(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
 
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """``F.linear(x, weight, bias)``, through oneDNN's fused call where the route says so."""
-    if fused_applies(x, weight, bias):
+    if bias is not None and fused_applies(x, weight, bias):
         return fused_linear(x, weight, bias)
     return F.linear(x, weight, bias)
 

@@ -27,6 +27,8 @@ class Sapiens2Model(nn.Module):
     pointmap a tuple ((B, 3, H, W), (B, 1)).
     """
 
+    cfg: ModelConfig  # plain attribute, typed here: nn.Module's lookup would type it as a module
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg

@@ -6,6 +6,8 @@ and post-processing (SPEC.md 4-5). ``load_predictor`` finds the checkpoint and p
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -47,7 +49,8 @@ class Predictor:
         self.model = prepare_model(model, device=device, dtype=dtype)
         self.device = device
         self.dtype = dtype
-        self.input_hw: tuple[int, int] = tuple(model.cfg.input_size_hw)  # type: ignore[assignment]
+        h, w = model.cfg.input_size_hw
+        self.input_hw: tuple[int, int] = (int(h), int(w))
         self.name = name or f"sapiens2-{self.task}-{model.cfg.size}"
         #: The weights' file, named when its outputs are not numbers.
         self.checkpoint = checkpoint
@@ -62,10 +65,24 @@ class Predictor:
         if isinstance(out, tuple):
             outs = tuple(o.float().cpu() for o in out)
             self.check_finite("raw outputs", *outs)
-            return outs  # type: ignore[return-value]
+            return outs
         out = out.float().cpu()
         self.check_finite("raw outputs", out)
         return out
+
+    def forward_one(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` of a model with one output (pose, seg, normal; not pointmap's pair)."""
+        out = self.forward(x)
+        if isinstance(out, tuple):
+            raise TypeError(
+                f"the {self.name} model gives {len(out)} outputs where one was expected"
+            )
+        return out
+
+    def predict(self, image: np.ndarray) -> Any:
+        """The task's result for one RGB uint8 image (``core.sapiens2.results``); each task's
+        predictor says which."""
+        raise NotImplementedError(f"{type(self).__name__} has no predict")
 
     def check_finite(self, what: str, *arrays: np.ndarray | torch.Tensor) -> None:
         """``CheckpointError`` naming the checkpoint file when any value is NaN or infinite.
@@ -90,7 +107,7 @@ class Predictor:
         return {
             "model": self.name,
             "task": self.task,
-            "size": self.model.cfg.size,
+            "size": str(self.model.cfg.size),
             "device": self.device,
             "dtype": dtype_name(self.dtype),
         }
@@ -110,37 +127,49 @@ class PosePredictor(Predictor):
         *,
         flip_test: bool = True,
         batch_flip: bool | None = None,
-        **kwargs: object,
+        **kwargs: Any,  # Predictor's: device, dtype, name, checkpoint
     ) -> None:
-        super().__init__(model, **kwargs)  # type: ignore[arg-type]
+        super().__init__(model, **kwargs)
         self.flip_test = flip_test
         # A batch of 2B runs other matmul kernels than two batches of B: in float32 the heatmaps
         # then differ from the official two forwards by ~5e-4 (golden tiny pose), so float32 keeps
         # the two forwards (bit parity) unless asked; bf16 is not bit-exact anyway and batches.
         self.batch_flip = self.dtype != torch.float32 if batch_flip is None else batch_flip
 
-    def heatmaps(self, batch: torch.Tensor) -> np.ndarray:
+    def heatmaps(self, batch: torch.Tensor, *, flip_test: bool | None = None) -> np.ndarray:
         """(B, 308, H/4, W/4) float32 heatmaps the decoder sees (flip-test average when enabled).
 
         With ``batch_flip`` the crops and their mirror images go through one forward of 2B (one
         pass over the weights instead of two); otherwise two forwards of B, as the official code.
+        ``flip_test``: this call's (None: ``self.flip_test``).
         """
-        if not self.flip_test:
-            return self.forward(batch).numpy()
+        if not (self.flip_test if flip_test is None else flip_test):
+            return self.forward_one(batch).numpy()
         if self.batch_flip:
-            both = self.forward(torch.cat((batch, batch.flip(-1)))).numpy()
+            both = self.forward_one(torch.cat((batch, batch.flip(-1)))).numpy()
             plain, flipped = both[: len(batch)], both[len(batch) :]
         else:
-            plain, flipped = self.forward(batch).numpy(), self.forward(batch.flip(-1)).numpy()
+            plain = self.forward_one(batch).numpy()
+            flipped = self.forward_one(batch.flip(-1)).numpy()
         return flip_average(plain, flipped, FLIP_INDICES)
 
-    def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
+    def predict(
+        self,
+        image: np.ndarray,
+        boxes_xyxy: np.ndarray | None = None,
+        *,
+        flip_test: bool | None = None,
+    ) -> PoseResult:
         """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image.
 
         All of the image's crops go through one forward, as the official code runs them.
+        ``flip_test``: this call's (None: ``self.flip_test``).
         """
         n_boxes = 1 if boxes_xyxy is None else len(np.asarray(boxes_xyxy).reshape(-1, 4))
-        return self.predict_many([image], [boxes_xyxy], max_batch=max(n_boxes, 1))[0]
+        many = self.predict_many(
+            [image], [boxes_xyxy], max_batch=max(n_boxes, 1), flip_test=flip_test
+        )
+        return many[0]
 
     def predict_many(
         self,
@@ -148,6 +177,7 @@ class PosePredictor(Predictor):
         boxes: list[np.ndarray | None],
         *,
         max_batch: int = 8,
+        flip_test: bool | None = None,
     ) -> list[PoseResult]:
         """``predict`` for several images, whose crops share forwards of at most ``max_batch``.
 
@@ -166,7 +196,8 @@ class PosePredictor(Predictor):
         decoded: list[tuple[np.ndarray, np.ndarray]] = []
         for i in range(0, len(crops), max_batch):
             # Decoded chunk by chunk: 0.4b heatmaps are ~60 MB a crop, keypoints a few KB.
-            heatmaps = self.heatmaps(pre.normalize(np.stack(crops[i : i + max_batch])))
+            chunk = pre.normalize(np.stack(crops[i : i + max_batch]))
+            heatmaps = self.heatmaps(chunk, flip_test=flip_test)
             decoded += [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
         results, start = [], 0
         for image_boxes, centers, scales, _ in per_image:
@@ -269,7 +300,7 @@ def load_predictor(
     device: str | None = None,
     dtype: str | torch.dtype | None = None,
     checkpoint: str | None = None,
-    **kwargs: object,
+    **kwargs: Any,  # the predictor class's own options (flip_test, batch_flip), passed on
 ) -> Predictor:
     """Find (or take) the checkpoint, build the model without allocating twice, load it, pick device/dtype.
 
@@ -287,7 +318,7 @@ def load_predictor(
         model = build_model(f"{task}-{size}")
     load_checkpoint(model, path, dtype=dt)  # straight into the run dtype, one tensor at a time
     check_weights(model, path)
-    return PREDICTORS[task](model, device=dev, dtype=dt, checkpoint=str(path), **kwargs)  # type: ignore[arg-type]
+    return PREDICTORS[task](model, device=dev, dtype=dt, checkpoint=str(path), **kwargs)
 
 
 def check_weights(model: torch.nn.Module, path: object) -> None:

@@ -25,6 +25,7 @@ def rope_periods(
 
 
 class RopePositionEmbedding(nn.Module):
+    periods: torch.Tensor  # the registered buffer (nn.Module's attribute lookup types it loosely)
     """Builds the (h*w, d) sin/cos tables for a patch grid; ``periods`` is a persistent bf16 buffer."""
 
     def __init__(self, head_dim: int, *, base: float = 100.0) -> None:

@@ -71,7 +71,7 @@ def cpu_info() -> tuple[str, frozenset[str]]:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return platform.processor() or platform.machine(), frozenset()
-    model, flags = "", frozenset()
+    model, flags = "", frozenset[str]()
     for line in text.splitlines():
         name, _, value = line.partition(":")
         if name.strip() == "model name" and not model:
@@ -174,7 +174,8 @@ def _attention_candidates() -> dict[str, Callable[[], object]]:
     q, k, v = (torch.randn(1, 3081, 16, 64).to(torch.bfloat16) for _ in range(3))
 
     def torch_route() -> object:
-        return F.scaled_dot_product_attention(*(t.transpose(1, 2) for t in (q, k, v)))
+        qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))
+        return F.scaled_dot_product_attention(qt, kt, vt)
 
     return {"own": lambda: cpu_kernels.attention(q, k, v), "torch": torch_route}
 
@@ -211,7 +212,8 @@ def _norm_candidates() -> dict[str, Callable[[], object]]:
     from core.sapiens2.rope import apply_rope_tokens
 
     q = torch.randn(1, 3081, 16, 64).to(torch.bfloat16)
-    tables = tuple(torch.randn(3081, 1, 64).to(torch.bfloat16) for _ in range(2))
+    sin, cos = (torch.randn(3081, 1, 64).to(torch.bfloat16) for _ in range(2))
+    tables = (sin, cos)
     w64, x, w = torch.ones(64, dtype=torch.bfloat16), q.view(3081, 1024), None
 
     def own() -> object:
@@ -280,7 +282,7 @@ def measure(
     ``linear`` goes first, since PyTorch's feed-forward route runs its biased matmuls through it;
     ``linear_fused`` says what it is when it is not among ``ops``."""
     global _linear_fused
-    routes = {}
+    routes: dict[str, Route] = {}
     order = sorted(ops, key=lambda op: op != "linear")
     with torch.inference_mode(), cpu_kernels.enabled(True):
         for op in order:

@@ -53,8 +53,8 @@ def init_random_(model: nn.Module, *, seed: int = 0) -> nn.Module:
             module.periods = rope_periods(
                 module.head_dim, module.base, device=module.periods.device
             )
-        elif hasattr(module, "reset_parameters"):
-            module.reset_parameters()
+        elif callable(reset := getattr(module, "reset_parameters", None)):
+            reset()
     for name, param in model.named_parameters():
         if name.endswith(("cls_token", "storage_tokens")):
             param.normal_(0.0, 0.02)

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from core import analysis as _analysis  # called through the module: tests patch its functions
-from core.analysis import GaitAnalysis, PostureResult, inference_lock
+from core.analysis import GaitAnalysis, PostureResult
+from core.backends.base import Backend
 from core.config import Settings, load_settings
 from core.errors import InputError
 from core.hashing import sha256_hex
@@ -107,7 +108,7 @@ def posture_draft(
 
 def make_posture(
     source: Source | Photo,
-    backend: object,
+    backend: Backend,
     options: PostureOptions | None = None,
     *,
     settings: Settings | None = None,
@@ -115,21 +116,25 @@ def make_posture(
 ) -> PostureSession:
     """Measure a photo (a path, its bytes, or a :class:`Photo` already read) and draft its session.
 
-    ``name``: see :func:`read_photo`. The flip test is set from ``options.fast`` under the
-    backend's inference lock, so a backend shared between threads runs each photo as it was
-    asked. Raises ``InputError`` for an unreadable photo, ``NoPersonFound`` when nobody is found.
+    ``name``: see :func:`read_photo`. The flip test follows ``options.fast``, asked per call
+    (``Backend.estimate_pose(flip_test=)``), so a backend shared between threads runs each photo
+    as it was asked. Raises ``InputError`` for an unreadable photo, ``NoPersonFound`` when nobody
+    is found.
     """
     settings = settings or load_settings()
     options = options or PostureOptions()
     photo = (
         source if isinstance(source, Photo) else read_photo(source, settings=settings, name=name)
     )
-    with inference_lock(backend):
-        if hasattr(backend, "flip_test"):  # Sapiens2: one pose forward instead of the pair
-            backend.flip_test = not options.fast
-        result = _analysis.analyze_posture(
-            photo.image, backend, point=options.point, view=options.view, settings=settings
-        )
+    # Sapiens2: fast is one pose forward instead of the mirrored pair; the lite backend has no flip.
+    result = _analysis.analyze_posture(
+        photo.image,
+        backend,
+        point=options.point,
+        view=options.view,
+        settings=settings,
+        flip_test=not options.fast,
+    )
     draft = posture_draft(result, photo.image, source_hash=sha256_hex(photo.data), options=options)
     return PostureSession(draft, result, photo.image)
 
@@ -152,7 +157,7 @@ def gait_draft(
     if analysis.cut_at_s is not None:
         params["cut_at_s"] = analysis.cut_at_s
     result = analysis.result
-    quality = getattr(result, "quality", None)
+    quality = result.quality
     return SessionDraft(
         kind="gait",
         source_hash=source_hash,
@@ -161,14 +166,14 @@ def gait_draft(
         backend_info=dict(analysis.backend_info),
         params=params,
         artifacts=dict(artifacts or {}),
-        warnings=tuple(str(w) for w in getattr(result, "warnings", ()) or ()),
+        warnings=tuple(str(w) for w in result.warnings),
         quality=None if quality is None else str(quality.grade),
     )
 
 
 def make_gait(
     source: Source,
-    backend: object,
+    backend: Backend,
     options: GaitOptions | None = None,
     *,
     progress: Callable[[int, int | None], None] | None = None,

@@ -9,6 +9,7 @@ and one row per keypoint coordinate (``kp_<name>_x``, ``kp_<name>_y``) carrying 
 from __future__ import annotations
 
 import math
+from typing import Any, SupportsInt
 
 import pandas as pd
 
@@ -21,7 +22,11 @@ MIN_SCORE_ROW = "reliable_min_score"
 
 
 def _frame_no(frame: object) -> int:
-    return -1 if frame is pd.NA or frame is None else int(frame)  # -1: a whole-image row
+    if frame is pd.NA or frame is None:
+        return -1
+    if not isinstance(frame, SupportsInt):
+        raise TypeError(f"a stored frame number must be a number, got {frame!r}")
+    return int(frame)  # -1: a whole-image row
 
 
 def _by_key(rows: pd.DataFrame, suffix: str) -> dict[tuple[int, str, str], float]:
@@ -42,7 +47,7 @@ def _keypoint_rows(companions: pd.DataFrame) -> list[dict[str, object]]:
     """``kp_<name>_x`` / ``_y`` rows; reliable when the point is present and its score reaches the
     snapshot's reliable score (unknown without that row)."""
     cuts: dict[int, float] = {}
-    points: dict[tuple[int, str], dict[str, object]] = {}
+    points: dict[tuple[int, str], dict[str, Any]] = {}  # stored cells: numbers or pd.NA
     for f, t, m, v in companions[["frame", "time_s", "metric", "value"]].itertuples(index=False):
         if m == conf.MIN_SCORE_METRIC:
             cuts[_frame_no(f)] = v

@@ -6,6 +6,7 @@ CSV's ``sigma`` and ``reason`` columns, beside the ``score`` and ``reliable`` of
 from __future__ import annotations
 
 import math
+from typing import SupportsInt
 
 import pandas as pd
 
@@ -17,7 +18,11 @@ FOLDED_3D_COLUMNS = ("sigma", "reason")
 
 
 def _frame_no(frame: object) -> int:
-    return -1 if frame is pd.NA or frame is None else int(frame)
+    if frame is pd.NA or frame is None:
+        return -1
+    if not isinstance(frame, SupportsInt):
+        raise TypeError(f"a stored frame number must be a number, got {frame!r}")
+    return int(frame)
 
 
 def fold_3d(rows: pd.DataFrame) -> pd.DataFrame:

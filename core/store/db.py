@@ -101,3 +101,10 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise storage_error(exc, f"open the database {path}") from exc
     return conn
+
+
+def row_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (SQLite always gives one)."""
+    if cur.lastrowid is None:
+        raise StorageError("the database gave no id for the row just written")
+    return int(cur.lastrowid)

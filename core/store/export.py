@@ -111,15 +111,16 @@ def session_wide_frame(session_id: int, *, store: Store | None = None) -> pd.Dat
     sub = rows[rows["column"].isin(scored)].drop_duplicates(["_frame", "column"])  # first, as above
     for field in ("score", "reliable"):
         part = sub.pivot(index="_frame", columns="column", values=field)
-        parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
+        parts.append(part.add_suffix(f"_{field}"))
     sub = rows[rows["column"].isin(spread)].drop_duplicates(["_frame", "column"])
     for field in ("sigma", "reason"):
         part = sub.pivot(index="_frame", columns="column", values=field)
-        parts.append(part.rename(columns=lambda c, f=field: f"{c}_{f}"))
+        parts.append(part.add_suffix(f"_{field}"))
     wide = pd.concat(parts, axis=1).reindex(columns=order)
     times = rows.groupby("_frame")["time_s"].first()
     wide.insert(0, "time_s", times.reindex(wide.index).to_numpy())
-    wide.insert(0, "frame", pd.array([None if f < 0 else f for f in wide.index], dtype="Int64"))
+    frames = pd.Series([None if f < 0 else f for f in wide.index], index=wide.index, dtype="Int64")
+    wide.insert(0, "frame", frames)
     wide.columns.name = None
     return wide.reset_index(drop=True)
 

@@ -17,7 +17,7 @@ from core.errors import StorageError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl (Windows): the module stands for "no lock"
 
 LOCK_NAME = "store.lock"
 

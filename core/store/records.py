@@ -117,7 +117,7 @@ def optional_float(value: object, name: str, lo: float, hi: float) -> float | No
     if value is None:
         return None
     try:
-        out = float(value)
+        out = float(value)  # type: ignore[arg-type]  # any input: float() itself says what is no number
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}") from None
     if not (math.isfinite(out) and lo <= out <= hi):
@@ -147,7 +147,7 @@ def params_json(params: dict | None) -> tuple[str, str]:
 def _cell_float(value: object) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    out = float(value)
+    out = float(value)  # type: ignore[arg-type]  # a stored REAL (or text SQLite kept as such)
     return None if math.isnan(out) else out
 
 

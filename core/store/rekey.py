@@ -38,6 +38,10 @@ def _surface(params: Mapping[str, object]) -> str:
 def _number(value: object, *, optional: bool = True) -> float | None:
     if value is None and optional:
         return None
+    return _required(value)
+
+
+def _required(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Unknown
     return float(value)
@@ -57,7 +61,7 @@ def _posture(info: dict, params: Mapping[str, object], surface: str) -> dict[str
     if point is not None:
         if not isinstance(point, list) or len(point) != 2:
             raise _Unknown
-        point = (_number(point[0], optional=False), _number(point[1], optional=False))
+        point = (_required(point[0]), _required(point[1]))
     return posture_fields(info, PostureOptions(view=view, fast=fast, point=point))
 
 

@@ -23,7 +23,7 @@ from core.config import Settings, load_settings
 from core.errors import InputError, StorageError
 from core.store import artifacts as files
 from core.store import sweep
-from core.store.db import connect, ensure_private_dir, storage_error
+from core.store.db import connect, ensure_private_dir, row_id, storage_error
 from core.store.lock import StoreLock
 from core.store.records import (
     MEASUREMENT_COLUMNS,
@@ -152,7 +152,7 @@ class Store:
                 (label, height, None if year is None else int(year), int(bool(consent)),
                  now[:10] if consent else None, now),
             )  # fmt: skip
-            return int(cur.lastrowid)
+            return row_id(cur)
 
     def record_consent(
         self, subject_id: int, *, consent: bool = True, date: str | None = None
@@ -265,7 +265,7 @@ class Store:
                     (uid, subject_id, kind, _now(), info["backend"], info["model"], info["size"],
                      info["device"], info["dtype"], threshold, str(source_hash or ""), notes, p_json, p_hash, str(key)),
                 )  # fmt: skip
-                session_id = int(cur.lastrowid)
+                session_id = row_id(cur)
                 conn.executemany(
                     "INSERT INTO measurements (session_id, frame, time_s, metric, side, value, unit) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -301,7 +301,7 @@ class Store:
         # Only paths that stay inside the artifacts folder are handed out (pages pass them to
         # st.image / st.video); a relpath edited into the database is left out.
         paths = {name: files.artifact_path(self.artifacts_dir, rel) for name, rel in arts}
-        return Session(
+        return Session(  # type: ignore[misc]  # r[:13]: Session's first 13 fields (_SESSION_COLS)
             *r[:13],
             params=params if isinstance(params, dict) else {},
             artifacts={name: path for name, path in paths.items() if path is not None},

@@ -37,7 +37,7 @@ class Fragment:
         return (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
 
     def add(self, step: int, pose: Pose) -> None:
-        box: Box = pose.box  # type: ignore[assignment]
+        box: Box = pose.require_box()
         if self.steps:
             new_v = (center(box) - center(self.box)) / (step - self.last)
             self.velocity = 0.5 * self.velocity + 0.5 * new_v if len(self.steps) > 1 else new_v

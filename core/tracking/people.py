@@ -73,7 +73,7 @@ def inside_share(a: Box, b: Box) -> float:
 def anchor(pose: Pose) -> np.ndarray:
     """(2,) pixels: the pelvis (it moves with the body, not with the arms), else the box centre."""
     hip = pose.point("mid_hip")
-    return hip if np.all(np.isfinite(hip)) else center(pose.box)  # type: ignore[arg-type]
+    return hip if np.all(np.isfinite(hip)) else center(pose.require_box())
 
 
 def completeness(pose: Pose) -> float:
@@ -107,7 +107,7 @@ def same_person(a: Pose, b: Pose) -> bool:
 
 
 def _richness(pose: Pose) -> tuple[int, float]:
-    return pose.n_present, area(pose.box)  # type: ignore[arg-type]
+    return pose.n_present, area(pose.require_box())
 
 
 def merge_duplicates(

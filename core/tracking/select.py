@@ -22,13 +22,13 @@ def select_person(poses: Sequence[Pose], point: tuple[float, float] | None = Non
     if not people:
         return None
     if point is None:
-        return max(people, key=lambda p: area(p.box))  # type: ignore[arg-type]
+        return max(people, key=lambda p: area(p.require_box()))
     px, py = float(point[0]), float(point[1])
 
     def distance(p: Pose) -> tuple[float, float]:
-        x1, y1, x2, y2 = p.box  # type: ignore[misc]
+        x1, y1, x2, y2 = p.require_box()
         dx, dy = max(x1 - px, 0.0, px - x2), max(y1 - py, 0.0, py - y2)
-        cx, cy = center(p.box)  # type: ignore[arg-type]
+        cx, cy = center(p.require_box())
         return float(np.hypot(dx, dy)), float(np.hypot(cx - px, cy - py))
 
     return min(people, key=distance)

@@ -17,6 +17,7 @@ import numpy as np
 from core.keypoints import Pose
 from core.tracking.fragment import Fragment
 from core.tracking.people import Box, area, center, height, iou, merge_duplicates
+from core.tracking.walker import TrackStats
 
 
 class PersonTracker:
@@ -60,7 +61,7 @@ class PersonTracker:
         for fi, frag in enumerate(fragments):
             pred = frag.predicted_box(self.step)
             for pi, pose in enumerate(poses):
-                box: Box = pose.box  # type: ignore[assignment]
+                box: Box = pose.require_box()
                 h_f, h_p = height(frag.box), height(box)
                 if not 0.5 <= h_p / h_f <= 2.0:
                     continue  # a person does not halve or double in size between frames
@@ -149,6 +150,6 @@ class PersonTracker:
         return list(self._chosen().poses)
 
     @property
-    def stats(self) -> dict[str, float | int | None]:
+    def stats(self) -> TrackStats:
         """How the subject was tracked (see :func:`core.tracking.walker.choose_subject`)."""
         return dict(self._chosen().stats)

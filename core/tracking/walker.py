@@ -27,6 +27,9 @@ from core.tracking.fragment import Fragment
 from core.tracking.people import anchor, height
 from core.tracking.progression import progression_px
 
+#: How the subject was tracked (:func:`choose_subject`): counts, shares, ``chosen_by`` text.
+TrackStats = dict[str, float | int | str | None]
+
 #: People whose progression is within this share of the longest are the same walk (a looped or
 #: repeated pass): the earliest is taken. Two passes over the same path differ by a few per cent
 #: (the first and last detections at the image edges), a bystander's hop by far more.
@@ -47,7 +50,7 @@ class SubjectChoice:
 
     poses: tuple[Pose | None, ...]
     chain: tuple[Fragment, ...]
-    stats: dict[str, float | int | None]
+    stats: TrackStats
 
 
 def _end_state(frag: Fragment, *, start: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
@@ -55,7 +58,7 @@ def _end_state(frag: Fragment, *, start: bool) -> tuple[np.ndarray, np.ndarray |
     sel = slice(0, END_SAMPLES) if start else slice(-END_SAMPLES, None)
     steps = np.asarray(frag.steps[sel], float)
     pts = np.array([anchor(p) for p in frag.poses[sel]])
-    size = float(np.median([height(p.box) for p in frag.poses[sel]]))  # type: ignore[arg-type]
+    size = float(np.median([height(p.require_box()) for p in frag.poses[sel]]))
     at = steps[0] if start else steps[-1]
     if len(steps) < MIN_VELOCITY_SAMPLES or np.ptp(steps) == 0:
         return pts[0] if start else pts[-1], None, size
@@ -134,7 +137,7 @@ def _progression(chain: list[Fragment]) -> tuple[float, float]:
     """(sustained progression px, median body height px) of one person."""
     _, poses = _samples(chain)
     xs = [float(anchor(p)[0]) for p in poses]
-    hs = [height(p.box) for p in poses]  # type: ignore[arg-type]
+    hs = [height(p.require_box()) for p in poses]
     return progression_px(xs, hs), float(np.median(hs))
 
 
@@ -144,7 +147,7 @@ def identity_jumps(steps: Sequence[int], poses: Sequence[Pose]) -> int:
     samples). A single stray sample whose successor is back on course is a detection glitch,
     not a jump."""
     pts = np.array([anchor(p) for p in poses])
-    hs = np.array([height(p.box) for p in poses])  # type: ignore[arg-type]
+    hs = np.array([height(p.require_box()) for p in poses])
     accepted: list[int] = [0] if len(pts) else []
 
     def off(i: int) -> float:
@@ -190,7 +193,7 @@ def choose_subject(
     or "frames" when nobody progressed, or None when nobody was seen).
     """
     chains = link_fragments(fragments, max_gap=max_gap)
-    stats: dict[str, float | int | None] = {
+    stats: TrackStats = {
         "frames_analysed": n_steps,
         "frames_with_person": frames_with_person,
         "frames_tracked": 0,

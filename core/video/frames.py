@@ -8,7 +8,7 @@ its real timing; index / fps is the fallback when the container gives none.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +51,7 @@ def iter_frames(
     limit_frames: int = MAX_VIDEO_FRAMES,
     limit_pixels: int = MAX_IMAGE_PIXELS,
     fps: float | None = None,
-) -> Iterator[Frame]:
+) -> Generator[Frame, None, None]:
     """Yield every ``every``-th frame of a video, in order.
 
     Parameters

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ class _Failure:
         self.exc = exc
 
 
-def prefetch(items: Iterable[T], *, depth: int = 4) -> Iterator[T]:
+def prefetch(items: Iterable[T], *, depth: int = 4) -> Generator[T, None, None]:
     """Yield the items of ``items`` in order while a background thread produces the next ones.
 
     Parameters
@@ -46,7 +46,7 @@ def prefetch(items: Iterable[T], *, depth: int = 4) -> Iterator[T]:
     return _prefetched(items, int(depth))
 
 
-def _prefetched(items: Iterable[T], depth: int) -> Iterator[T]:
+def _prefetched(items: Iterable[T], depth: int) -> Generator[T, None, None]:
     # A separate generator so that prefetch() checks its arguments when called, not on first next().
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -83,7 +83,7 @@ def _prefetched(items: Iterable[T], depth: int) -> Iterator[T]:
                 return
             if isinstance(item, _Failure):
                 raise item.exc
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # neither _DONE nor a _Failure: one of the items, a T
     finally:
         stop.set()
         worker.join()

@@ -171,16 +171,16 @@ def info_from_capture(
     stated = stated_fps(path, float(cap.get(cv2.CAP_PROP_FPS)))
     given = None if fps is None else check_given_fps(fps)
     n = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-    if stated is None and given is None:
-        raise NoFrameRate(
-            f"{name} does not state a frame rate; give it (`gait --fps 30`, or the frame-rate "
-            "box of the Gait page) or re-encode the video (e.g. to MP4)"
-        )
     if stated is not None and given is not None and abs(stated - given) > 1e-3 * stated:
         raise InputError(
             f"{name} states {stated:g} fps; a frame rate is only given for a video that states none"
         )
     fps = stated if stated is not None else given
+    if fps is None:
+        raise NoFrameRate(
+            f"{name} does not state a frame rate; give it (`gait --fps 30`, or the frame-rate "
+            "box of the Gait page) or re-encode the video (e.g. to MP4)"
+        )
     if n <= 0:
         raise InputError(f"{name} has zero frames")
     return VideoInfo(

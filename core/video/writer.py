@@ -92,7 +92,7 @@ def write_overlay_video(
     try:
         for i, frame in enumerate(frames):
             rgb = _as_rgb(frame, i)
-            if size is None:
+            if size is None or writer is None:
                 size = rgb.shape[1], rgb.shape[0]
                 even = _even(rgb)
                 writer = imageio_ffmpeg.write_frames(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.backends.base import Capability
 from core.backends.fake import FakeBackend
 from core.store import Store
 from tests.app.helpers import make_subject, open_page, problems, table_with
@@ -20,6 +21,8 @@ WALK_S = 4.0
 class _Sapiens2Walker(FakeBackend):
     """The synthetic walker, described as a Sapiens2 backend with seg and pointmap heads loaded
     (blank doubles that count their calls): what the 3D option reads of a backend."""
+
+    capabilities = FakeBackend.capabilities | {Capability.POINTMAP}
 
     def __init__(self) -> None:
         series = walking_series(

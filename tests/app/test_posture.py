@@ -227,15 +227,16 @@ def test_repeatability_of_the_same_photo_is_stable() -> None:
 
 
 class _FlipSwitchBackend(FakeBackend):
-    """Test double with Sapiens2's ``flip_test`` switch; records its value at every pose call."""
+    """Test double with Sapiens2's ``flip_test`` (its default, and per call); records the flip
+    test of every pose call."""
 
     def __init__(self) -> None:
         super().__init__()
         self.flip_test = True
         self.seen: list[bool] = []
 
-    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None):  # noqa: ANN001, ANN201
-        self.seen.append(self.flip_test)
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None, flip_test=None):  # noqa: ANN001, ANN201
+        self.seen.append(self.flip_test if flip_test is None else flip_test)
         return super().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
 
 

@@ -34,7 +34,7 @@ class ScoredFakeBackend(FakeBackend):
         super().__init__(people, **kwargs)
         self.scores = scores
 
-    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None):
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None, flip_test=None):
         poses = super().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
         out = []
         for pose in poses:

@@ -16,7 +16,7 @@ from tests.cli.scenes import BIG, SMALL, SMALL_POINT, write_image
 class _FoundOnTiles(FakeBackend):
     """The fake people, reported as found only on tiles (as the lite backend's second look does)."""
 
-    def find_people(self, image: np.ndarray) -> Detection:
+    def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         return Detection(tuple(self.estimate_pose(image)), "tile")
 
 

@@ -36,7 +36,7 @@ def scripted(install, monkeypatch, strained, *, stop_at=None):
     sitter = FakeBackend([DESK_SITTER])
     calls = []
 
-    def estimate(image, boxes=None, *, timestamp_ms=None):
+    def estimate(image, boxes=None, *, timestamp_ms=None, flip_test=None):
         i = len(calls)
         calls.append(i)
         if i == stop_at:
@@ -67,7 +67,7 @@ def test_ctrl_c_stops_cleanly(cli, install, tmp_path, monkeypatch):
     video = write_video(tmp_path / "w.avi", 20)
     calls = []
 
-    def interrupt(image, boxes=None, *, timestamp_ms=None):
+    def interrupt(image, boxes=None, *, timestamp_ms=None, flip_test=None):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from core.analysis import analyze_posture
+from core.backends.base import Backend
 from core.imaging.decode import decode_image
 from core.store import Store
 from tests.conftest import shared_path
@@ -23,7 +24,7 @@ N_THREADS = int(os.environ.get("SAPIENS_MEASURE_CONCURRENCY_THREADS", "6"))
 PER_THREAD = int(os.environ.get("SAPIENS_MEASURE_CONCURRENCY_FILES", "4"))
 
 
-class _Watched:
+class _Watched(Backend):
     """Wraps a backend and records how many threads are inside ``estimate_pose`` at once."""
 
     def __init__(self, inner) -> None:

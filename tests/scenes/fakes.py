@@ -50,7 +50,13 @@ class ScenePose(_SceneHead):
     task = "pose"
     flip_test = True
 
-    def predict(self, image: np.ndarray, boxes_xyxy: np.ndarray | None = None) -> PoseResult:
+    def predict(
+        self,
+        image: np.ndarray,
+        boxes_xyxy: np.ndarray | None = None,
+        *,
+        flip_test: bool | None = None,
+    ) -> PoseResult:
         self._check(image)
         kp, sc = np.zeros((1, 308, 2), np.float32), np.zeros((1, 308), np.float32)
         for name, xy in zip(CANONICAL_NAMES, self.scene.xy, strict=True):

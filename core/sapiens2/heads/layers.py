@@ -6,6 +6,8 @@ Sequential indices therefore advance by 3 per stage (keys ``0, 3, 6, ...``), as 
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import torch
 from torch import nn
 
@@ -50,7 +52,7 @@ class Stages(nn.Sequential):
         return x
 
 
-def _plain_instance_norm(layer: nn.Module) -> bool:
+def _plain_instance_norm(layer: nn.Module) -> TypeGuard[nn.InstanceNorm2d]:
     """An InstanceNorm2d that normalises with the input's own statistics and has no affine part:
     it removes any per-channel constant, and its result depends on nothing but its input."""
     return (
