@@ -65,7 +65,7 @@ def pose3d_rows(
     *,
     stature_m: float,
     stature_given: bool,
-    frame: int = 0,
+    frame: int | None = None,
     time_s: float = math.nan,
 ) -> pd.DataFrame:
     """Rows of one photo's 3D measures, their sigma and reasons (module docstring).
@@ -74,7 +74,8 @@ def pose3d_rows(
     ----------
     measures : from ``measures_3d`` / ``analyze_3d``.
     stature_m, stature_given : ``Points3D.stature_m`` and whether its source was the entered height.
-    frame, time_s : as for ``posture_rows`` (0 and NaN for a photo).
+    frame, time_s : as for ``posture_rows`` (an empty frame and NaN for a photo, so the 3D rows
+        share the 2D rows' line of the wide CSV).
     """
 
     def row(metric: str, side: str, value: float, unit: str) -> dict[str, object]:
