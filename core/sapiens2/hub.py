@@ -29,11 +29,20 @@ def _hf_hub_download(**kwargs: Any) -> str:
     return hf_hub_download(**kwargs)
 
 
-def _cache_dir(cache_dir: Path | str | None) -> str | None:
-    # Read at call time (huggingface_hub reads HF_HUB_CACHE once, at its import).
+def _cache_dir(cache_dir: Path | str | None) -> str:
+    """The Hugging Face cache folder, read at call time: ``cache_dir``, else ``HF_HUB_CACHE``, else
+    ``HF_HOME/hub``, else ``XDG_CACHE_HOME/huggingface/hub``, else ``~/.cache/huggingface/hub``
+    (huggingface_hub's own order). Never left to huggingface_hub's default, which it reads once at
+    its import: whatever the environment said then (a test's fake cache, seen leaking into later
+    tests) would hold for the rest of the process."""
     if cache_dir is not None:
         return str(cache_dir)
-    return os.environ.get("HF_HUB_CACHE") or None
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    if os.environ.get("HF_HOME"):
+        return str(Path(os.environ["HF_HOME"]) / "hub")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "huggingface" / "hub")
 
 
 def cached_checkpoint(task: str, size: str, *, cache_dir: Path | str | None = None) -> Path | None:

@@ -74,3 +74,19 @@ def test_download_failure_is_actionable(monkeypatch: pytest.MonkeyPatch) -> None
         ModelNotAvailable, match=r"huggingface.co/facebook/sapiens2-seg-1b.*no route to host"
     ):
         hub.download_checkpoint("seg", "1b")
+
+
+def test_the_cache_folder_is_read_at_call_time(
+    fake: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # huggingface_hub reads HF_HUB_CACHE once, at its import: a checkpoint in the folder the
+    # environment named then must not be found once the environment names another one.
+    import huggingface_hub.constants
+
+    hub.download_checkpoint("pose", "0.4b")
+    assert hub.cached_checkpoint("pose", "0.4b") is not None
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(fake.cache))
+    monkeypatch.delenv("HF_HUB_CACHE")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "elsewhere"))
+    assert hub.cached_checkpoint("pose", "0.4b") is None
+    assert hub._cache_dir(None) == str(tmp_path / "elsewhere" / "hub")
