@@ -130,7 +130,11 @@ def test_the_browser_camera_gives_live_readouts_and_an_alert(app_url: str, camer
     drv.get(f"{app_url}/desk_watch")
     _wait_for_text(drv, "Desk watch")
     _wait_idle(drv)
-    drv.find_element(By.XPATH, '//label[contains(., "Browser camera")]').click()
+    # The first load of a fresh server imports torch for the sidebar's backend line: wait for the
+    # radio itself rather than trusting the first idle moment.
+    WebDriverWait(drv, 120).until(
+        lambda d: d.find_elements(By.XPATH, '//label[contains(., "Browser camera")]')
+    )[0].click()
     _wait_for_text(drv, "no STUN or TURN server")
     _wait_idle(drv)
     _set_number(drv, "Smoothing window (s)", "1")
