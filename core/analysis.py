@@ -284,9 +284,11 @@ def analyze_gait_video(
     from core.tracking import PersonTracker
 
     if not isinstance(every, int) or every < 1:
-        raise InputError(f"--every must be a whole number >= 1, got {every!r}")
+        raise InputError(
+            f"the frame step (every N-th frame) must be a whole number >= 1, got {every!r}"
+        )
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise InputError(f"--batch must be a whole number >= 1, got {batch!r}")
+        raise InputError(f"frames per pose call must be a whole number >= 1, got {batch!r}")
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"{path} does not exist or is empty")

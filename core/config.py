@@ -61,6 +61,18 @@ def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+#: ``SAPIENS_MEASURE_CPU_KERNELS``'s values (core/sapiens2/cpu_kernels.py).
+CPU_KERNEL_MODES = ("auto", "own", "torch")
+
+
+def cpu_kernels_setting(env: dict[str, str] | None = None) -> str:
+    """``SAPIENS_MEASURE_CPU_KERNELS`` as given, normalised (lower case, "" -> "auto"); not
+    validated here: the kernels warn once and use auto for an unknown value. One variable only, so
+    the bf16 kernels can read it per operation without building the whole :class:`Settings`."""
+    source = os.environ if env is None else env
+    return source.get("SAPIENS_MEASURE_CPU_KERNELS", "auto").strip().lower() or "auto"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The app's settings; build with :func:`load_settings`, override fields with ``dataclasses.replace``."""
@@ -71,6 +83,7 @@ class Settings:
     checkpoint_roots: tuple[Path, ...]
     device: str = "auto"
     dtype: str = "auto"
+    cpu_kernels: str = "auto"
     sapiens2_threshold: float = 0.3
     #: A measure is "reliable" when the lowest score of the points it uses reaches this
     #: (core.measure.confidence); between the missing threshold and this it is shown as unreliable.
@@ -130,6 +143,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         checkpoint_roots=tuple(roots),
         device=_choice(env, "SAPIENS_MEASURE_DEVICE", DEVICES),
         dtype=_choice(env, "SAPIENS_MEASURE_DTYPE", DTYPES),
+        cpu_kernels=cpu_kernels_setting(env),
         sapiens2_threshold=_float(env, "SAPIENS_MEASURE_SAPIENS2_THRESHOLD", 0.3, 0.0, 1e6),
         sapiens2_reliable_score=_float(
             env, "SAPIENS_MEASURE_SAPIENS2_RELIABLE_SCORE", 0.5, 0.0, 1e6

@@ -128,7 +128,7 @@ def test_failure_mid_video_closes_the_frames(tmp_path, decoded):
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True, None])
 def test_bad_batch_values_are_input_errors(tmp_path, bad):
-    with pytest.raises(InputError, match="--batch must be a whole number >= 1"):
+    with pytest.raises(InputError, match="frames per pose call must be a whole number >= 1"):
         analyze_gait_video(tmp_path / "missing.mp4", FakeBackend(), batch=bad)
 
 

@@ -29,19 +29,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import os
 import threading
 from collections.abc import Iterator
 
 import torch
 from torch.utils._python_dispatch import _get_current_dispatch_mode
 
+from core.config import CPU_KERNEL_MODES, cpu_kernels_setting
 from core.sapiens2 import kernel_build
 
 log = logging.getLogger(__name__)
 
 MAX_HEAD_DIM = 256
-MODES = ("auto", "own", "torch")
+MODES = CPU_KERNEL_MODES
 
 _PLAIN = (torch.Tensor, torch.nn.Parameter)
 _lock = threading.Lock()
@@ -51,7 +51,7 @@ _override: bool | None = None  # set by `enabled(...)`
 
 
 def _mode() -> str:
-    value = os.environ.get("SAPIENS_MEASURE_CPU_KERNELS", "auto").strip().lower() or "auto"
+    value = cpu_kernels_setting()
     if value not in MODES:
         _warn_once(
             f"SAPIENS_MEASURE_CPU_KERNELS={value!r} is not one of {', '.join(MODES)}; using auto"
