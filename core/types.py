@@ -27,6 +27,10 @@ class Capability(str, enum.Enum):
     POINTMAP = "pointmap"  # Sapiens2's seg and pointmap heads (the 3D measures)
 
 
+#: The columns of a measurement row, in order: what ``core.measure.summary`` builds and the store
+#: keeps (``frame``: empty for a whole-image measure; ``time_s``: NaN for a photo).
+ROW_COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
+
 #: Who to suggest when a capability is missing.
 CAPABILITY_PROVIDERS = {
     Capability.PEOPLE: "the lite or sapiens2 backend",

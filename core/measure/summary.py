@@ -23,8 +23,9 @@ from core.measure.gait import GaitResult
 from core.measure.gait_plausibility import STRIKE_REASONS, TOE_OFF_REASONS
 from core.measure.gait_quality import GRADES, REASONS
 from core.measure.posture import MEASURE_INFO
+from core.types import ROW_COLUMNS
 
-COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
+COLUMNS = ROW_COLUMNS  # defined once, in core.types
 
 #: Per-frame gait signals reported as rows: name -> unit.
 GAIT_SERIES_UNITS: dict[str, str] = {

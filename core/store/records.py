@@ -18,9 +18,10 @@ import pandas as pd
 
 from core.errors import InputError
 from core.hashing import sha256_hex
+from core.types import ROW_COLUMNS
 
 #: Columns of a measurements DataFrame, in order (DESIGN.md "Data flow").
-MEASUREMENT_COLUMNS = ("frame", "time_s", "metric", "side", "value", "unit")
+MEASUREMENT_COLUMNS = ROW_COLUMNS  # defined once, in core.types
 MAX_LABEL_CHARS = 64
 MAX_NOTES_CHARS = 10_000
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

@@ -60,3 +60,11 @@ def test_gait_rows():
     assert isinstance(raw, pd.DataFrame)
     with pytest.raises(InputError, match="GaitResult"):
         gait_rows({})
+
+
+def test_the_row_schema_is_defined_once() -> None:
+    # measure builds the rows, the store keeps them: one tuple, from core.types, for both.
+    from core.store.records import MEASUREMENT_COLUMNS
+    from core.types import ROW_COLUMNS
+
+    assert COLUMNS is ROW_COLUMNS and MEASUREMENT_COLUMNS is ROW_COLUMNS
