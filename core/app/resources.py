@@ -17,13 +17,14 @@ import streamlit as st
 from core.backends.base import inference_lock as inference_lock  # core's one lock, for the pages
 from core.backends.names import BACKEND_NAMES
 from core.config import Settings, load_settings
+from core.sapiens2.presets import SIZES
 
 if TYPE_CHECKING:
     from core.backends.base import Backend
     from core.store import Store
 
 BACKEND_CHOICES = BACKEND_NAMES  # the backend picker's options
-SIZE_CHOICES = ("0.4b", "0.8b", "1b", "5b")
+SIZE_CHOICES = SIZES  # core.sapiens2.presets (torch-free), defined once
 
 
 def get_settings() -> Settings:

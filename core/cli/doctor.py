@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 
 from core.config import display_path
+from core.sapiens2.presets import SIZES
 
 FEATURES = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
 PACKAGES = ("torch", "mediapipe", "streamlit")
@@ -59,7 +60,7 @@ def report(*, measure: bool = False) -> dict[str, object]:
         versions["opencv"] = None
     checkpoints = {}
     for task in ("pose", "seg", "normal", "pointmap"):
-        for size in ("0.4b", "0.8b", "1b", "5b"):
+        for size in SIZES:
             path = find_checkpoint(task, size, settings)
             if path is not None:
                 checkpoints[f"{task}-{size}"] = display_path(path)

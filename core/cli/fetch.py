@@ -7,9 +7,7 @@ import importlib
 import sys
 
 from core.errors import ModelNotAvailable
-
-TASKS = ("pose", "seg", "normal", "pointmap")
-SIZES = ("0.4b", "0.8b", "1b", "5b")
+from core.sapiens2.presets import SIZES, TASKS  # torch-free: defined once there
 
 
 class _Progress:
