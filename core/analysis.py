@@ -24,6 +24,7 @@ from core.backends.base import Backend, Detection, inference_lock
 from core.config import Settings, load_settings
 from core.errors import InputError, NoPersonFound
 from core.keypoints import Pose, PoseSeries
+from core.types import check_rgb
 from core.video import (
     DEFAULT_MAX_SECONDS,
     Frame,
@@ -98,19 +99,7 @@ class GaitAnalysis:
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
-    if (
-        not isinstance(image, np.ndarray)
-        or image.ndim != 3
-        or image.shape[2] != 3
-        or image.size == 0
-    ):
-        shape = getattr(image, "shape", None)
-        raise InputError(
-            f"expected an RGB image (H, W, 3), got {type(image).__name__} of shape {shape}"
-        )
-    if image.dtype != np.uint8:
-        raise InputError(f"expected an RGB uint8 image, got dtype {image.dtype}")
-    return image
+    return check_rgb(image)
 
 
 def analyze_posture(

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.errors import UnsupportedCapability
+from core.errors import InputError, UnsupportedCapability
 from core.keypoints import Pose
 
 
@@ -120,3 +120,19 @@ class NormalMap:
 
     normals: np.ndarray
     mask: np.ndarray | None = None
+
+
+def check_rgb(image: object, *, name: str = "image") -> np.ndarray:
+    """``image`` as a C-contiguous (H, W, 3) uint8 array, else ``InputError``: the one RGB check of
+    the analysis, the Sapiens2 preprocessing, imaging and the video writer (decoded photos and
+    frames are uint8; a float array is a caller's bug, said as such)."""
+    arr = np.asarray(image) if isinstance(image, (np.ndarray, list, tuple)) else None
+    if arr is None or arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        got = f"shape {arr.shape}" if arr is not None else type(image).__name__
+        raise InputError(f"{name} must be an RGB uint8 image of shape (H, W, 3), got {got}")
+    if arr.dtype != np.uint8:
+        raise InputError(
+            f"{name} must be an RGB uint8 image (0-255), got {arr.dtype}; decode it with "
+            "core.imaging.decode"
+        )
+    return np.ascontiguousarray(arr)

@@ -277,3 +277,30 @@ def test_a_cycle_is_found():
     assert find_cycle(fake, [("core.store.export", "core.store.store")]) is None
     fake["core.store.reports"] = {"core.store.cells"}
     assert find_cycle(fake) is None
+
+
+def test_one_rgb_check() -> None:
+    # The analysis, the Sapiens2 preprocessing, imaging and the video writer check an RGB image
+    # with the same function (they had four rules).
+    import inspect
+
+    import numpy as np
+    import pytest
+
+    from core import analysis
+    from core.errors import InputError
+    from core.imaging import _arrays
+    from core.sapiens2 import preprocess
+    from core.types import check_rgb
+    from core.video import writer
+
+    assert _arrays.check_rgb is check_rgb
+    for module, fn in (
+        (analysis, "_check_image"),
+        (preprocess, "check_image"),
+        (writer, "_as_rgb"),
+    ):
+        assert "check_rgb(" in inspect.getsource(getattr(module, fn)), (module.__name__, fn)
+    for bad in (np.zeros((4, 4), np.uint8), np.zeros((4, 4, 3)), np.zeros((0, 4, 3), np.uint8)):
+        with pytest.raises(InputError, match="RGB uint8"):
+            check_rgb(bad)

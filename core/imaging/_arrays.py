@@ -6,18 +6,7 @@ import cv2
 import numpy as np
 
 from core.errors import InputError
-
-
-def check_rgb(image: np.ndarray, *, name: str = "image") -> np.ndarray:
-    """Return ``image`` as a C-contiguous (H, W, 3) uint8 array or raise ``InputError``."""
-    arr = np.asarray(image)
-    if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InputError(f"{name} must be an RGB image of shape (H, W, 3), got shape {arr.shape}")
-    if arr.dtype != np.uint8:
-        raise InputError(
-            f"{name} must be uint8 (0-255), got {arr.dtype}; decode it with core.imaging.decode"
-        )
-    return np.ascontiguousarray(arr)
+from core.types import check_rgb as check_rgb  # the one RGB check, re-exported for imaging
 
 
 def check_mask(mask: np.ndarray, shape: tuple[int, ...], *, name: str = "mask") -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from core.errors import InputError
+from core.types import check_rgb
 
 #: Per-channel RGB mean and std on the 0-255 scale (they travel with the model).
 MEAN_RGB = (123.675, 116.28, 103.53)
@@ -19,22 +20,8 @@ BBOX_PADDING = 1.25
 
 
 def check_image(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` if it is an RGB uint8 (H, W, 3) array, else raise ``InputError``."""
-    if (
-        not isinstance(image, np.ndarray)
-        or image.ndim != 3
-        or image.shape[2] != 3
-        or image.dtype != np.uint8
-    ):
-        desc = (
-            f"{image.dtype} {image.shape}"
-            if isinstance(image, np.ndarray)
-            else type(image).__name__
-        )
-        raise InputError(f"expected an RGB uint8 image of shape (H, W, 3), got {desc}")
-    if image.shape[0] < 1 or image.shape[1] < 1:
-        raise InputError(f"the image is empty ({image.shape[1]}x{image.shape[0]} pixels)")
-    return image
+    """``image`` if it is an RGB uint8 (H, W, 3) array, else ``InputError`` (``core.types.check_rgb``)."""
+    return check_rgb(image)
 
 
 def normalize(images_rgb: np.ndarray) -> torch.Tensor:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InputError
+from core.types import check_rgb
 from core.video.frames import Frame
 
 #: libx264 constant-rate factor: 18-23 looks clean for overlays; lower is larger and better.
@@ -24,10 +25,9 @@ DEFAULT_CRF = 20
 
 
 def _as_rgb(frame: Frame | np.ndarray, i: int) -> np.ndarray:
-    rgb = np.asarray(frame.rgb if isinstance(frame, Frame) else frame)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise InputError(f"frame {i} must be (H, W, 3) uint8 RGB, got {rgb.shape} {rgb.dtype}")
-    return rgb
+    return check_rgb(
+        np.asarray(frame.rgb if isinstance(frame, Frame) else frame), name=f"frame {i}"
+    )
 
 
 def _even(rgb: np.ndarray) -> np.ndarray:
