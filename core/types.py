@@ -54,6 +54,34 @@ class TaskHead(Protocol):
     def predict(self, image: np.ndarray) -> Any: ...
 
 
+#: An (x1, y1, x2, y2) box in pixels; the box geometry below is the project's only one.
+Box = tuple[float, float, float, float]
+
+
+def area(box: Box) -> float:
+    """A box's area in square pixels (0 for an inverted or empty box)."""
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _intersection(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0-1)."""
+    inter = _intersection(a, b)
+    union = area(a) + area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def inside_share(a: Box, b: Box) -> float:
+    """The share of the smaller box's area that lies inside the other box (0-1)."""
+    smaller = min(area(a), area(b))
+    return _intersection(a, b) / smaller if smaller > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class PersonBox:
     """A detected person: box (x1, y1, x2, y2) in pixels and the detector's score."""
@@ -63,8 +91,7 @@ class PersonBox:
 
     @property
     def area(self) -> float:
-        x1, y1, x2, y2 = self.xyxy
-        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
+        return area(self.xyxy)
 
 
 @dataclass(frozen=True)

@@ -304,3 +304,16 @@ def test_one_rgb_check() -> None:
     for bad in (np.zeros((4, 4), np.uint8), np.zeros((4, 4, 3)), np.zeros((0, 4, 3), np.uint8)):
         with pytest.raises(InputError, match="RGB uint8"):
             check_rgb(bad)
+
+
+def test_one_box_geometry() -> None:
+    # IoU and the inside share were written twice (the lite backend and the tracker).
+    from core.backends import lite
+    from core.tracking import people, tracker
+    from core.types import area, inside_share, iou
+
+    assert people.area is area and people.inside_share is inside_share and tracker.iou is iou
+    assert not hasattr(lite, "_iou") and not hasattr(lite, "_inside")
+    assert (
+        iou((0, 0, 2, 2), (1, 1, 3, 3)) == 1 / 7 and inside_share((0, 0, 4, 4), (1, 1, 2, 2)) == 1
+    )

@@ -32,6 +32,7 @@ from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
 from core.keypoints import Pose, extent_box
+from core.types import inside_share, iou
 
 POSE_MODELS = ("lite", "full", "heavy")
 #: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
@@ -41,22 +42,6 @@ DUPLICATE_IOU = 0.6
 #: Without a mask, a re-detection may cover only part of the body (e.g. a walker leaving the frame):
 #: a landmark box lying this much inside a larger box is that person again.
 DUPLICATE_INSIDE = 0.9
-
-
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _inside(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """The share of the smaller box's area that lies inside the other box (0-1)."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return ix * iy / smaller if smaller > 0 else 0.0
 
 
 def _mask_box(mask: np.ndarray, scale: float) -> np.ndarray | None:
@@ -399,7 +384,9 @@ def _largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list
     boxes also containment)."""
 
     def same(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-        return _iou(a, b) > DUPLICATE_IOU or (not from_masks and _inside(a, b) > DUPLICATE_INSIDE)
+        return iou(a, b) > DUPLICATE_IOU or (
+            not from_masks and inside_share(a, b) > DUPLICATE_INSIDE
+        )
 
     kept: list[Pose] = []
     for pose in sorted(poses, key=_box_area, reverse=True):

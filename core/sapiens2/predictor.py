@@ -20,7 +20,7 @@ from core.sapiens2.device import check_fits_memory, dtype_name, pick_device, pic
 from core.sapiens2.model import Sapiens2Model, build_model
 from core.sapiens2.pose_decode import flip_average, to_image_space, udp_decode
 from core.sapiens2.postprocess import metric_pointmap, seg_class_map, unit_normals
-from core.sapiens2.presets import TASKS
+from core.sapiens2.presets import NUM_KEYPOINTS, TASKS
 from core.sapiens2.results import NormalResult, PointmapResult, PoseResult, SegResult
 from core.sapiens2.runtime import prepare_model
 
@@ -232,8 +232,10 @@ class PosePredictor(Predictor):
     ) -> PoseResult:
         """One image's decoded crops ((308, 2) input pixels, (308,) scores each) -> image pixels."""
         if not decoded:
-            empty = np.zeros((0, 308, 2), np.float32)
-            return PoseResult(empty, np.zeros((0, 308), np.float32), boxes, **self._meta())
+            empty = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
+            return PoseResult(
+                empty, np.zeros((0, NUM_KEYPOINTS), np.float32), boxes, **self._meta()
+            )
         kp_in = np.stack([d[0] for d in decoded])
         scores = np.stack([d[1] for d in decoded]).astype(np.float32)
         in_wh = (self.input_hw[1], self.input_hw[0])

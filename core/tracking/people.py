@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from core.keypoints import CANONICAL_NAMES, DERIVED, INDEX, Pose
-
-Box = tuple[float, float, float, float]
+from core.types import Box, area, inside_share  # box geometry, defined once there
 
 #: The limb points that say how complete a detected body is.
 CORE_POINTS = tuple(
@@ -45,29 +44,6 @@ def center(box: Box) -> np.ndarray:
 def height(box: Box) -> float:
     """The body size of a box in pixels: its longer side (a person may lie or be cut at the knees)."""
     return max(box[3] - box[1], box[2] - box[0], 1.0)
-
-
-def area(box: Box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def _intersection(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return ix * iy
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes (0-1)."""
-    inter = _intersection(a, b)
-    union = area(a) + area(b) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def inside_share(a: Box, b: Box) -> float:
-    """The share of the smaller box's area that lies inside the other box (0-1)."""
-    smaller = min(area(a), area(b))
-    return _intersection(a, b) / smaller if smaller > 0 else 0.0
 
 
 def anchor(pose: Pose) -> np.ndarray:

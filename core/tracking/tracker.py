@@ -16,8 +16,9 @@ import numpy as np
 
 from core.keypoints import Pose
 from core.tracking.fragment import Fragment
-from core.tracking.people import Box, area, center, height, iou, merge_duplicates
+from core.tracking.people import center, height, merge_duplicates
 from core.tracking.walker import TrackStats
+from core.types import Box, area, iou
 
 
 class PersonTracker:
