@@ -42,6 +42,7 @@ def _script(clip: str, device: str) -> None:
         """The double under Sapiens2's name, on ``device``, taking several frames at once."""
 
         name = "sapiens2"
+        batches_frames = True  # the typed seam's flag: it takes several frames at once
 
         def estimate_pose_frames(self, images, *, max_batch=8):  # noqa: ANN001, ANN202
             st.session_state.setdefault("groups", []).append((len(images), max_batch))
