@@ -109,7 +109,7 @@ def driver():  # noqa: ANN201
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1800",
+        "--window-size=1366,1800",  # a laptop screen's width
     ):
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never downloads anything.
@@ -138,6 +138,30 @@ def _wait_idle(drv, timeout_s: float = 180.0) -> None:  # noqa: ANN001
     )
 
 
+#: Text the reader cannot see whole: an HTML element whose text is cut by its box (overflow hidden
+#: or an ellipsis, scrollWidth past clientWidth) and a chart label Vega shortened with an ellipsis
+#: (its labelLimit / titleLimit). Charts are SVG in the DOM; st.dataframe's canvas is not, which
+#: is why tables a person must read are st.table (HTML).
+CLIPPED_JS = """
+const out = [];
+for (const el of document.querySelectorAll('p, span, label, td, th, h1, h2, h3, li, code, div')) {
+  if (!el.offsetParent || !el.textContent.trim()) continue;
+  if (el.closest('[data-testid="stSidebarNav"], [data-testid="stToolbar"], .stDataFrame')) continue;
+  const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own) continue;
+  const cs = getComputedStyle(el);
+  if (cs.fontFamily.includes('Material') || el.closest('[data-testid*="Icon"]')) continue;  // icon glyphs
+  const cuts = cs.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(cs.overflowX);
+  if (cuts && el.scrollWidth > el.clientWidth + 1) out.push(el.textContent.trim().slice(0, 80));
+}
+for (const t of document.querySelectorAll('svg text')) {
+  const s = t.textContent;
+  if (s.endsWith('\u2026') || s.endsWith('...')) out.push('chart: ' + s);
+}
+return out;
+"""
+
+
 def _check_and_shoot(drv, name: str) -> None:  # noqa: ANN001
     from selenium.webdriver.common.by import By
 
@@ -149,6 +173,8 @@ def _check_and_shoot(drv, name: str) -> None:  # noqa: ANN001
         shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
     boxes = drv.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     assert not boxes, f"{name}: Streamlit exception: {boxes[0].text[:500]}"
+    clipped = drv.execute_script(CLIPPED_JS)
+    assert not clipped, f"{name}: text cut off at {drv.get_window_size()}: {clipped[:10]}"
 
 
 def test_every_page_and_a_posture_flow(app_url: str, driver) -> None:  # noqa: ANN001
@@ -206,3 +232,19 @@ def test_every_page_and_a_posture_flow(app_url: str, driver) -> None:  # noqa: A
     time.sleep(3)  # the charts finish their layout after the script has ended
     _check_and_shoot(driver, "gait_result")
     assert "steps/min" in driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_the_clipping_check_sees_cut_text(driver) -> None:  # noqa: ANN001
+    # The check above must see what it is for: a cell cut with an ellipsis and a chart label that
+    # Vega shortened; and not flag text that fits.
+    page = (
+        "<html><body>"
+        '<p style="width:60px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
+        "head deviation (frame widths)</p>"
+        '<p style="width:600px">fits</p>'
+        '<svg width="200" height="40"><text x="5" y="20">elbow_angle_de\u2026</text></svg>'
+        "</body></html>"
+    )
+    driver.get("data:text/html;charset=utf-8," + page.replace("#", "%23"))
+    found = driver.execute_script(CLIPPED_JS)
+    assert found == ["head deviation (frame widths)", "chart: elbow_angle_de\u2026"]
