@@ -36,20 +36,40 @@ FLOPS_3D_TFLOP = {"0.4b": 11.92, "0.8b": 18.46, "1b": 28.06, "5b": 87.23}
 #: Sustained TFLOP/s of a Sapiens2 forward on CPU by dtype: docs/PERFORMANCE.md (2026-11-25, 2-core
 #: AMD EPYC, avx512_bf16): bf16 0.36-0.39 (own kernels), float32 0.15-0.16. Other CPUs differ
 #: (an AMX Xeon is faster in bf16); ``benchmarks/bench_pose3d.py`` times the two forwards here.
-CPU_TFLOPS = {"bfloat16": 0.37, "float32": 0.155}
+#: Sustained TFLOP/s of the two forwards on 2 cores, per CPU kind, as measured
+#: (docs/PERFORMANCE.md): the EPYC with AVX512-BF16 and no AMX (bf16 0.37, float32 0.155), and an
+#: AMX Xeon (bf16: 11.92 TFLOP in 12.5 s, 0.95). float32 was measured on the EPYC only; the AMX
+#: tiles do not run float32, so the EPYC's figure stands in for both.
+CPU_TFLOPS = {
+    "amx": {"bfloat16": 0.95, "float32": 0.155},
+    "avx512_bf16": {"bfloat16": 0.37, "float32": 0.155},
+}
 #: Where the estimate comes from, for the page to say.
 ESTIMATE_SOURCE = (
-    "FLOPs of the seg and pointmap forwards over the speed measured on a 2-core CPU "
-    "(docs/PERFORMANCE.md); a faster CPU or more cores take less"
+    "FLOPs of the seg and pointmap forwards over the speed measured on a 2-core CPU of this "
+    "kind (docs/PERFORMANCE.md); more cores take less"
 )
 
 
-def extra_seconds_3d(size: str, device: str, dtype: str) -> float | None:
+def cpu_kind(flags: frozenset[str] | None = None) -> str:
+    """ "amx" on a CPU with AMX tiles, else "avx512_bf16" (the slower kind stands in for every
+    other CPU, so the estimate errs long, never short). ``flags``: default this CPU's."""
+    if flags is None:
+        from core.sapiens2.routes import cpu_info  # imported on use: it loads torch
+
+        flags = cpu_info()[1]
+    return "amx" if {"amx_bf16", "amx_tile"} & flags else "avx512_bf16"
+
+
+def extra_seconds_3d(
+    size: str, device: str, dtype: str, *, flags: frozenset[str] | None = None
+) -> float | None:
     """Estimated seconds the seg and pointmap forwards add to a posture photo, or None where no
     speed was measured (GPU, MPS, an unknown size or dtype)."""
-    if device != "cpu" or size not in FLOPS_3D_TFLOP or dtype not in CPU_TFLOPS:
+    speeds = CPU_TFLOPS[cpu_kind(flags)] if device == "cpu" else {}
+    if size not in FLOPS_3D_TFLOP or dtype not in speeds:
         return None
-    return FLOPS_3D_TFLOP[size] / CPU_TFLOPS[dtype]
+    return FLOPS_3D_TFLOP[size] / speeds[dtype]
 
 
 class SegLike(Protocol):

@@ -76,3 +76,16 @@ def test_steps_from_strike_frames_only(tmp_path, walk):
     assert per.frame.tolist() == list(STRIKE_FRAMES) and (per.unit == "m").all()
     whole = rows[rows.metric == "step_length_3d_m"].set_index("side")["value"]
     assert set(whole.index) == {"left", "right"} and whole.notna().all()
+
+
+def test_the_3d_time_estimate_follows_the_cpu_kind() -> None:
+    # Measured: 12.5 s on an AMX Xeon against 32 s estimated from the EPYC (docs/PERFORMANCE.md).
+    from core.analysis3d import cpu_kind, extra_seconds_3d
+
+    amx = frozenset({"avx512_bf16", "amx_bf16", "amx_tile"})
+    epyc = frozenset({"avx512_bf16"})
+    assert cpu_kind(amx) == "amx" and cpu_kind(epyc) == cpu_kind(frozenset()) == "avx512_bf16"
+    on_amx = extra_seconds_3d("0.4b", "cpu", "bfloat16", flags=amx)
+    on_epyc = extra_seconds_3d("0.4b", "cpu", "bfloat16", flags=epyc)
+    assert on_amx is not None and on_epyc is not None and 10 < on_amx < 15 < 30 < on_epyc < 35
+    assert extra_seconds_3d("0.4b", "cuda", "bfloat16", flags=amx) is None  # not measured there
