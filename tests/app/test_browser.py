@@ -95,9 +95,9 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture
-def driver():  # noqa: ANN201
-    _need_browser()
+def chrome(*extra: str):  # noqa: ANN201 (a selenium WebDriver)
+    """Headless Chromium at a laptop's width, nothing fetched from the network; ``extra``: more
+    command-line switches (the fake camera's)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -110,10 +110,17 @@ def driver():  # noqa: ANN201
         "--disable-background-networking",
         "--disable-dev-shm-usage",
         "--window-size=1366,1800",  # a laptop screen's width
+        *extra,
     ):
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never downloads anything.
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+def driver():  # noqa: ANN201
+    _need_browser()
+    drv = chrome()
     try:
         yield drv
     finally:

@@ -67,26 +67,13 @@ def camera_driver(tmp_path: Path):  # noqa: ANN201
             "the browser camera needs a non-loopback address (aioice skips loopback); "
             "this machine has only loopback"
         )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from tests.app.test_browser import chrome
 
-    from tests.app.test_browser import CHROMEDRIVER, CHROMIUM
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1800",
+    drv = chrome(
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={held_frame_clip(tmp_path)}",
-    ):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    )
     try:
         yield drv
     finally:
