@@ -49,7 +49,9 @@ def time_series_panels(
             .mark_line(color="#333333")
             .encode(
                 x=alt.X(f"{time_col}:Q", title="time (s)", scale=x_scale),
-                y=alt.Y("value:Q", title=title),
+                # The name with its unit is the panel's title, above it: as a y axis title it
+                # was longer than a 140 px panel and cut ("head deviation (frame widt").
+                y=alt.Y("value:Q", title=None),
                 tooltip=[
                     alt.Tooltip(f"{time_col}:Q", format=".2f"),
                     alt.Tooltip("value:Q", format=".2f"),
@@ -89,7 +91,8 @@ def time_series_panels(
                 )
             )
             layer = alt.layer(layer, rules)
-        panels.append(layer.properties(height=height))
+        heading = alt.TitleParams(title, anchor="start", fontSize=13, limit=NO_LABEL_LIMIT)
+        panels.append(layer.properties(height=height, title=heading))
     return panels
 
 

@@ -99,7 +99,10 @@ def render_summary(analysis: GaitAnalysis) -> None:
     result = analysis.result
     render_quality(result)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cadence", format_number(result.cadence_spm, "steps/min"))
+    # The unit in the label: "98.2 steps/min" did not fit a quarter of the page ("98.2 steps/…").
+    c1.metric(
+        "Cadence (steps/min)", format_number(result.cadence_spm, "steps/min", with_unit=False)
+    )
     c2.metric("Heel strikes", str(result.n_steps))
     c3.metric("Analysed frame rate", f"{result.analysed_fps:.1f} fps")
     c4.metric(

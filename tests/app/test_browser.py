@@ -154,18 +154,33 @@ const out = [];
 for (const el of document.querySelectorAll('p, span, label, td, th, h1, h2, h3, li, code, div')) {
   if (!el.offsetParent || !el.textContent.trim()) continue;
   if (el.closest('[data-testid="stSidebarNav"], [data-testid="stToolbar"], .stDataFrame')) continue;
-  const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-  if (!own) continue;
   const cs = getComputedStyle(el);
   if (cs.fontFamily.includes('Material') || el.closest('[data-testid*="Icon"]')) continue;  // icon glyphs
   const cuts = cs.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(cs.overflowX);
-  if (cuts && el.scrollWidth > el.clientWidth + 1) out.push(el.textContent.trim().slice(0, 80));
+  // Text inside a box that cuts it: the element's own text or its children's (a metric's value
+  // sits in a child of the box that ends it with an ellipsis).
+  if (cuts && el.scrollWidth > el.clientWidth + 1 && el.textContent.length < 200) {
+    out.push(el.textContent.trim().slice(0, 80));
+  }
 }
 for (const t of document.querySelectorAll('svg text')) {
   const s = t.textContent;
-  if (s.endsWith('\u2026') || s.endsWith('...')) out.push('chart: ' + s);
+  if (s.endsWith('\u2026') || s.endsWith('...')) { out.push('chart: ' + s); continue; }
+  // Cut by what clips it: the outer svg when its overflow is not visible, else the nearest
+  // HTML box that hides its overflow (a chart's own frame draws titles past the svg's box).
+  // Chart titles sit in the frame Vega reserves above the plot (drawn, whatever the bounds say);
+  // axis titles and labels and legends are what a short panel cuts.
+  if (t.closest('.role-title')) continue;
+  let clip = t.ownerSVGElement;
+  while (clip && getComputedStyle(clip).overflow === 'visible') clip = clip.parentElement;
+  if (!clip) continue;
+  const box = t.getBoundingClientRect(), edge = clip.getBoundingClientRect();
+  if (box.width && (box.left < edge.left - 2 || box.right > edge.right + 2
+                    || box.top < edge.top - 2 || box.bottom > edge.bottom + 2)) {
+    out.push('chart, outside its picture: ' + s);
+  }
 }
-return out;
+return [...new Set(out)];
 """
 
 
@@ -249,9 +264,17 @@ def test_the_clipping_check_sees_cut_text(driver) -> None:  # noqa: ANN001
         '<p style="width:60px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
         "head deviation (frame widths)</p>"
         '<p style="width:600px">fits</p>'
+        '<div style="width:50px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
+        "<div>98.2 steps/min</div></div>"
         '<svg width="200" height="40"><text x="5" y="20">elbow_angle_de\u2026</text></svg>'
+        '<svg width="60" height="40"><text x="-30" y="20">trunk lean (deg)</text></svg>'
         "</body></html>"
     )
     driver.get("data:text/html;charset=utf-8," + page.replace("#", "%23"))
     found = driver.execute_script(CLIPPED_JS)
-    assert found == ["head deviation (frame widths)", "chart: elbow_angle_de\u2026"]
+    assert found == [
+        "head deviation (frame widths)",
+        "98.2 steps/min",
+        "chart: elbow_angle_de\u2026",
+        "chart, outside its picture: trunk lean (deg)",
+    ]

@@ -31,7 +31,7 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
 
     metrics = {m.label: m.value for m in at.metric}
     # SOURCES.md observes ankle crossings about every 0.6 s (~100 steps/min); lite gave 98.3 here.
-    cadence = float(metrics["Cadence"].split()[0])
+    cadence = float(metrics["Cadence (steps/min)"])
     assert 80.0 < cadence < 130.0
     assert int(metrics["Heel strikes"]) >= 4
     assert metrics["Walking direction"] == "right to left"
