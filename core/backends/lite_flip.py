@@ -8,9 +8,10 @@ landmarks are averaged: positions by plain mean, visibility by mean. Plain, not 
 MediaPipe's visibility says whether a point is in view, not how well it is placed, and the two
 views are symmetric, so neither deserves more weight (Sapiens2's flip test averages its two
 heatmaps the same way). Where the two views place a landmark more than ``DISAGREE_FRACTION`` of
-the body height apart, the average is two different answers, not a better one: its visibility is
-lowered to ``doubt_score`` (between the keypoint threshold and the reliable score), so the point
-stays drawn but every measure using it is flagged unreliable (core/measure/confidence.py).
+the body height apart, an average would be two different answers blended into a third: the point
+keeps the photo's own (unmirrored) position and its visibility is lowered to ``doubt_score``
+(between the keypoint threshold and the reliable score), so it stays drawn but every measure
+using it is flagged unreliable (core/measure/confidence.py).
 
 A pose without a mirrored twin is kept as the original view found it. Photos only: video frames
 (VIDEO mode) never run it, so the gait and desk-watch paths cost what they did.
@@ -80,6 +81,7 @@ def merge(pose: RawPose, twin: RawPose, *, doubt_score: float) -> tuple[RawPose,
     gap = np.linalg.norm(pose.xy - twin.xy, axis=1)  # NaN where either view lacks the point
     doubtful = np.isfinite(gap) & (gap > DISAGREE_FRACTION * height)
     visibility = np.where(doubtful, np.fmin(visibility, doubt_score), visibility)
+    xy = np.where(doubtful[:, None], pose.xy, xy)  # the photo's own answer, not a blend of two
     return RawPose(xy, visibility, box), int(doubtful.sum())  # type: ignore[arg-type]
 
 

@@ -75,6 +75,7 @@ def test_agreeing_views_average_and_a_disagreeing_point_is_doubted():
     merged, doubtful = merge(pose, RawPose(moved, twin.visibility, pose.box), doubt_score=0.65)
     assert doubtful == 1
     assert merged.visibility[knee] == 0.65
+    assert_array_equal(merged.xy[knee], pose.xy[knee])  # the photo's own point, not a blend
     others = np.arange(33) != knee
     assert np.all(merged.visibility[others] > 0.8)
 
@@ -165,23 +166,22 @@ def test_cameraman_with_and_without_the_flip_test(lite_backend):
     # The average moves a point by half the two views' gap, which a doubted point may exceed.
     gap = np.linalg.norm(plain.xy[both] - flipped.xy[both], axis=1)
     assert np.median(gap) < DISAGREE_FRACTION * height
-    # With the flip test, the photo and its mirror give the same points (mirrored, sides
-    # swapped); 0.5% of the body height allows for resizing the mirrored image.
+    # Points the two views disagree on keep the photo's own position, doubted (the same
+    # inference as without the flip test: 0.5 px allows for MediaPipe's float noise).
+    doubted = flipped.scores == doubt_score(0.5, 0.8)
+    assert doubted.any()  # this photo has some: arms raised to a camera on a tripod
+    assert_allclose(flipped.xy[doubted], plain.xy[doubted], atol=0.5)
+    assert np.all(flipped.scores[doubted] < 0.8)
+    # The others are averaged: the photo and its mirror then give the same points (mirrored,
+    # sides swapped); 0.5% of the body height allows for resizing the mirrored image.
     from core.keypoints import CANONICAL_NAMES, INDEX
 
-    twin = [
-        INDEX[n.replace("left", "#").replace("right", "left").replace("#", "right")]
-        for n in CANONICAL_NAMES
-    ]
-    back = mirror.xy[twin].copy()
+    def twin(n: str) -> int:
+        return INDEX[n.replace("left", "#").replace("right", "left").replace("#", "right")]
+
+    order = [twin(n) for n in CANONICAL_NAMES]
+    back = mirror.xy[order].copy()
     back[:, 0] = image.shape[1] - back[:, 0]
-    seen = np.isfinite(flipped.xy[:, 0]) & np.isfinite(back[:, 0])
-    assert_allclose(back[seen], flipped.xy[seen], atol=0.005 * height)
-    assert_allclose(mirror.scores[twin][seen], flipped.scores[seen], atol=0.01)
-    print(
-        "median gap px",
-        np.median(gap),
-        "doubted",
-        int(np.sum(flipped.scores < 0.8)),
-        int(np.sum(plain.scores < 0.8)),
-    )
+    agreed = (flipped.scores >= 0.8) & (mirror.scores[order] >= 0.8)
+    assert agreed.sum() >= 5
+    assert_allclose(back[agreed], flipped.xy[agreed], atol=0.005 * height)
