@@ -66,7 +66,7 @@ def analyse(
     """Decode and measure one photo; the same bytes, backend, view, mode and point are computed
     once.
 
-    ``fast`` turns Sapiens2's flip test off for this photo: asked per call, so the backend shared
+    ``fast`` turns the backend's flip test (Sapiens2, lite) off for this photo: asked per call, so the backend shared
     between sessions runs each photo as its page asked (``core.sessions.make``, under core's
     inference lock). ``point`` (x, y pixels) measures the person there instead of the largest
     (``core.app.posture_people``).
