@@ -185,3 +185,11 @@ def test_cameraman_with_and_without_the_flip_test(lite_backend):
     agreed = (flipped.scores >= 0.8) & (mirror.scores[order] >= 0.8)
     assert agreed.sum() >= 5
     assert_allclose(back[agreed], flipped.xy[agreed], atol=0.005 * height)
+
+
+def test_the_desk_watch_asks_lite_for_no_flip_test(lite_backend):
+    from core.analysis import live_flip_test
+    from core.backends.fake import FakeBackend
+
+    assert live_flip_test(lite_backend) is False  # a live frame costs one pass, as before
+    assert live_flip_test(FakeBackend()) is None  # other backends keep their own default
