@@ -73,16 +73,14 @@ def merge(pose: RawPose, twin: RawPose, *, doubt_score: float) -> tuple[RawPose,
     """The two views of one person averaged, and how many landmarks they disagree on."""
     xy = (pose.xy + twin.xy) / 2.0
     visibility = (pose.visibility + twin.visibility) / 2.0
-    box = tuple(
-        float(v)
-        for v in (*np.minimum(pose.box[:2], twin.box[:2]), *np.maximum(pose.box[2:], twin.box[2:]))
-    )
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = pose.box, twin.box
+    box = (min(ax1, bx1), min(ay1, by1), max(ax2, bx2), max(ay2, by2))
     height = box[3] - box[1]
     gap = np.linalg.norm(pose.xy - twin.xy, axis=1)  # NaN where either view lacks the point
     doubtful = np.isfinite(gap) & (gap > DISAGREE_FRACTION * height)
     visibility = np.where(doubtful, np.fmin(visibility, doubt_score), visibility)
     xy = np.where(doubtful[:, None], pose.xy, xy)  # the photo's own answer, not a blend of two
-    return RawPose(xy, visibility, box), int(doubtful.sum())  # type: ignore[arg-type]
+    return RawPose(xy, visibility, box), int(doubtful.sum())
 
 
 def flip_merge(
