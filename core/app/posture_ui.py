@@ -112,11 +112,11 @@ def chosen_person(
     return chosen
 
 
-#: What the posture page says about Sapiens2's fast mode.
+#: What the posture page says about the fast mode (Sapiens2, and lite photos).
 FAST_HELP = (
     "About half the time. Keypoints are not averaged with those of a mirrored copy of the photo, "
     "so they are slightly less precise, and left and right limbs are swapped more often in side "
-    "views and crossed-leg poses."
+    "views and crossed-leg poses. With lite, points the two copies disagree on are no longer flagged."
 )
 
 
