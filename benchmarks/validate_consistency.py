@@ -91,6 +91,7 @@ class CachedBackend(Backend):
     without running MediaPipe again. The model runs only for an image it has not seen."""
 
     name = "lite"
+    flip_test = True  # the lite backend's photo default (core/backends/lite_flip.py)
 
     def __init__(self, model: str, store: dict) -> None:
         self.model, self._store, self._real = model, store, None
@@ -106,18 +107,23 @@ class CachedBackend(Backend):
             self._real = LiteBackend(model=self.model)
         return self._real
 
-    def find_people(self, image: np.ndarray) -> Detection:
-        key = self._key("find", image)
+    def _flip(self, flip_test: bool | None) -> str:
+        return "flip" if (self.flip_test if flip_test is None else flip_test) else "noflip"
+
+    def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
+        key = self._key(f"find-{self._flip(flip_test)}", image)
         if key not in self._store:
-            self._store[key] = self._backend().find_people(image)
+            self._store[key] = self._backend().find_people(image, flip_test=flip_test)
         return self._store[key]
 
-    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None) -> list[Pose]:
-        key = self._key("pose", image)
+    def estimate_pose(self, image, boxes=None, *, timestamp_ms=None, flip_test=None) -> list[Pose]:
+        key = self._key(f"pose-{self._flip(flip_test)}", image)
         if boxes is not None or timestamp_ms is not None:
-            return self._backend().estimate_pose(image, boxes, timestamp_ms=timestamp_ms)
+            return self._backend().estimate_pose(
+                image, boxes, timestamp_ms=timestamp_ms, flip_test=flip_test
+            )
         if key not in self._store:
-            self._store[key] = list(self._backend().estimate_pose(image))
+            self._store[key] = list(self._backend().estimate_pose(image, flip_test=flip_test))
         return self._store[key]
 
     def close(self) -> None:

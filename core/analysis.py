@@ -102,6 +102,12 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return check_rgb(image)
 
 
+def live_flip_test(backend: Backend) -> bool | None:
+    """The flip test for live frames (the desk watch): off for the lite backend, whose photo
+    default (on) would double each frame's cost; Sapiens2 keeps its own default, as before."""
+    return False if backend.name == "lite" else None
+
+
 def analyze_posture(
     image: np.ndarray,
     backend: Backend,
@@ -116,7 +122,7 @@ def analyze_posture(
     view: one of ``core.measure.view.VIEW_CHOICES``; "auto" infers it from the keypoints, an
     explicit view that the picture contradicts gives a warning (``core.measure.sides``).
     ``settings`` (default :func:`core.config.load_settings`) gives the reliable score of the
-    measures' confidence. ``flip_test``: Sapiens2's flip test for this photo (None: the
+    measures' confidence. ``flip_test``: the backend's flip test for this photo (None: the
     backend's; ``backend_info`` records the one that ran). Raises ``NoPersonFound`` when the
     backend finds nobody (or nobody at ``point``).
     """

@@ -40,7 +40,7 @@ backend = attempt(get_backend, *chosen_backend(), settings)
 if backend is None:
     st.stop()
 fast = False
-if hasattr(backend, "flip_test"):  # Sapiens2: the flip test doubles the pose cost
+if hasattr(backend, "flip_test"):  # Sapiens2 and lite: the flip test doubles the pose cost
     fast = st.toggle("Fast mode (no flip test)", key="posture_fast", help=ui.FAST_HELP)
 with st.spinner(f"Measuring with {backend.name} ..."):
     snaps = [s for s in (ui.analyse(p, backend, view, settings, fast=fast) for p in photos) if s]

@@ -70,7 +70,7 @@ def start(source: str, config: WatchConfig, every_s: float) -> Period:
 def step(period: Period, backend: Backend, view: str) -> list[Event]:
     """Measure the next frame; the period ends (``ended``) at the end of the source, or with
     ``error`` set when the source will not open or a camera stops."""
-    from core.analysis import analyze_posture
+    from core.analysis import analyze_posture, live_flip_test
 
     if period.frames is None:  # the browser camera's frames are measured in their own callback
         return []
@@ -84,7 +84,14 @@ def step(period: Period, backend: Backend, view: str) -> list[Event]:
         return []
     angles, person = np.full(len(TRACKS), np.nan), False
     with contextlib.suppress(NoPersonFound):  # nobody in view: NaN angles, person False
-        angles, person = frame_angles(analyze_posture(image, backend, view=view).measures), True
+        angles, person = (
+            frame_angles(
+                analyze_posture(
+                    image, backend, view=view, flip_test=live_flip_test(backend)
+                ).measures
+            ),
+            True,
+        )
     return record(period, t, angles, person)
 
 

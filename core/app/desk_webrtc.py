@@ -121,7 +121,7 @@ class FrameMeter:
         return self.draw(rgb)
 
     def _measure(self, rgb: np.ndarray, t: float) -> None:
-        from core.analysis import analyze_posture
+        from core.analysis import analyze_posture, live_flip_test
 
         angles, person = np.full(len(TRACKS), np.nan), False
         with self._lock:
@@ -129,7 +129,9 @@ class FrameMeter:
                 if self._backend is None:
                     self._backend = self._make_backend()
                     self.backend_info = dict(self._backend.describe())
-                result = analyze_posture(rgb, self._backend, view=self.view)
+                result = analyze_posture(
+                    rgb, self._backend, view=self.view, flip_test=live_flip_test(self._backend)
+                )
             except NoPersonFound:
                 self._shown = None
             except SapiensMeasureError as exc:  # a model that will not load: said on the page

@@ -66,7 +66,7 @@ def analyse(
     """Decode and measure one photo; the same bytes, backend, view, mode and point are computed
     once.
 
-    ``fast`` turns Sapiens2's flip test off for this photo: asked per call, so the backend shared
+    ``fast`` turns the backend's flip test (Sapiens2, lite) off for this photo: asked per call, so the backend shared
     between sessions runs each photo as its page asked (``core.sessions.make``, under core's
     inference lock). ``point`` (x, y pixels) measures the person there instead of the largest
     (``core.app.posture_people``).
@@ -112,11 +112,11 @@ def chosen_person(
     return chosen
 
 
-#: What the posture page says about Sapiens2's fast mode.
+#: What the posture page says about the fast mode (Sapiens2, and lite photos).
 FAST_HELP = (
     "About half the time. Keypoints are not averaged with those of a mirrored copy of the photo, "
     "so they are slightly less precise, and left and right limbs are swapped more often in side "
-    "views and crossed-leg poses."
+    "views and crossed-leg poses. With lite, points the two copies disagree on are no longer flagged."
 )
 
 

@@ -3,6 +3,7 @@
 Models are created on first use and reused. A video's frames go through a separate VIDEO-mode pose
 landmarker (it tracks between frames and needs strictly increasing timestamps); when timestamps
 restart or go backwards a fresh one is made, and :meth:`LiteBackend.video_session` makes one per video.
+Photos also go through mirrored (the flip test, :mod:`core.backends.lite_flip`); video frames never.
 Video frames skip MediaPipe's full-resolution person masks by default (they double the cost of a
 1080p frame); their person boxes then come from the landmarks (docs/PERFORMANCE.md).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from core.backends.base import (
     fit_for_inference,
 )
 from core.backends.crops import second_look, shift_pose
+from core.backends.lite_flip import RawPose, doubt_score, flip_merge, raw_poses
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
@@ -42,18 +45,6 @@ DUPLICATE_IOU = 0.6
 #: Without a mask, a re-detection may cover only part of the body (e.g. a walker leaving the frame):
 #: a landmark box lying this much inside a larger box is that person again.
 DUPLICATE_INSIDE = 0.9
-
-
-def _mask_box(mask: np.ndarray, scale: float) -> np.ndarray | None:
-    """[[x1, y1], [x2, y2]] (pixels of the original image) around mask > 0.5, or None when empty."""
-    import cv2
-
-    # boundingRect of a binary image is one vectorised pass; np.nonzero built index arrays of
-    # every foreground pixel (~7 ms per 1080p mask).
-    x, y, w, h = cv2.boundingRect((mask > 0.5).view(np.uint8))
-    if w == 0 or h == 0:
-        return None
-    return np.array([[x, y], [x + w, y + h]], dtype=np.float64) * scale
 
 
 def _box_area(pose: Pose) -> float:
@@ -91,6 +82,8 @@ class LiteBackend(Backend):
     num_poses : most people found per image; keep >= 2 so a bystander cannot hide the subject.
     threshold : visibility below which a keypoint is missing (default ``settings.lite_threshold``).
     max_side : longer image side above which images are downscaled for inference (pixels).
+    flip_test : photos (no ``timestamp_ms``) also go through mirrored and the two views are
+        averaged (:mod:`core.backends.lite_flip`; 2x the cost of a photo). Video frames never.
     video_masks : also compute person masks for video frames (``timestamp_ms`` given). Boxes then
         include the head top and hair, at about twice the cost per 1080p frame; without them
         boxes are the landmarks' extent. Photos always get masks.
@@ -116,6 +109,7 @@ class LiteBackend(Backend):
         threshold: float | None = None,
         max_side: int = MAX_INFERENCE_SIDE,
         video_masks: bool = False,
+        flip_test: bool = True,
     ) -> None:
         if model not in POSE_MODELS:
             raise InputError(f"lite pose model {model!r}: choose one of {', '.join(POSE_MODELS)}")
@@ -128,6 +122,7 @@ class LiteBackend(Backend):
         self.threshold = self.settings.lite_threshold if threshold is None else float(threshold)
         self.max_side = max_side
         self.video_masks = bool(video_masks)
+        self.flip_test: bool = bool(flip_test)  # a call's flip_test=None runs this one
         # Fail early with the fetch hint rather than on the first frame.
         self._pose_path = resolve_lite_model(self.model, self.settings)
         self._tasks: dict[str, Any] = {}
@@ -221,29 +216,14 @@ class LiteBackend(Backend):
         small, scale = fit_for_inference(rgb, max_side=self.max_side)
         return rgb, small, scale
 
-    def _poses_from_result(self, result: Any, width: int, height: int, scale: float) -> list[Pose]:
-        poses: list[Pose] = []
-        masks = result.segmentation_masks or []
-        for i, landmarks in enumerate(result.pose_landmarks):
-            # Normalised coordinates do not depend on the inference resolution: scale by the original size.
-            xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
-            vis = np.array([np.nan if lm.visibility is None else lm.visibility for lm in landmarks])
-            pts = [xy]
-            if i < len(masks):
-                mask_box = _mask_box(masks[i].numpy_view()[..., 0], scale)
-                if mask_box is not None:
-                    pts.append(mask_box)
-            extent = extent_box(np.concatenate(pts))
-            if extent is None:
-                continue  # not one finite landmark: nobody to place
-            x1, y1, x2, y2 = extent
-            box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
-            poses.append(
-                Pose.from_mediapipe(
-                    xy, vis, model=self.model, threshold=self.threshold, box_xyxy=box
-                )
+    def _poses(self, raw: list[RawPose], *, from_masks: bool) -> list[Pose]:
+        poses = [
+            Pose.from_mediapipe(
+                p.xy, p.visibility, model=self.model, threshold=self.threshold, box_xyxy=p.box
             )
-        return _largest_first_unique(poses, from_masks=bool(masks))
+            for p in raw
+        ]
+        return _largest_first_unique(poses, from_masks=from_masks)
 
     # -- Backend interface ----------------------------------------------------------------------
     def estimate_pose(
@@ -259,26 +239,37 @@ class LiteBackend(Backend):
         ``boxes``: look for one person inside each box (padded by 25%) instead of the whole image.
         ``timestamp_ms``: frames of one video in increasing order use MediaPipe's VIDEO mode, which
         follows people between frames; a timestamp that is not larger than the last one starts over.
-        ``flip_test``: MediaPipe has none; ignored.
+        ``flip_test``: photos only (no ``timestamp_ms``): also the mirror image, the two views
+        averaged and points they disagree on scored unreliable (:mod:`core.backends.lite_flip`;
+        None: the backend's ``flip_test``). Never for video frames.
         """
         prepared = self._prepare(image)
         if prepared is None:
             return []
         rgb, small, scale = prepared
         height, width = rgb.shape[:2]
+        flip = self.flip_test if flip_test is None else bool(flip_test)
         if boxes is not None:
-            return self._pose_in_boxes(rgb, boxes)
+            return self._pose_in_boxes(rgb, boxes, flip)
         if timestamp_ms is None:
             result = self._task("pose_image").detect(self._mp_image(small))
+            raw = raw_poses(result, width, height, scale)
+            if flip:
+                mirror = self._task("pose_image").detect(self._mp_image(small[:, ::-1]))
+                score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
+                raw = flip_merge(
+                    raw, raw_poses(mirror, width, height, scale), width, doubt_score=score
+                )[0]
         else:
             timestamp_ms = int(timestamp_ms)
             if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
                 self._drop("pose_video")  # a new video (or a seek back): VIDEO mode cannot go back
             self._last_timestamp_ms = timestamp_ms
             result = self._task("pose_video").detect_for_video(self._mp_image(small), timestamp_ms)
-        return self._poses_from_result(result, width, height, scale)
+            raw = raw_poses(result, width, height, scale)
+        return self._poses(raw, from_masks=bool(result.segmentation_masks))
 
-    def _pose_in_boxes(self, rgb: np.ndarray, boxes: list[PersonBox]) -> list[Pose]:
+    def _pose_in_boxes(self, rgb: np.ndarray, boxes: list[PersonBox], flip: bool) -> list[Pose]:
         height, width = rgb.shape[:2]
         poses = []
         for box in boxes:
@@ -288,7 +279,7 @@ class LiteBackend(Backend):
             cx2, cy2 = int(min(width, x2 + pad_x)), int(min(height, y2 + pad_y))
             if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
                 continue
-            found = self.estimate_pose(rgb[cy1:cy2, cx1:cx2])
+            found = self.estimate_pose(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
             if found:
                 poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
@@ -296,13 +287,12 @@ class LiteBackend(Backend):
     def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         """Everyone in a photo; when the whole image shows nobody, second looks on crops around the
         person mask, then on tiles (:mod:`core.backends.crops`), which ``found_by`` names
-        (``flip_test``: none here, ignored)."""
-        poses = self.estimate_pose(image)
+        (``flip_test``: as in :meth:`estimate_pose`, for the second looks too)."""
+        poses = self.estimate_pose(image, flip_test=flip_test)
         if poses or self._prepare(image) is None:
             return Detection(tuple(poses))
-        found, how = second_look(
-            as_rgb(image), self.estimate_pose, lambda r: self.segment(r).person_mask
-        )
+        look = partial(self.estimate_pose, flip_test=flip_test)
+        found, how = second_look(as_rgb(image), look, lambda r: self.segment(r).person_mask)
         return Detection(tuple(found), how or "full_image")
 
     def detect_people(self, image: np.ndarray) -> list[PersonBox]:
@@ -376,6 +366,7 @@ class LiteBackend(Backend):
             "model_file": self._pose_path.name,
             "num_poses": self.num_poses,
             "video_masks": self.video_masks,
+            "flip_test": self.flip_test,  # photos only: video frames never flip
         }
 
 

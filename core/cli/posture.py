@@ -194,7 +194,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--fast",
         action="store_true",
-        help="Sapiens2: skip the flip test (half the pose time; keypoints slightly less precise)",
+        help="skip the flip test (Sapiens2 and lite: half the pose time; keypoints slightly less "
+        "precise, and lite no longer flags points the mirrored copy disagrees on)",
     )
     p.add_argument(
         "--3d",

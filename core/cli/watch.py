@@ -110,7 +110,7 @@ def _config(args: argparse.Namespace) -> WatchConfig:
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every command's module is imported for `python -m core --help`.
-    from core.analysis import analyze_posture
+    from core.analysis import analyze_posture, live_flip_test
     from core.measure.ergonomics import LOOK, desk_check
 
     config = _config(args)
@@ -128,7 +128,9 @@ def _run(args: argparse.Namespace) -> int:
                 checks += 1
                 angles = np.full(len(TRACKS), np.nan)
                 try:
-                    result = analyze_posture(image, backend, view=args.view)
+                    result = analyze_posture(
+                        image, backend, view=args.view, flip_test=live_flip_test(backend)
+                    )
                 except NoPersonFound:
                     if not args.alerts_only:
                         print(f"[{t:8.1f} s] no person in view", flush=True)

@@ -3,8 +3,9 @@
 Two sessions of the same subject, kind and source file with the same key hold the same numbers, so
 the app, the CLI and batch find each other's sessions instead of analysing again. The key is built
 from the model that actually ran (``Backend.describe()``: "auto" resolved to lite or sapiens2),
-its size, dtype and score threshold, Sapiens2's flip test, and the options: the view and person
-for a posture photo, the sampling (every, fps, time budget) and the height for a gait video. The
+its size, dtype and score threshold, the flip test (Sapiens2's; the lite backend's runs on photos
+only, so lite posture keys name it since it came and lite gait keys do not), and the options: the
+view and person for a posture photo, the sampling (every, fps, time budget) and the height for a gait video. The
 device is left out on purpose: the same model on CPU and on a GPU gives the same measures to well
 under a degree, so moving a run to a GPU must not analyse everything again. A session whose key
 could not be known (saved before a part of it was recorded) has :data:`UNKNOWN_KEY`, which no
@@ -52,11 +53,14 @@ def posture_fields(
 
 
 def gait_fields(backend_info: Mapping[str, object], options: GaitOptions) -> dict[str, object]:
+    model = model_fields(backend_info)
+    if model["backend"] == "lite":
+        model["flip_test"] = None  # the lite flip test is for photos: its video frames never flip
     fps = None if options.fps is None else float(options.fps)
     height = None if options.height_m is None else float(options.height_m)
     return {
         "kind": "gait",
-        **model_fields(backend_info),
+        **model,
         "every": int(options.every),
         "fps": fps,
         "max_seconds": options.budget_s(),

@@ -126,7 +126,7 @@ def make_posture(
     photo = (
         source if isinstance(source, Photo) else read_photo(source, settings=settings, name=name)
     )
-    # Sapiens2: fast is one pose forward instead of the mirrored pair; the lite backend has no flip.
+    # fast: one pose pass instead of the photo and its mirror (Sapiens2, and lite since lite_flip).
     result = _analysis.analyze_posture(
         photo.image,
         backend,

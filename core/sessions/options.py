@@ -13,8 +13,8 @@ DEFAULT_VIEW = "auto"
 
 @dataclass(frozen=True)
 class PostureOptions:
-    """view: a ``core.measure.view.VIEW_CHOICES`` entry; fast: skip Sapiens2's flip test (one pose
-    forward instead of the mirrored pair; no effect on the lite backend); point: (x, y) pixels, the
+    """view: a ``core.measure.view.VIEW_CHOICES`` entry; fast: skip the flip test (one pose
+    pass instead of the photo and its mirror: Sapiens2, and the lite backend since its flip test); point: (x, y) pixels, the
     person to measure instead of the largest."""
 
     view: str = DEFAULT_VIEW

@@ -6,7 +6,8 @@ import numpy as np
 from numpy.testing import assert_array_equal
 
 from core.backends.fake import standing_skeleton
-from core.backends.lite import _largest_first_unique, _mask_box
+from core.backends.lite import _largest_first_unique
+from core.backends.lite_flip import mask_box as _mask_box
 from core.keypoints import CANONICAL_NAMES, INDEX, Pose
 
 

@@ -100,7 +100,8 @@ def test_fast_is_another_key_only_with_a_flip_test(tmp_path: Path, capfd, monkey
     make_subject("P001")
     photo = tmp_path / PHOTO
     shutil.copy(shared_path("data", PHOTO), photo)
-    # The lite backend has no flip test: --fast changes nothing, and the key says so.
+    # The lite backend has a flip test for photos too (since core/backends/lite_flip.py; it had
+    # none before, when this test asserted lite == lite_fast): --fast is another computation there.
     for extra in ([], ["--fast"]):
         assert main(["posture", str(photo), "--backend", "lite", "--save", "P001", *extra]) == 0
     # A backend with Sapiens2's flip test: --fast is another computation, another key.
@@ -111,8 +112,8 @@ def test_fast_is_another_key_only_with_a_flip_test(tmp_path: Path, capfd, monkey
     with Store() as store:
         lite, lite_fast, flip, flip_fast = (k for _, k in sorted(_keys(store).items()))
         fast_params = store.list_sessions()[-1].params
-    assert lite == lite_fast
-    assert flip != flip_fast and len({lite, flip, flip_fast}) == 3
+    assert lite != lite_fast  # was ==: the lite flip test made --fast matter for lite
+    assert flip != flip_fast and len({lite, lite_fast, flip, flip_fast}) == 4
     assert fast_params["fast"] is True  # the session now records it
 
 

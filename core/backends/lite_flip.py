@@ -1,0 +1,144 @@
+"""The lite backend's raw poses and its flip test: a photo and its mirror image, poses averaged.
+
+MediaPipe's pose landmarker has no flip test of its own, and on real photos it moves hip, knee and
+foot landmarks by 10-30 px between a photo and its mirror image while scoring them 0.8-1.0
+(docs/VALIDATION.md). Here the mirror image's poses are mapped back (x -> width - x, left and
+right landmarks swapped), each pose is matched to its mirrored twin by box IoU, and matched
+landmarks are averaged: positions by plain mean, visibility by mean. Plain, not score-weighted:
+MediaPipe's visibility says whether a point is in view, not how well it is placed, and the two
+views are symmetric, so neither deserves more weight (Sapiens2's flip test averages its two
+heatmaps the same way). Where the two views place a landmark more than ``DISAGREE_FRACTION`` of
+the body height apart, an average would be two different answers blended into a third: the point
+keeps the photo's own (unmirrored) position and its visibility is lowered to ``doubt_score``
+(between the keypoint threshold and the reliable score), so it stays drawn but every measure
+using it is flagged unreliable (core/measure/confidence.py).
+
+A pose without a mirrored twin is kept as the original view found it. Photos only: video frames
+(VIDEO mode) never run it, so the gait and desk-watch paths cost what they did.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from core.keypoints import MEDIAPIPE_NAMES, extent_box
+from core.types import iou
+
+#: Two views placing a landmark further apart than this share of the body height disagree. Half
+#: the gap is each view's error from the mean; on a thigh (about a quarter of the body height) a
+#: 4% gap turns the segment by up to about 9 degrees, beyond the 6-degree consistency bar.
+DISAGREE_FRACTION = 0.04
+#: A pose and its mirrored twin overlap at least this much (box IoU); below it they are two people.
+TWIN_IOU = 0.5
+
+
+class RawPose(NamedTuple):
+    """MediaPipe's 33 landmarks in pixels (33, 2), their visibility (33,), and the person box."""
+
+    xy: np.ndarray
+    visibility: np.ndarray
+    box: tuple[float, float, float, float]
+
+
+def _mirror_order() -> np.ndarray:
+    """For each of the 33 landmark ids, the id of its mirror twin (left <-> right; nose itself)."""
+    index = {name: i for i, name in enumerate(MEDIAPIPE_NAMES)}
+
+    def twin(name: str) -> str:
+        for a, b in (("left", "right"), ("right", "left")):
+            if a in name:
+                return name.replace(a, b)
+        return name
+
+    return np.array([index[twin(name)] for name in MEDIAPIPE_NAMES])
+
+
+#: ``MIRROR_ORDER[i]``: the landmark id that lands on id ``i`` once a mirror image is mapped back.
+MIRROR_ORDER = _mirror_order()
+
+
+def unmirror(pose: RawPose, width: float) -> RawPose:
+    """A pose found in the mirror image (flipped left-right), in the original image's frame."""
+    xy = np.array(pose.xy, dtype=np.float64)[MIRROR_ORDER]
+    xy[:, 0] = width - xy[:, 0]
+    x1, y1, x2, y2 = pose.box
+    return RawPose(
+        xy, np.asarray(pose.visibility, np.float64)[MIRROR_ORDER], (width - x2, y1, width - x1, y2)
+    )
+
+
+def merge(pose: RawPose, twin: RawPose, *, doubt_score: float) -> tuple[RawPose, int]:
+    """The two views of one person averaged, and how many landmarks they disagree on."""
+    xy = (pose.xy + twin.xy) / 2.0
+    visibility = (pose.visibility + twin.visibility) / 2.0
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = pose.box, twin.box
+    box = (min(ax1, bx1), min(ay1, by1), max(ax2, bx2), max(ay2, by2))
+    height = box[3] - box[1]
+    gap = np.linalg.norm(pose.xy - twin.xy, axis=1)  # NaN where either view lacks the point
+    doubtful = np.isfinite(gap) & (gap > DISAGREE_FRACTION * height)
+    visibility = np.where(doubtful, np.fmin(visibility, doubt_score), visibility)
+    xy = np.where(doubtful[:, None], pose.xy, xy)  # the photo's own answer, not a blend of two
+    return RawPose(xy, visibility, box), int(doubtful.sum())
+
+
+def flip_merge(
+    poses: list[RawPose], mirrored: list[RawPose], width: float, *, doubt_score: float
+) -> tuple[list[RawPose], int]:
+    """Each original pose averaged with its best-overlapping twin from the mirror image (``mirrored``
+    as found there, not yet mapped back); the total of disagreeing landmarks."""
+    back = [unmirror(m, width) for m in mirrored]
+    used: set[int] = set()
+    out, doubtful = [], 0
+    for pose in poses:
+        overlaps = [(iou(pose.box, m.box), j) for j, m in enumerate(back) if j not in used]
+        best, j = max(overlaps, default=(0.0, -1))
+        if best < TWIN_IOU:
+            out.append(pose)
+            continue
+        used.add(j)
+        merged, n = merge(pose, back[j], doubt_score=doubt_score)
+        out.append(merged)
+        doubtful += n
+    return out, doubtful
+
+
+def doubt_score(threshold: float, reliable: float) -> float:
+    """A visibility that keeps a point found (>= ``threshold``) but below the reliable score."""
+    return min(max(threshold, (threshold + reliable) / 2.0), np.nextafter(reliable, 0.0))
+
+
+def mask_box(mask: np.ndarray, scale: float) -> np.ndarray | None:
+    """[[x1, y1], [x2, y2]] (pixels of the original image) around mask > 0.5, or None when empty."""
+    import cv2
+
+    # boundingRect of a binary image is one vectorised pass; np.nonzero built index arrays of
+    # every foreground pixel (~7 ms per 1080p mask).
+    x, y, w, h = cv2.boundingRect((mask > 0.5).view(np.uint8))
+    if w == 0 or h == 0:
+        return None
+    return np.array([[x, y], [x + w, y + h]], dtype=np.float64) * scale
+
+
+def raw_poses(result: Any, width: int, height: int, scale: float) -> list[RawPose]:
+    """The poses of one MediaPipe result in original-image pixels; boxes from the landmarks and,
+    where the result has them, the person masks."""
+    poses: list[RawPose] = []
+    masks = result.segmentation_masks or []
+    for i, landmarks in enumerate(result.pose_landmarks):
+        # Normalised coordinates do not depend on the inference resolution: scale by the original size.
+        xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
+        vis = np.array([np.nan if lm.visibility is None else lm.visibility for lm in landmarks])
+        pts = [xy]
+        if i < len(masks):
+            found = mask_box(masks[i].numpy_view()[..., 0], scale)
+            if found is not None:
+                pts.append(found)
+        extent = extent_box(np.concatenate(pts))
+        if extent is None:
+            continue  # not one finite landmark: nobody to place
+        x1, y1, x2, y2 = extent
+        box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+        poses.append(RawPose(xy, vis, box))
+    return poses

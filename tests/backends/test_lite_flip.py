@@ -1,0 +1,195 @@
+"""The lite backend's flip test: un-mirroring (exact), doubt on disagreement, photos only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from core.backends.lite_flip import (
+    DISAGREE_FRACTION,
+    MIRROR_ORDER,
+    RawPose,
+    doubt_score,
+    flip_merge,
+    merge,
+    unmirror,
+)
+from core.keypoints import MEDIAPIPE_IDS, MEDIAPIPE_NAMES, Pose
+from core.sessions.key import gait_key
+from core.sessions.options import GaitOptions
+from tests.conftest import shared_path
+
+WIDTH = 200.0
+
+
+def _pose(seed: int, x0: float = 50.0) -> RawPose:
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([x0 + rng.uniform(0, 60, 33), rng.uniform(10, 190, 33)])
+    vis = rng.uniform(0.85, 1.0, 33)
+    return RawPose(xy, vis, (x0, 10.0, x0 + 60.0, 190.0))
+
+
+def _as_seen_in_mirror(pose: RawPose) -> RawPose:
+    """What a perfect landmarker returns for the mirror image: x mirrored, and the person's left
+    side now on the image's other side, so each landmark id carries its twin's point."""
+    inverse = np.argsort(MIRROR_ORDER)
+    xy = pose.xy[inverse].copy()
+    xy[:, 0] = WIDTH - xy[:, 0]
+    x1, y1, x2, y2 = pose.box
+    return RawPose(xy, pose.visibility[inverse], (WIDTH - x2, y1, WIDTH - x1, y2))
+
+
+def test_mirror_order_swaps_left_and_right_only():
+    assert MIRROR_ORDER[MEDIAPIPE_IDS["nose"]] == MEDIAPIPE_IDS["nose"]
+    assert MIRROR_ORDER[MEDIAPIPE_IDS["left_hip"]] == MEDIAPIPE_IDS["right_hip"]
+    assert MIRROR_ORDER[MEDIAPIPE_IDS["right_big_toe"]] == MEDIAPIPE_IDS["left_big_toe"]
+    assert MIRROR_ORDER[MEDIAPIPE_NAMES.index("mouth_left")] == MEDIAPIPE_NAMES.index("mouth_right")
+    assert_array_equal(MIRROR_ORDER[MIRROR_ORDER], np.arange(33))  # an involution
+    assert sorted(MIRROR_ORDER) == list(range(33))
+
+
+def test_unmirror_maps_a_perfect_mirror_view_back_exactly():
+    pose = _pose(1)
+    back = unmirror(_as_seen_in_mirror(pose), WIDTH)
+    assert_allclose(back.xy, pose.xy, atol=1e-12)
+    assert_array_equal(back.visibility, pose.visibility)
+    assert_allclose(back.box, pose.box, atol=1e-12)
+    # By hand: the mirror view's right hip, x mirrored, is the original's left hip.
+    seen = _as_seen_in_mirror(pose)
+    rh, lh = MEDIAPIPE_IDS["right_hip"], MEDIAPIPE_IDS["left_hip"]
+    assert back.xy[lh, 0] == WIDTH - seen.xy[rh, 0] and back.xy[lh, 1] == seen.xy[rh, 1]
+
+
+def test_agreeing_views_average_and_a_disagreeing_point_is_doubted():
+    pose = _pose(2)
+    twin = RawPose(pose.xy + 1.0, pose.visibility - 0.02, pose.box)  # 1.4 px: well within 4%
+    merged, doubtful = merge(pose, twin, doubt_score=0.65)
+    assert doubtful == 0
+    assert_allclose(merged.xy, pose.xy + 0.5)
+    assert_allclose(merged.visibility, pose.visibility - 0.01)
+    knee = MEDIAPIPE_IDS["left_knee"]
+    moved = twin.xy.copy()
+    height = pose.box[3] - pose.box[1]
+    moved[knee, 0] += 2 * DISAGREE_FRACTION * height  # twice the gap that counts as disagreeing
+    merged, doubtful = merge(pose, RawPose(moved, twin.visibility, pose.box), doubt_score=0.65)
+    assert doubtful == 1
+    assert merged.visibility[knee] == 0.65
+    assert_array_equal(merged.xy[knee], pose.xy[knee])  # the photo's own point, not a blend
+    others = np.arange(33) != knee
+    assert np.all(merged.visibility[others] > 0.8)
+
+
+def test_doubted_knee_flags_the_measures_using_it():
+    from core.measure.confidence import posture_confidence
+
+    pose = _pose(3)
+    score = doubt_score(0.5, 0.8)
+    assert 0.5 <= score < 0.8
+    moved = pose.xy.copy()
+    moved[MEDIAPIPE_IDS["left_knee"], 1] += 0.2 * (pose.box[3] - pose.box[1])
+    merged, _ = merge(pose, RawPose(moved, pose.visibility, pose.box), doubt_score=score)
+    lite = Pose.from_mediapipe(merged.xy, merged.visibility, model="m", threshold=0.5)
+    assert lite.has("left_knee")  # still found, only doubted
+    conf = posture_confidence(lite, view="front", min_score=0.8)
+    knee_measures = [k for k, m in conf.measures.items() if "left_knee" in m.keypoints]
+    assert knee_measures, "some front measure uses the left knee"
+    assert all(not conf.measures[k].reliable for k in knee_measures)
+
+
+def test_flip_merge_pairs_by_overlap_and_keeps_the_unpaired():
+    a, b, c = _pose(4, x0=0.0), _pose(5, x0=120.0), _pose(6, x0=60.0)
+    mirrored = [_as_seen_in_mirror(b), _as_seen_in_mirror(a)]  # other order, no twin for c
+    out, doubtful = flip_merge([a, b, c], mirrored, WIDTH, doubt_score=0.65)
+    assert doubtful == 0
+    assert_allclose(out[0].xy, a.xy) and assert_allclose(out[1].xy, b.xy)
+    assert out[2] is c
+
+
+def test_lite_gait_key_ignores_the_photo_flip_test():
+    info = {"backend": "lite", "model": "m", "size": "full", "dtype": "float32", "threshold": 0.5}
+    options = GaitOptions()
+    assert gait_key({**info, "flip_test": True}, options) == gait_key(info, options)
+
+
+# -- the real backend ------------------------------------------------------------------------------
+def _load(name: str) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(cv2.imread(str(shared_path("data", name))), cv2.COLOR_BGR2RGB)
+
+
+class _Counting:
+    def __init__(self, task, calls: dict[str, int]) -> None:
+        self.task, self.calls = task, calls
+
+    def detect(self, image):
+        self.calls["detect"] += 1
+        return self.task.detect(image)
+
+    def detect_for_video(self, image, timestamp_ms):
+        self.calls["video"] += 1
+        return self.task.detect_for_video(image, timestamp_ms)
+
+
+@pytest.fixture
+def counted(lite_backend, monkeypatch):
+    calls = {"detect": 0, "video": 0}
+    real = lite_backend._task
+    monkeypatch.setattr(lite_backend, "_task", lambda kind: _Counting(real(kind), calls))
+    return lite_backend, calls
+
+
+def test_photos_run_twice_and_video_frames_once(counted):
+    backend, calls = counted
+    image = _load("cameraman_standing.png")
+    assert backend.flip_test is True and backend.describe()["flip_test"] is True
+    backend.estimate_pose(image)
+    assert calls == {"detect": 2, "video": 0}
+    backend.estimate_pose(image, flip_test=False)
+    assert calls == {"detect": 3, "video": 0}
+    with backend.video_session():
+        for t in (0, 33, 66):
+            backend.estimate_pose(image, timestamp_ms=t)
+    assert calls == {"detect": 3, "video": 3}  # never the mirror image for a video frame
+    assert backend.run_info(flip_test=False)["flip_test"] is False
+
+
+def test_cameraman_with_and_without_the_flip_test(lite_backend):
+    image = _load("cameraman_standing.png")
+    plain = lite_backend.estimate_pose(image, flip_test=False)[0]
+    flipped = lite_backend.estimate_pose(image, flip_test=True)[0]
+    mirror = lite_backend.estimate_pose(np.ascontiguousarray(image[:, ::-1]), flip_test=True)[0]
+    height = flipped.box_xyxy[3] - flipped.box_xyxy[1]
+    both = np.isfinite(plain.xy[:, 0]) & np.isfinite(flipped.xy[:, 0])
+    assert both.sum() >= 10
+    # The average moves a point by half the two views' gap, which a doubted point may exceed.
+    gap = np.linalg.norm(plain.xy[both] - flipped.xy[both], axis=1)
+    assert np.median(gap) < DISAGREE_FRACTION * height
+    # Points the two views disagree on keep the photo's own position, doubted (the same
+    # inference as without the flip test: 0.5 px allows for MediaPipe's float noise).
+    doubted = flipped.scores == doubt_score(0.5, 0.8)
+    assert doubted.any()  # this photo has some: arms raised to a camera on a tripod
+    assert_allclose(flipped.xy[doubted], plain.xy[doubted], atol=0.5)
+    assert np.all(flipped.scores[doubted] < 0.8)
+    # The others are averaged: the photo and its mirror then give the same points (mirrored,
+    # sides swapped); 0.5% of the body height allows for resizing the mirrored image.
+    from core.keypoints import CANONICAL_NAMES, INDEX
+
+    def twin(n: str) -> int:
+        return INDEX[n.replace("left", "#").replace("right", "left").replace("#", "right")]
+
+    order = [twin(n) for n in CANONICAL_NAMES]
+    back = mirror.xy[order].copy()
+    back[:, 0] = image.shape[1] - back[:, 0]
+    agreed = (flipped.scores >= 0.8) & (mirror.scores[order] >= 0.8)
+    assert agreed.sum() >= 5
+    assert_allclose(back[agreed], flipped.xy[agreed], atol=0.005 * height)
+
+
+def test_the_desk_watch_asks_lite_for_no_flip_test(lite_backend):
+    from core.analysis import live_flip_test
+    from core.backends.fake import FakeBackend
+
+    assert live_flip_test(lite_backend) is False  # a live frame costs one pass, as before
+    assert live_flip_test(FakeBackend()) is None  # other backends keep their own default
