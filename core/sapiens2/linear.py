@@ -19,10 +19,25 @@ import torch.nn.functional as F
 
 from core.sapiens2 import cpu_kernels
 
+_works: bool | None = None
+
 
 def fused_available() -> bool:
-    """Whether this torch build has oneDNN and its pointwise linear op."""
-    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+    """Whether oneDNN's pointwise linear runs bf16 here: the op exists in this torch build and a
+    tiny call succeeds (checked once per process). Where oneDNN may not use bf16 instructions
+    (``ONEDNN_MAX_CPU_ISA=AVX2``, CI's second round, or a CPU without them) it cannot build the
+    primitive and raises; the linears then stay on ``F.linear``."""
+    global _works
+    if _works is None:
+        _works = False
+        if torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise"):
+            x = torch.ones(1, 2, dtype=torch.bfloat16)
+            try:
+                fused_linear(x, torch.ones(2, 2, dtype=torch.bfloat16), torch.zeros(2).bfloat16())
+                _works = True
+            except RuntimeError:
+                pass
+    return _works
 
 
 def fused_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:

@@ -49,6 +49,8 @@ OPS = ("attention", "feed_forward", "norm", "head", "linear")
 MARGIN = 0.10  # the own kernel must be this much faster (median against median)
 REPEATS = 5
 CACHE_NAME = "routes.json"
+#: Environment variables that limit which instructions the libraries use (part of the cache key).
+ISA_LIMITS = ("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR")
 
 _lock = threading.Lock()
 _chosen: dict[str, Route] | None = None
@@ -107,6 +109,8 @@ def cache_key() -> dict[str, object]:
         "torch": torch.__version__,
         "onednn": onednn_version(),
         "threads": torch.get_num_threads(),
+        # Variables that limit the instructions oneDNN, ATen and MKL may use change what runs.
+        "isa_limits": {k: os.environ.get(k, "") for k in ISA_LIMITS},
         "kernels": kernel_build.target(cxx).name if cxx else None,
     }
 
@@ -306,7 +310,7 @@ def by_features(flags: frozenset[str]) -> dict[str, Route]:
         why = "AMX: PyTorch's SDPA runs its products on the AMX tiles, the own kernel cannot"
         decided["attention"] = Route("attention", "torch", why)
     if not fused_available():
-        decided["linear"] = Route("linear", "torch", "this torch has no oneDNN linear")
+        decided["linear"] = Route("linear", "torch", "oneDNN's bf16 linear cannot run here")
     return decided
 
 
@@ -320,6 +324,12 @@ def choose(*, measure_now: bool = False) -> dict[str, Route]:
         return _all("torch", f"the own kernels cannot run here: {cpu_kernels.status()}")
     if flags and "avx512_bf16" not in flags:
         return _all("torch", "this CPU has no AVX512-BF16")
+    limits = {k: os.environ[k] for k in ISA_LIMITS if os.environ.get(k)}
+    if limits:
+        # Whoever bars instructions (CI's second numerics round, a user's workaround) does not
+        # want the own AVX-512 code either; nor is a measurement under the limits worth minutes.
+        named = ", ".join(f"{k}={v}" for k, v in limits.items())
+        return _all("torch", f"instruction limits set ({named}): PyTorch's ops, not measured")
     key = cache_key()
     on_file = None if measure_now else read_cache(key)
     if on_file is not None:

@@ -23,13 +23,25 @@ def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setattr(kernel_build, "cache_dir", lambda: tmp_path / "kernels")
     monkeypatch.setattr(cpu_kernels, "library", lambda: object())
     monkeypatch.setenv("SAPIENS_MEASURE_CPU_KERNELS", "auto")
+    for name in routes.ISA_LIMITS:  # CI's second round sets them; these tests set their own
+        monkeypatch.delenv(name, raising=False)
     routes.reset()
     yield
     routes.reset()
 
 
-def _cpu(monkeypatch: pytest.MonkeyPatch, flags: frozenset[str], model: str = "Test CPU") -> None:
+def _cpu(
+    monkeypatch: pytest.MonkeyPatch,
+    flags: frozenset[str],
+    model: str = "Test CPU",
+    *,
+    fused_linear: bool = True,
+) -> None:
+    from core.sapiens2 import linear
+
     monkeypatch.setattr(routes, "cpu_info", lambda: (model, flags))
+    # The decision logic under test, whatever this machine's oneDNN can run (CI's AVX2 round).
+    monkeypatch.setattr(linear, "fused_available", lambda: fused_linear)
 
 
 class FakeClock:
@@ -238,3 +250,29 @@ def test_linear_is_measured_first_and_the_feed_forward_follows_it(
 
     assert seen == [fused_linear]
     assert routes._linear_with_bias() is not fused_linear  # reset after the measurement
+
+
+def test_a_linear_onednn_cannot_run_is_torch_without_measuring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _cpu(monkeypatch, BF16_FLAGS, fused_linear=False)
+    calls = _fake_timings(monkeypatch, {op: (10.0, 30.0) for op in routes.OPS})
+    chosen = routes.choose()
+    assert chosen["linear"].choice == "torch" and "cannot run" in chosen["linear"].reason
+    assert not any(c.startswith("linear:") for c in calls)
+
+
+def test_the_isa_limits_are_part_of_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    free = routes.cache_key()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert routes.cache_key() != free
+
+
+def test_instruction_limits_mean_torch_without_measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    _cpu(monkeypatch, BF16_FLAGS | {"amx_tile"})
+    monkeypatch.setattr(routes, "measure", lambda **kw: pytest.fail("measured under ISA limits"))
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    chosen = routes.choose()
+    assert {r.choice for r in chosen.values()} == {"torch"}
+    assert "ONEDNN_MAX_CPU_ISA=AVX2" in chosen["norm"].reason
