@@ -98,10 +98,6 @@ class GaitAnalysis:
     cut_at_s: float | None = None
 
 
-def _check_image(image: np.ndarray) -> np.ndarray:
-    return check_rgb(image)
-
-
 def live_flip_test(backend: Backend) -> bool | None:
     """The flip test for live frames (the desk watch): off for the lite backend, whose photo
     default (on) would double each frame's cost; Sapiens2 keeps its own default, as before."""
@@ -135,7 +131,7 @@ def analyze_posture(
 
     if view not in VIEW_CHOICES:
         raise InputError(f"view must be one of {', '.join(VIEW_CHOICES)}; got {view!r}")
-    image = _check_image(image)
+    image = check_rgb(image)
     with inference_lock(backend):
         found = backend.find_people(image, flip_test=flip_test)
     pose = select_person(found.poses, point) if found.poses else None
@@ -238,7 +234,7 @@ def _poses_per_frame(
     many = backend.estimate_pose_frames
     group: list[Frame] = []
     for frame in frames:
-        _check_image(frame.rgb)
+        check_rgb(frame.rgb)
         if not grouped:
             timestamp_ms = int(round(frame.time_s * 1000))
             yield [frame], [backend.estimate_pose(frame.rgb, timestamp_ms=timestamp_ms)]

@@ -19,9 +19,8 @@ STD_RGB = (58.395, 57.12, 57.375)
 BBOX_PADDING = 1.25
 
 
-def check_image(image: np.ndarray) -> np.ndarray:
-    """``image`` if it is an RGB uint8 (H, W, 3) array, else ``InputError`` (``core.types.check_rgb``)."""
-    return check_rgb(image)
+#: ``image`` if it is an RGB uint8 (H, W, 3) array, else ``InputError``: the project's one check.
+check_image = check_rgb
 
 
 def normalize(images_rgb: np.ndarray) -> torch.Tensor:
