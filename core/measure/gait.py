@@ -28,6 +28,7 @@ from core.measure.gait_result import DIRECTIONS, GaitResult
 from core.measure.gait_signals import (
     body_height_px,
     clean_keypoints,
+    drop_excursions,
     first_of,
     inside_frame,
     main_segment,
@@ -42,6 +43,12 @@ MIN_EVENT_FPS = 10.0
 MIN_PROMINENCE_BODY_HEIGHTS = 0.04
 #: Fewer valid alternating heel strikes than this give no cadence (see gait_plausibility).
 MIN_STEPS = MIN_VALID_STRIKES
+#: A walking direction needs at least one step that holds up: two valid heel strikes.
+MIN_STEPS_FOR_DIRECTION = 2
+NO_STEP_WARNING = (
+    "no step holds up (fewer than 2 plausible heel strikes): the motion is not measured as a "
+    "walk; no walking direction and no signal signed by it"
+)
 
 __all__ = ["MIN_EVENT_FPS", "MIN_STEPS", "GaitResult", "analyze_gait"]
 
@@ -165,6 +172,12 @@ def analyze_gait(
     fast_enough = fs >= MIN_EVENT_FPS * (1 - 1e-9)
     seen = inside_frame(series.xy, series.frame_size)
     h_px = body_height_px(seen)
+    seen, n_excursions = drop_excursions(seen, t, h_px)
+    if n_excursions:
+        notes.append(
+            f"{n_excursions} frame(s) dropped: the pose jumped away from the walker's track and "
+            "straight back (a wrong skeleton, not another person)"
+        )
     parts = track_segments(seen, t, h_px)
     if len(parts) > 1:
         notes.append(
@@ -254,6 +267,13 @@ def analyze_gait(
                 + ", ".join(f"{key.replace('_', ' ')} x{n}" for key, n in dropped.items())
                 + "; see docs/MEASURES.md, Plausible events)"
             )
+        if len(heel_strikes) < MIN_STEPS_FOR_DIRECTION:
+            # The signals looked like a walk, but not one step of it holds up (a lunge or a
+            # throw can travel and cross the feet): no direction, and no signal signed by it.
+            notes.append(NO_STEP_WARNING)
+            direction = 0.0
+            raw_sig = _signals(seen, series.frame_size, direction)
+            sig = _signals(filtered, series.frame_size, direction)
         if len(heel_strikes) < MIN_STEPS:
             params["cadence_spm"] = math.nan
             notes.append(

@@ -16,6 +16,9 @@ HEAD_TO_ANKLE_FRACTION = 0.87
 #: A pelvis jump above JUMP_BODY_HEIGHTS + JUMP_BODY_HEIGHTS_PER_S × elapsed s is another person.
 JUMP_BODY_HEIGHTS = 0.3
 JUMP_BODY_HEIGHTS_PER_S = 2.0
+#: A jump away and back within this many seen frames is a wrong skeleton, not another person
+#: (0.1 s at 30 fps; a bystander taken for the walker stays far longer).
+MAX_EXCURSION_FRAMES = 3
 
 
 def mean_of(xy: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -71,6 +74,46 @@ def inside_frame(xy: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
     return np.where(outside[..., None], np.nan, xy)
 
 
+def _jump_limit(h_px: float, dt: np.ndarray | float) -> np.ndarray | float:
+    return h_px * (JUMP_BODY_HEIGHTS + JUMP_BODY_HEIGHTS_PER_S * np.asarray(dt))
+
+
+def drop_excursions(
+    xy: np.ndarray, t: np.ndarray, h_px: float, *, max_frames: int = MAX_EXCURSION_FRAMES
+) -> tuple[np.ndarray, int]:
+    """(copy of ``xy``, frames dropped): a pelvis that jumps away for at most ``max_frames`` seen
+    frames and then back to where the walker was (within the jump limit of ``track_segments``
+    for the time elapsed) is a wrong skeleton in those frames (a bystander's or a broken one for
+    a frame or two), not a change of person: those frames become missing instead of splitting the
+    walk in three."""
+    out = xy.copy()
+    if not math.isfinite(h_px):
+        return out, 0
+    pelvis = mean_of(xy, ("left_hip", "right_hip"))
+    idx = np.flatnonzero(np.all(np.isfinite(pelvis), axis=1))
+    dropped, i = 0, 0
+    while i < idx.size - 1:
+        a = idx[i]
+        if np.hypot(*(pelvis[idx[i + 1]] - pelvis[a])) <= _jump_limit(h_px, t[idx[i + 1]] - t[a]):
+            i += 1
+            continue
+        back = next(
+            (
+                j
+                for j in range(i + 2, min(i + 2 + max_frames, idx.size))
+                if np.hypot(*(pelvis[idx[j]] - pelvis[a])) <= _jump_limit(h_px, t[idx[j]] - t[a])
+            ),
+            None,
+        )
+        if back is None:
+            i += 1  # a lasting jump: track_segments splits there
+            continue
+        out[idx[i + 1 : back]] = np.nan
+        dropped += back - i - 1
+        i = back
+    return out, dropped
+
+
 def track_segments(xy: np.ndarray, t: np.ndarray, h_px: float) -> list[tuple[int, int]]:
     """Half-open frame ranges between jumps of the pelvis too large for one walker.
 
@@ -85,7 +128,7 @@ def track_segments(xy: np.ndarray, t: np.ndarray, h_px: float) -> list[tuple[int
     if idx.size < 2:
         return [(0, len(xy))]
     jump = np.hypot(*np.diff(pelvis[idx], axis=0).T)
-    limit = h_px * (JUMP_BODY_HEIGHTS + JUMP_BODY_HEIGHTS_PER_S * np.diff(t[idx]))
+    limit = _jump_limit(h_px, np.diff(t[idx]))
     cuts = [int(i) for i in idx[1:][jump > limit]]
     edges = [0, *cuts, len(xy)]
     return list(zip(edges[:-1], edges[1:]))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from core.keypoints import Pose
 from core.tracking.fragment import Fragment
@@ -62,9 +63,13 @@ def _end_state(frag: Fragment, *, start: bool) -> tuple[np.ndarray, np.ndarray |
     at = steps[0] if start else steps[-1]
     if len(steps) < MIN_VELOCITY_SAMPLES or np.ptp(steps) == 0:
         return pts[0] if start else pts[-1], None, size
-    fit = [np.polyfit(steps, pts[:, d], 1) for d in (0, 1)]
-    position = np.array([np.polyval(c, at) for c in fit])
-    return position, np.array([c[0] for c in fit]), size
+    # Theil-Sen (median of pairwise slopes), not least squares: the first or last detection of a
+    # stretch is often a half-seen body (entering an occlusion or leaving it) whose anchor is off
+    # by a fraction of a body height, and one such sample must not turn the walker's velocity
+    # into "someone else's motion" (the mirrored 0.75x walk lost her second half that way).
+    fit = [theilslopes(pts[:, d], steps)[:2] for d in (0, 1)]
+    position = np.array([intercept + slope * at for slope, intercept in fit])
+    return position, np.array([slope for slope, _ in fit]), size
 
 
 _State = tuple[np.ndarray, "np.ndarray | None", float]

@@ -6,15 +6,19 @@ import numpy as np
 from numpy.testing import assert_allclose
 
 from core.keypoints import CANONICAL_NAMES, INDEX
+from core.measure.gait import analyze_gait
 from core.measure.gait_signals import (
+    JUMP_BODY_HEIGHTS,
+    MAX_EXCURSION_FRAMES,
     body_height_px,
     clean_keypoints,
+    drop_excursions,
     first_of,
     inside_frame,
     main_segment,
     track_segments,
 )
-from tests.measure.synthetic import make_xy
+from tests.measure.synthetic import make_xy, walking_series
 
 
 def _frames(points_per_frame: list[dict[str, tuple[float, float]]]) -> np.ndarray:
@@ -48,6 +52,44 @@ def test_track_segments_cut_at_a_person_switch():
     assert track_segments(xy, t, 400.0) == [(0, 4), (4, 6)]
     assert main_segment(xy, [(0, 4), (4, 6)]).tolist() == [True] * 4 + [False] * 2
     assert track_segments(xy, t, np.nan) == [(0, 6)]
+
+
+def _hips(xs: list[float]) -> np.ndarray:
+    return _frames([{"left_hip": (x, 300), "right_hip": (x, 300)} for x in xs])
+
+
+def test_a_jump_away_and_straight_back_is_dropped_not_split():
+    t = np.arange(10) / 30
+    xs = [100.0 + 5 * i for i in range(10)]
+    xs[4] = xs[5] = 900.0  # two frames of a skeleton 800 px away, then back on the walker's line
+    out, dropped = drop_excursions(_hips(xs), t, 400.0)
+    assert dropped == 2
+    assert np.isnan(out[4:6]).all() and np.isfinite(out[[3, 6], INDEX["left_hip"]]).all()
+    assert track_segments(out, t, 400.0) == [(0, 10)]
+    # away for longer than MAX_EXCURSION_FRAMES: another person, left to track_segments to split
+    xs = [100.0 + 5 * i for i in range(10)]
+    xs[3 : 4 + MAX_EXCURSION_FRAMES] = [900.0] * (MAX_EXCURSION_FRAMES + 1)
+    out, dropped = drop_excursions(_hips(xs), t, 400.0)
+    assert dropped == 0 and len(track_segments(out, t, 400.0)) == 3
+    # a jump that does not come back is not an excursion either
+    xs = [100.0] * 5 + [900.0] * 5
+    assert drop_excursions(_hips(xs), t, 400.0)[1] == 0
+
+
+def test_one_wrong_skeleton_does_not_cut_the_walk():
+    # The shared walk cut at 2.2 s had a broken skeleton for one frame (hip 180 px up, nose 350 px
+    # up): the walk was split in three and only the longest third (3 strikes) was kept.
+    s = walking_series(duration_s=6.0)
+    xy = s.xy.copy()
+    # two frames 500 px to the right (1.25 body heights in 1/30 s: far beyond the jump limit)
+    xy[90:92, :, 0] += 500.0
+    assert 400 * (JUMP_BODY_HEIGHTS + 2 / 30) < 500.0
+    broken = analyze_gait(type(s)(xy, s.scores, s.time_s, s.frame_index, s.frame_size))
+    clean = analyze_gait(s)
+    assert not any("tracked position jumped" in w for w in broken.warnings)
+    assert any("2 frame(s) dropped" in w for w in broken.warnings)
+    assert broken.n_steps >= clean.n_steps - 1
+    assert abs(broken.cadence_spm - clean.cadence_spm) < 1.0
 
 
 def test_clean_keypoints_fills_gaps_and_rederives_midpoints():

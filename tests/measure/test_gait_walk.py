@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.keypoints import INDEX, PoseSeries
-from core.measure.gait import analyze_gait
+from core.measure.gait import MIN_STEPS_FOR_DIRECTION, NO_STEP_WARNING, analyze_gait
 from core.measure.gait_signals import body_height_series
 from core.measure.gait_walk import MAX_SCALE_CHANGE, leg_crossings
 from core.measure.summary import gait_rows
@@ -124,3 +124,20 @@ def test_leg_crossings_ignore_jitter_inside_the_band():
     assert leg_crossings(xy, 400.0) == 0
     xy[7::15, INDEX["left_heel"], 0] = 470.0  # and beyond -20 px in between: 7 passings
     assert leg_crossings(xy, 400.0) == 7
+
+
+def test_a_walk_without_one_plausible_step_has_no_direction():
+    # 1.2 s at 300 px/s: the pelvis travels and the feet pass each other twice, so the signals
+    # look like a walk, but no heel strike survives the plausibility rules (a lunge or a throw on
+    # the pose2sim clips looked the same). The direction must not be reported from the signals
+    # alone, and nothing signed by it either.
+    res = analyze_gait(walking_series(duration_s=1.2, speed_px_s=300.0))
+    assert res.walk.verdict == "walk" and res.walk.leg_crossings >= 2
+    assert len(res.heel_strikes) < MIN_STEPS_FOR_DIRECTION
+    assert res.walking_direction is None and NO_STEP_WARNING in res.warnings
+    assert res.series["forward_trunk_lean_deg"].isna().all()
+    assert res.quality.grade == "unusable"
+    # the same walk, long enough for its steps, keeps its direction and says nothing of the kind
+    full = analyze_gait(walking_series(speed_px_s=300.0))
+    assert full.walking_direction == "left_to_right" and NO_STEP_WARNING not in full.warnings
+    assert full.series["forward_trunk_lean_deg"].notna().any()
