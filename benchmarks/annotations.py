@@ -15,6 +15,7 @@ whose knee is nearer the annotated knee, so a left/right swap shows up in the la
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ Point = tuple[float, float, float]  # x, y, uncertainty half-width (px)
 
 @dataclass(frozen=True)
 class Annotation:
-    media: str  # a file of ../shared/data, "walking_side_view.mp4#<frame index>" for video frames
+    media: str  # a file of ../shared/data, or "<video>#<frame index>": the shared walk or a public clip
     joint: str  # "knee" or "elbow"
     label: str  # which limb, in words
     a: Point  # hip (knee angle) or shoulder (elbow angle)
@@ -47,6 +48,16 @@ ANNOTATIONS = (
                (540, 752, 15), (472, 813, 6), (445, 905, 6)),
     Annotation("walking_side_view.mp4#150", "knee", "rear leg",
                (543, 752, 15), (545, 825, 6), (578, 900, 6)),
+    # Public media (benchmarks/public_media.py), annotated the same way on 2026-12-03 with the
+    # motion-capture markers as guides: the man is seen from behind, bent to his left with his left
+    # hand towards the floor and his right leg lifted behind. Elbow: the centre between the two
+    # epicondyle markers; wrist: between the two wrist markers; shoulder: under the acromion
+    # marker (the least certain point). Knee: the middle of the leg at the knee marker's height;
+    # ankle: the middle between the malleolus markers; hip: under the shorts (least certain).
+    Annotation("pose2sim-single-cam03.mp4#50", "elbow", "arm reaching down (image left)",
+               (385, 690, 15), (372, 935, 8), (332, 1053, 8)),
+    Annotation("pose2sim-single-cam03.mp4#50", "knee", "standing leg",
+               (514, 889, 20), (495, 1016, 10), (523, 1180, 10)),
 )  # fmt: skip
 PARTS = {"knee": ("hip", "knee", "ankle"), "elbow": ("shoulder", "elbow", "wrist")}
 
@@ -95,6 +106,8 @@ def compare_annotations(images: dict[str, np.ndarray], backend: object) -> list[
         "|---|---|---|---|---|---|---|",
     ]
     for ann in ANNOTATIONS:
+        if ann.media not in images:
+            continue  # a public clip not fetched in this run
         ref, unc = annotated(ann)
         try:
             result = analyze_posture(images[ann.media], backend)
@@ -108,3 +121,33 @@ def compare_annotations(images: dict[str, np.ndarray], backend: object) -> list[
             f"{got:.1f} | {err:+.1f} | {ok} |"
         )
     return rows
+
+
+# Heel strikes of the walker in walking_side_view.mp4 (30 fps), annotated by eye on 2026-12-03.
+# How: for each step, a fixed 200x110 px window on the ground around the landing foot (y 840-950),
+# enlarged 3x with a 10 px grid, every frame from 7 before to 4 after the strike shown side by side;
+# the toe's position was read off the grid in each frame. The foot comes in fast (35-80 px a frame)
+# and stops within a frame or two: the strike is the first frame after which the foot moves less
+# than about 6 px. Uncertainty +- 1 frame (33 ms) each: the heel touches while the forefoot still
+# falls, and at 30 fps contact lies between two frames. The foot that lands at frame 60 is seen
+# just as she steps out from behind the trunk; the next strike (about frame 189) is not annotated:
+# the foot is already leaving the left edge of the picture. She walks from right to left.
+WALK_VIDEO = "walking_side_view.mp4"
+WALK_FPS = 30.0
+WALK_STRIKE_FRAMES = (60, 79, 98, 116, 134, 152, 171)
+WALK_STRIKE_UNCERTAINTY_FRAMES = 1
+WALK_DIRECTION = "right_to_left"
+
+
+def annotated_cadence(start_s: float = 0.0, end_s: float = math.inf) -> tuple[float, float, int]:
+    """(cadence in steps/min, its uncertainty, strikes used) from the annotated strikes inside
+    [start_s, end_s]: steps over the time from the first to the last of them. NaN with fewer than
+    two. The uncertainty is the cadence's change when the span is one frame longer or shorter at
+    each end (2 frames in all)."""
+    frames = [f for f in WALK_STRIKE_FRAMES if start_s <= f / WALK_FPS <= end_s]
+    if len(frames) < 2:
+        return math.nan, math.nan, len(frames)
+    span = (frames[-1] - frames[0]) / WALK_FPS
+    cadence = 60.0 * (len(frames) - 1) / span
+    shorter = 60.0 * (len(frames) - 1) / (span - 2 * WALK_STRIKE_UNCERTAINTY_FRAMES / WALK_FPS)
+    return cadence, shorter - cadence, len(frames)

