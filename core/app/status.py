@@ -57,9 +57,13 @@ def backend_sentence(settings: Settings, name: str, size: str) -> str:
             f", but its {size} pose weights are not on this computer: download them below, or "
             "choose lite (or auto, which falls back to lite) in the sidebar."
         )
-    return (
-        text + " Device and dtype come from `SAPIENS_MEASURE_DEVICE` and `SAPIENS_MEASURE_DTYPE`."
-    )
+    text += " Device and dtype come from `SAPIENS_MEASURE_DEVICE` and `SAPIENS_MEASURE_DTYPE`."
+    import torch
+
+    from core.sapiens2.device import emulated_bf16_note
+
+    note = emulated_bf16_note(device, torch.bfloat16 if dtype == "bfloat16" else torch.float32)
+    return text + (f" **Slow:** {note}." if note else "")
 
 
 def checkpoint_table(settings: Settings, size: str) -> pd.DataFrame:

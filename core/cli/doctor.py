@@ -34,7 +34,7 @@ def report(*, measure: bool = False) -> dict[str, object]:
     from core.config import load_settings
     from core.sapiens2 import cpu_kernels, routes
     from core.sapiens2.checkpoints import find_checkpoint
-    from core.sapiens2.device import dtype_name, pick_device, pick_dtype
+    from core.sapiens2.device import dtype_name, emulated_bf16_note, pick_device, pick_dtype
 
     settings = load_settings()
     model, flags = routes.cpu_info()
@@ -82,6 +82,7 @@ def report(*, measure: bool = False) -> dict[str, object]:
             "dtype": dtype_name(dtype),
             "threads": torch.get_num_threads(),
             "bf16_cpu_routes_apply": device == "cpu" and dtype == torch.bfloat16,
+            "note": emulated_bf16_note(device, dtype),
         },
         "lite_models": {k: display_path(p) if p else None for k, p in lite.items()},
         "sapiens2_checkpoints": checkpoints,
@@ -100,6 +101,7 @@ def as_text(data: dict) -> str:
         f"CPU: {cpu['model']}",
         f"  features: {', '.join(has) or 'none of ' + ', '.join(FEATURES)}",
         f"Inference: device {inf['device']}, dtype {inf['dtype']}, {inf['threads']} threads",
+        *([f"  note: {inf['note']}"] if inf.get("note") else []),
         f"bf16 CPU kernels: setting {kern['setting']}; build: {kern['build']}",
         f"  routes ({kern['routes_file']}):",
     ]

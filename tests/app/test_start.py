@@ -59,6 +59,25 @@ def test_sapiens2_with_weights(
         assert "its 0.4b pose weights are on this computer" in line
 
 
+@pytest.mark.parametrize("fast_bf16", [True, False])
+def test_an_explicit_bf16_on_a_cpu_without_it_is_called_slow(
+    fast_bf16: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.sapiens2 import device
+
+    (tmp_path / "pose").mkdir()
+    (tmp_path / "pose" / "sapiens2_0.4b_pose.safetensors").write_bytes(b"")
+    monkeypatch.setenv("SAPIENS2_CHECKPOINT_ROOT", str(tmp_path))
+    monkeypatch.setenv("SAPIENS_MEASURE_DTYPE", "bfloat16")
+    monkeypatch.setenv("SAPIENS_MEASURE_DEVICE", "cpu")
+    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda *a, **k: fast_bf16)
+    at = open_page("pages/start.py")
+    assert problems(at) == []
+    line = _backend_sentence(at)
+    assert "in **bfloat16**" in line
+    assert ("**Slow:**" in line) is not fast_bf16
+
+
 def _fresh(query: dict[str, str] | None = None) -> AppTest:
     """A new browser session (as after a restart of the app), opening the Start page."""
     at = AppTest.from_file(HOME, default_timeout=TIMEOUT_S)

@@ -71,3 +71,20 @@ def test_doctor_shows_a_forcing_setting(cli, fake_routes: list[bool], monkeypatc
     data = json.loads(cli("doctor", "--json")[1])
     att = data["cpu_kernels"]["routes"]["attention"]
     assert att["route"] == "torch" and "SAPIENS_MEASURE_CPU_KERNELS=torch" in att["why"]
+
+
+@pytest.mark.parametrize("fast_bf16", [True, False])
+def test_doctor_notes_an_emulated_bf16(cli, fake_routes, monkeypatch, fast_bf16: bool) -> None:
+    from core.sapiens2 import device
+
+    monkeypatch.setenv("SAPIENS_MEASURE_DTYPE", "bfloat16")
+    monkeypatch.setenv("SAPIENS_MEASURE_DEVICE", "cpu")
+    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda *a, **k: fast_bf16)
+    data = json.loads(cli("doctor", "--json")[1])
+    assert data["inference"]["dtype"] == "bfloat16"
+    text = cli("doctor")[1]
+    if fast_bf16:
+        assert data["inference"]["note"] is None and "note:" not in text
+    else:
+        assert "emulates" in data["inference"]["note"]
+        assert "  note: bfloat16 on a CPU without bf16 instructions" in text

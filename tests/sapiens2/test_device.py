@@ -79,3 +79,15 @@ def test_load_predictor_applies_the_5b_rule_before_looking_for_weights(monkeypat
     monkeypatch.setattr(dev, "total_memory_bytes", lambda: 16 * 10**9)
     with pytest.raises(InputError, match="16 GB of RAM"):
         load_predictor("pose", "5b", device="cpu", dtype="float32")
+
+
+def test_an_explicit_bf16_on_a_cpu_without_bf16_says_it_is_emulated(tmp_path: Path) -> None:
+    fast = _cpuinfo(tmp_path, "avx512f avx512_bf16", "fast")
+    slow = _cpuinfo(tmp_path, "avx2 avx512f", "slow")
+    note = dev.emulated_bf16_note("cpu", torch.bfloat16, cpuinfo=slow)
+    assert note is not None and "emulates" in note and "auto" in note
+    assert dev.emulated_bf16_note("cpu", torch.bfloat16, cpuinfo=fast) is None
+    assert dev.emulated_bf16_note("cpu", torch.float32, cpuinfo=slow) is None
+    assert dev.emulated_bf16_note("cuda", torch.bfloat16, cpuinfo=slow) is None
+    # auto never lands there: on the slow CPU it picks float32, which has no note
+    assert dev.emulated_bf16_note("cpu", dev.pick_dtype("cpu", "auto", cpuinfo=slow)) is None
