@@ -93,9 +93,11 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
         "| matmul peak before/after | ratio to peak | x the bound |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
+    auto = "bfloat16" if pick_dtype("cpu", "auto") == torch.bfloat16 else "float32"
     for task in args.tasks:
         name = f"{task}-{args.size}"
         flops = count_flops(name, hw)
+        every: dict[str, float] = {}  # "dtype kernels" -> seconds, across the dtypes run
         for d in args.dtypes:
             dtype = DTYPES[d]
             model = load_model(name, dtype)
@@ -115,6 +117,7 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
                     totals["autocast"] = bench_one(model, name, dtype, "autocast", flops, hw, args)
                 del model
             done = {k: v for k, v in totals.items() if v is not None}
+            every.update({f"{d} {k}": v for k, v in done.items()})
             if "default" in done and len(done) > 1:
                 fastest = min(done, key=done.get)
                 print(
@@ -123,6 +126,17 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
                     f"{done[fastest]:.2f} s) of {', '.join(done)} in this run",
                     flush=True,
                 )
+        # What a user gets: the dtype "auto" picks on this CPU (float32 where bf16 has no
+        # instructions) with its default routes, against every row of this run.
+        mine = f"{auto} default" if auto == "bfloat16" else "float32 torch"
+        if mine in every and len(every) > 1:
+            fastest = min(every, key=every.get)
+            print(
+                f"# {name}: auto dtype here is {auto}; its default ({mine}, {every[mine]:.2f} s) "
+                f"is {every[mine] / every[fastest]:.2f}x the fastest row ({fastest}, "
+                f"{every[fastest]:.2f} s) of {', '.join(every)}",
+                flush=True,
+            )
 
 
 def bench_one(

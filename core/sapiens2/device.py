@@ -41,13 +41,14 @@ def emulated_bf16_note(
     device: str, dtype: torch.dtype, cpuinfo: Path | str = "/proc/cpuinfo"
 ) -> str | None:
     """A sentence for the user when bfloat16 was chosen on a CPU that has no bf16 instructions
-    (PyTorch then emulates it, several times slower than float32: docs/PERFORMANCE.md, AVX2-only
-    CPUs); None otherwise. ``"auto"`` never picks that: only an explicit bfloat16 does."""
+    (PyTorch then emulates it: its matmuls ran 65x slower than float32 on an AVX2-only EPYC,
+    docs/PERFORMANCE.md); None otherwise. ``"auto"`` never picks that: only an explicit bfloat16."""
     if device != "cpu" or dtype != torch.bfloat16 or cpu_has_fast_bf16(cpuinfo):
         return None
     return (
         "bfloat16 on a CPU without bf16 instructions (no AVX512-BF16 or AMX): PyTorch emulates "
-        "it, several times slower than float32 here; set the dtype to auto (float32 on this CPU)"
+        "it, tens of times slower than float32 (a pose forward takes most of an hour); set the "
+        "dtype to auto (float32 on this CPU)"
     )
 
 
