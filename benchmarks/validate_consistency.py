@@ -176,7 +176,6 @@ def raw_readout(rgb: np.ndarray, backend: Backend) -> Readout:
 
 def load_media(data: Path, frames_s: list[float]) -> list[tuple[str, np.ndarray]]:
     from core.imaging.decode import decode_image
-    from core.video import iter_frames
 
     media = [
         (p.name, decode_image(p))
@@ -185,30 +184,29 @@ def load_media(data: Path, frames_s: list[float]) -> list[tuple[str, np.ndarray]
     ]
     video = data / "walking_side_view.mp4"
     if video.is_file() and frames_s:
-        wanted = sorted(frames_s)
-        for frame in iter_frames(video):
-            if wanted and frame.time_s >= wanted[0] - 1e-6:
-                media.append((f"{video.name}@{wanted.pop(0):g}s", frame.rgb))
-            if not wanted:
-                break
+        media += frames_at(video, frames_s)
     return media
+
+
+def frames_at(video: Path, times_s: list[float]) -> list[tuple[str, np.ndarray]]:
+    """The first frame at or after each of ``times_s`` seconds, named ``<file>@<t>s``."""
+    from core.video import iter_frames
+
+    out: list[tuple[str, np.ndarray]] = []
+    wanted = sorted(times_s)
+    for frame in iter_frames(video):
+        if wanted and frame.time_s >= wanted[0] - 1e-6:
+            out.append((f"{video.name}@{wanted.pop(0):g}s", frame.rgb))
+        if not wanted:
+            break
+    return out
 
 
 def public_frames(times_s: list[float]) -> list[tuple[str, np.ndarray]]:
     """Frames of the pose2sim clips (``public_media.py``) at ``times_s`` seconds, as photos."""
     from public_media import fetch
 
-    from core.video import iter_frames
-
-    media = []
-    for clip in fetch():
-        wanted = sorted(times_s)
-        for frame in iter_frames(clip):
-            if wanted and frame.time_s >= wanted[0] - 1e-6:
-                media.append((f"{clip.name}@{wanted.pop(0):g}s", frame.rgb))
-            if not wanted:
-                break
-    return media
+    return [item for clip in fetch() for item in frames_at(clip, times_s)]
 
 
 def annotated_frames(data: Path, public: bool) -> dict[str, np.ndarray]:

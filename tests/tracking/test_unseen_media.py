@@ -18,18 +18,6 @@ from tests.conftest import shared_path
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 
-@pytest.fixture(scope="module")
-def lite_backend():
-    from dataclasses import replace
-
-    from core.backends.lite import LiteBackend
-    from core.config import load_settings
-
-    backend = LiteBackend(replace(load_settings(), model_dir=shared_path("models")))
-    yield backend
-    backend.close()  # MediaPipe's native threads must stop before the interpreter does
-
-
 @pytest.mark.parametrize(
     "copy",
     [
