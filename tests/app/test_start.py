@@ -40,14 +40,18 @@ def test_explicit_sapiens2_without_weights_says_what_is_missing() -> None:
     assert "**sapiens2**" in line and "pose weights are not on this computer" in line
 
 
+def _pose_weights(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file where the lookup finds it is enough to choose; nothing is loaded on the Start page."""
+    (folder / "pose").mkdir()
+    (folder / "pose" / "sapiens2_0.4b_pose.safetensors").write_bytes(b"")
+    monkeypatch.setenv("SAPIENS2_CHECKPOINT_ROOT", str(folder))
+
+
 @pytest.mark.parametrize("backend", ["auto", "sapiens2"])
 def test_sapiens2_with_weights(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A file where the lookup finds it is enough to choose; nothing is loaded on the Start page.
-    (tmp_path / "pose").mkdir()
-    (tmp_path / "pose" / "sapiens2_0.4b_pose.safetensors").write_bytes(b"")
-    monkeypatch.setenv("SAPIENS2_CHECKPOINT_ROOT", str(tmp_path))
+    _pose_weights(tmp_path, monkeypatch)
     at = open_page("pages/start.py")
     if backend != "auto":
         at.selectbox(key="backend_name").set_value(backend).run()
@@ -65,9 +69,7 @@ def test_an_explicit_bf16_on_a_cpu_without_it_is_called_slow(
 ) -> None:
     from core.sapiens2 import device
 
-    (tmp_path / "pose").mkdir()
-    (tmp_path / "pose" / "sapiens2_0.4b_pose.safetensors").write_bytes(b"")
-    monkeypatch.setenv("SAPIENS2_CHECKPOINT_ROOT", str(tmp_path))
+    _pose_weights(tmp_path, monkeypatch)
     monkeypatch.setenv("SAPIENS_MEASURE_DTYPE", "bfloat16")
     monkeypatch.setenv("SAPIENS_MEASURE_DEVICE", "cpu")
     monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda *a, **k: fast_bf16)
