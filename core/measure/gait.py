@@ -8,6 +8,7 @@ stance share, symmetry, step length. Definitions in ``docs/MEASURES.md``.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -43,12 +44,9 @@ MIN_EVENT_FPS = 10.0
 MIN_PROMINENCE_BODY_HEIGHTS = 0.04
 #: Fewer valid alternating heel strikes than this give no cadence (see gait_plausibility).
 MIN_STEPS = MIN_VALID_STRIKES
-#: A walking direction needs at least one step that holds up: two valid heel strikes.
+#: A walking direction needs at least one step that holds up: two valid heel strikes. With fewer,
+#: the walk check's verdict becomes "no_steps" (``gait_walk.REFUSALS``).
 MIN_STEPS_FOR_DIRECTION = 2
-NO_STEP_WARNING = (
-    "no step holds up (fewer than 2 plausible heel strikes): the motion is not measured as a "
-    "walk; no walking direction and no signal signed by it"
-)
 
 __all__ = ["MIN_EVENT_FPS", "MIN_STEPS", "GaitResult", "analyze_gait"]
 
@@ -270,12 +268,14 @@ def analyze_gait(
         if len(heel_strikes) < MIN_STEPS_FOR_DIRECTION:
             # The signals looked like a walk, but not one step of it holds up (a lunge or a
             # throw can travel and cross the feet): no direction, and no signal signed by it.
-            notes.append(NO_STEP_WARNING)
+            walk = replace(walk, verdict="no_steps", direction=0.0)
+            notes.append(walk.warning)
             direction = 0.0
             raw_sig = _signals(seen, series.frame_size, direction)
             sig = _signals(filtered, series.frame_size, direction)
         if len(heel_strikes) < MIN_STEPS:
             params["cadence_spm"] = math.nan
+        if len(heel_strikes) < MIN_STEPS and walk.verdict == "walk":  # no_steps said it already
             notes.append(
                 f"only {len(heel_strikes)} heel strikes found that alternate with plausible step "
                 f"times (fewer than {MIN_STEPS}): no cadence, other step values are rough or "

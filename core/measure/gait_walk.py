@@ -43,6 +43,13 @@ REFUSALS = {
         "each other but the pelvis does not travel across the image; this is refused, not measured "
         "as a side-on walk (film an overground walk across the frame)"
     ),
+    # Given after the events (core.measure.gait), not by check_walk: the signals looked like a
+    # walk, but not one step of it holds up.
+    "no_steps": (
+        "not measured as a walk: the pelvis travels and the feet pass each other, but not one "
+        "step holds up (fewer than 2 plausible heel strikes: a lunge or a throw can look like "
+        "this); no direction, no cadence and no signal signed by the direction"
+    ),
     "towards_or_away": (
         "walking towards or away from the camera: the body height in the image changes by a factor "
         "{scale:.2f} over the walk; this is refused, not measured as a side-on walk (film the walk "

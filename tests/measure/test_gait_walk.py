@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from core.keypoints import INDEX, PoseSeries
-from core.measure.gait import MIN_STEPS_FOR_DIRECTION, NO_STEP_WARNING, analyze_gait
+from core.measure.gait import MIN_STEPS_FOR_DIRECTION, analyze_gait
 from core.measure.gait_signals import body_height_series
-from core.measure.gait_walk import MAX_SCALE_CHANGE, leg_crossings
+from core.measure.gait_walk import MAX_SCALE_CHANGE, REFUSALS, leg_crossings
 from core.measure.summary import gait_rows
 from tests.measure.synthetic import walking_series
 
@@ -132,12 +132,16 @@ def test_a_walk_without_one_plausible_step_has_no_direction():
     # the pose2sim clips looked the same). The direction must not be reported from the signals
     # alone, and nothing signed by it either.
     res = analyze_gait(walking_series(duration_s=1.2, speed_px_s=300.0))
-    assert res.walk.verdict == "walk" and res.walk.leg_crossings >= 2
+    assert res.walk.leg_crossings >= 2 and res.walk.travel_bh >= 0.5  # the signals of a walk
     assert len(res.heel_strikes) < MIN_STEPS_FOR_DIRECTION
-    assert res.walking_direction is None and NO_STEP_WARNING in res.warnings
+    assert res.walk.verdict == "no_steps" and res.walk.direction == 0.0
+    assert res.walking_direction is None and REFUSALS["no_steps"] in res.warnings
+    assert not any("record a longer walk" in w for w in res.warnings)  # said once, not twice
+    assert res.to_dict()["walk_check"] == "no_steps"
     assert res.series["forward_trunk_lean_deg"].isna().all()
     assert res.quality.grade == "unusable"
     # the same walk, long enough for its steps, keeps its direction and says nothing of the kind
     full = analyze_gait(walking_series(speed_px_s=300.0))
-    assert full.walking_direction == "left_to_right" and NO_STEP_WARNING not in full.warnings
+    assert full.walk.verdict == "walk" and full.walking_direction == "left_to_right"
+    assert REFUSALS["no_steps"] not in full.warnings
     assert full.series["forward_trunk_lean_deg"].notna().any()
