@@ -100,6 +100,12 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
         every: dict[str, float] = {}  # "dtype kernels" -> seconds, across the dtypes run
         for d in args.dtypes:
             dtype = DTYPES[d]
+            if dtype == torch.bfloat16 and not cpu_has_fast_bf16() and not args.slow_bf16:
+                # PyTorch's bf16 matmul is scalar code on one thread there (1.2 GFLOP/s on an
+                # AVX2-only EPYC): one forward would take most of an hour.
+                print(f"# {name} bfloat16: skipped, this CPU has no bf16 instructions "
+                      "(PyTorch emulates bf16, about 65x slower; --slow-bf16 times it anyway)")  # fmt: skip
+                continue
             model = load_model(name, dtype)
             totals: dict[str, float] = {}
             # core/sapiens2/cpu_kernels is bf16-only: float32 always runs on PyTorch's ops.
@@ -266,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="0.4b")
     parser.add_argument("--hw", nargs=2, type=int, default=[1024, 768], metavar=("H", "W"))
     parser.add_argument("--dtypes", nargs="+", default=list(DTYPES), choices=list(DTYPES))
+    parser.add_argument(
+        "--slow-bf16",
+        action="store_true",
+        help="time bfloat16 even on a CPU without bf16 instructions (emulated: about an hour a forward)",
+    )
     parser.add_argument(
         "--kernels",
         nargs="+",
