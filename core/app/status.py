@@ -58,11 +58,9 @@ def backend_sentence(settings: Settings, name: str, size: str) -> str:
             "choose lite (or auto, which falls back to lite) in the sidebar."
         )
     text += " Device and dtype come from `SAPIENS_MEASURE_DEVICE` and `SAPIENS_MEASURE_DTYPE`."
-    import torch
+    from core.sapiens2.device import emulated_bf16_note, pick_dtype
 
-    from core.sapiens2.device import emulated_bf16_note
-
-    note = emulated_bf16_note(device, torch.bfloat16 if dtype == "bfloat16" else torch.float32)
+    note = emulated_bf16_note(device, pick_dtype(device, dtype))  # the name back to the dtype
     return text + (f" **Slow:** {note}." if note else "")
 
 

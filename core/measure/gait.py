@@ -275,12 +275,12 @@ def analyze_gait(
             sig = _signals(filtered, series.frame_size, direction)
         if len(heel_strikes) < MIN_STEPS:
             params["cadence_spm"] = math.nan
-        if len(heel_strikes) < MIN_STEPS and walk.verdict == "walk":  # no_steps said it already
-            notes.append(
-                f"only {len(heel_strikes)} heel strikes found that alternate with plausible step "
-                f"times (fewer than {MIN_STEPS}): no cadence, other step values are rough or "
-                "missing; record a longer walk"
-            )
+            if walk.verdict == "walk":  # no_steps said it already
+                notes.append(
+                    f"only {len(heel_strikes)} heel strikes found that alternate with plausible "
+                    f"step times (fewer than {MIN_STEPS}): no cadence, other step values are rough "
+                    "or missing; record a longer walk"
+                )
 
     quality = grade_session(
         n_frames=len(t),

@@ -91,20 +91,19 @@ def drop_excursions(
         return out, 0
     pelvis = mean_of(xy, ("left_hip", "right_hip"))
     idx = np.flatnonzero(np.all(np.isfinite(pelvis), axis=1))
+
+    def near(i: int, j: int) -> bool:
+        """Seen sample j is within the jump limit of seen sample i for the time between them."""
+        a, b = idx[i], idx[j]
+        return bool(np.hypot(*(pelvis[b] - pelvis[a])) <= _jump_limit(h_px, t[b] - t[a]))
+
     dropped, i = 0, 0
     while i < idx.size - 1:
-        a = idx[i]
-        if np.hypot(*(pelvis[idx[i + 1]] - pelvis[a])) <= _jump_limit(h_px, t[idx[i + 1]] - t[a]):
+        if near(i, i + 1):
             i += 1
             continue
-        back = next(
-            (
-                j
-                for j in range(i + 2, min(i + 2 + max_frames, idx.size))
-                if np.hypot(*(pelvis[idx[j]] - pelvis[a])) <= _jump_limit(h_px, t[idx[j]] - t[a])
-            ),
-            None,
-        )
+        ahead = range(i + 2, min(i + 2 + max_frames, idx.size))
+        back = next((j for j in ahead if near(i, j)), None)
         if back is None:
             i += 1  # a lasting jump: track_segments splits there
             continue
