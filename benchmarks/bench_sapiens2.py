@@ -124,25 +124,23 @@ def bench_forward(args: argparse.Namespace, hw: tuple[int, int]) -> None:
                 del model
             done = {k: v for k, v in totals.items() if v is not None}
             every.update({f"{d} {k}": v for k, v in done.items()})
-            if "default" in done and len(done) > 1:
-                fastest = min(done, key=done.get)
-                print(
-                    f"# {name} {d}: default {done['default']:.2f} s is "
-                    f"{done['default'] / done[fastest]:.2f}x the fastest ({fastest}, "
-                    f"{done[fastest]:.2f} s) of {', '.join(done)} in this run",
-                    flush=True,
-                )
+            _versus_fastest(f"{name} {d}: default", "default", done)
         # What a user gets: the dtype "auto" picks on this CPU (float32 where bf16 has no
         # instructions) with its default routes, against every row of this run.
         mine = f"{auto} default" if auto == "bfloat16" else "float32 torch"
-        if mine in every and len(every) > 1:
-            fastest = min(every, key=every.get)
-            print(
-                f"# {name}: auto dtype here is {auto}; its default ({mine}, {every[mine]:.2f} s) "
-                f"is {every[mine] / every[fastest]:.2f}x the fastest row ({fastest}, "
-                f"{every[fastest]:.2f} s) of {', '.join(every)}",
-                flush=True,
-            )
+        _versus_fastest(f"{name}: auto dtype here is {auto}; its default ({mine})", mine, every)
+
+
+def _versus_fastest(label: str, mine: str, seconds: dict[str, float]) -> None:
+    """Print how far row ``mine`` of ``seconds`` (row -> s) is from the fastest row of this run."""
+    if mine not in seconds or len(seconds) < 2:
+        return
+    fastest = min(seconds, key=seconds.get)
+    print(
+        f"# {label} {seconds[mine]:.2f} s is {seconds[mine] / seconds[fastest]:.2f}x the fastest "
+        f"({fastest}, {seconds[fastest]:.2f} s) of {', '.join(seconds)} in this run",
+        flush=True,
+    )
 
 
 def bench_one(

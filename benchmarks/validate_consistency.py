@@ -202,28 +202,22 @@ def frames_at(video: Path, times_s: list[float]) -> list[tuple[str, np.ndarray]]
     return out
 
 
-def public_frames(times_s: list[float]) -> list[tuple[str, np.ndarray]]:
-    """Frames of the pose2sim clips (``public_media.py``) at ``times_s`` seconds, as photos."""
-    from public_media import fetch
-
-    return [item for clip in fetch() for item in frames_at(clip, times_s)]
+def public_frames(clips: list[Path], times_s: list[float]) -> list[tuple[str, np.ndarray]]:
+    """Frames of the pose2sim clips (``public_media.fetch``) at ``times_s`` seconds, as photos."""
+    return [item for clip in clips for item in frames_at(clip, times_s)]
 
 
-def annotated_frames(data: Path, public: bool) -> dict[str, np.ndarray]:
-    """The photos and video frames that ``annotations.ANNOTATIONS`` name, by their media key; the
-    public clips' frames only when ``public`` (they are fetched from the package index)."""
+def annotated_frames(data: Path, *, shared: bool, clips: list[Path]) -> dict[str, np.ndarray]:
+    """The photos and video frames that ``annotations.ANNOTATIONS`` name, by their media key: those
+    of the shared media when ``shared``, and those of the public ``clips`` given."""
     from annotations import ANNOTATIONS
 
     from core.imaging.decode import decode_image
     from core.video import iter_frames
 
     keys = {a.media for a in ANNOTATIONS}
-    images = {k: decode_image(data / k) for k in keys if "#" not in k}
-    videos = {data / "walking_side_view.mp4"}
-    if public:
-        from public_media import fetch
-
-        videos |= set(fetch())
+    images = {k: decode_image(data / k) for k in keys if "#" not in k} if shared else {}
+    videos = ([data / "walking_side_view.mp4"] if shared else []) + list(clips)
     for video in videos:
         wanted = {int(k.split("#")[1]) for k in keys if k.startswith(f"{video.name}#")}
         if not wanted or not video.is_file():
@@ -343,12 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path,
                         help="keep the model's poses in this file and reuse them on the next run")  # fmt: skip
     args = parser.parse_args(argv)
+    clips: list[Path] = []
+    if args.public:
+        from public_media import fetch
+
+        clips = fetch()  # downloaded once, then only checked
     media = [] if args.no_shared else load_media(args.data, args.frames)
-    media += public_frames(args.public) if args.public else []
-    annotated = annotated_frames(args.data, public=bool(args.public))
-    if args.no_shared:
-        shared = ("walking_side_view.mp4#",)
-        annotated = {k: v for k, v in annotated.items() if "#" in k and not k.startswith(shared)}
+    media += public_frames(clips, args.public)
+    annotated = annotated_frames(args.data, shared=not args.no_shared, clips=clips)
     store: dict = {}
     if args.cache and args.cache.is_file():
         store = pickle.loads(args.cache.read_bytes())  # noqa: S301 (our own file, from --cache)

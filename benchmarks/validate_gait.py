@@ -78,7 +78,8 @@ def write_copy(source: Path, copy: Copy, folder: Path) -> Path:
 
     cap = cv2.VideoCapture(str(source))
     fps = cap.get(cv2.CAP_PROP_FPS) or WALK_FPS
-    out = folder / f"copy{abs(hash(copy)) % 10**8}{SUFFIX[copy.codec]}"
+    # Named after the source too: the eight clips' mirrors are one Copy, eight files.
+    out = folder / f"{source.stem}-{abs(hash(copy)) % 10**8}{SUFFIX[copy.codec]}"
     writer, index = None, -1
     while True:
         ok, frame = cap.read()
