@@ -33,16 +33,16 @@ TASKS_3D = ("seg", "pointmap")
 #: ``torch.utils.flop_counter.FlopCounterMode`` on ``meta`` (``benchmarks/bench_sapiens2.py``'s
 #: ``count_flops``; 0.4b: seg 3.37 backbone + 0.22 head, pointmap 3.37 + 4.97 head).
 FLOPS_3D_TFLOP = {"0.4b": 11.92, "0.8b": 18.46, "1b": 28.06, "5b": 87.23}
-#: Sustained TFLOP/s of a Sapiens2 forward on CPU by dtype: docs/PERFORMANCE.md (2026-11-25, 2-core
-#: AMD EPYC, avx512_bf16): bf16 0.36-0.39 (own kernels), float32 0.15-0.16. Other CPUs differ
-#: (an AMX Xeon is faster in bf16); ``benchmarks/bench_pose3d.py`` times the two forwards here.
-#: Sustained TFLOP/s of the two forwards on 2 cores, per CPU kind, as measured
-#: (docs/PERFORMANCE.md): the EPYC with AVX512-BF16 and no AMX (bf16 0.37, float32 0.155), and an
-#: AMX Xeon (bf16: 11.92 TFLOP in 12.5 s, 0.95). float32 was measured on the EPYC only; the AMX
-#: tiles do not run float32, so the EPYC's figure stands in for both.
+#: Sustained TFLOP/s of a Sapiens2 forward on 2 cores, per CPU kind, as measured
+#: (docs/PERFORMANCE.md; ``benchmarks/bench_pose3d.py`` times the two forwards on this CPU):
+#: an AMX Xeon (bf16: 11.92 TFLOP in 12.5 s, 0.95), the EPYC with AVX512-BF16 and no AMX (bf16
+#: 0.37, float32 0.155) and the EPYC with AVX2 only (float32: pose-0.4b's 3.86 TFLOP in 41.8 s,
+#: 0.092; bf16 is emulated there, 1.2 GFLOP/s in a matmul). float32 was not timed on the AMX Xeon;
+#: the AMX tiles do not run float32, so the AVX512 EPYC's figure stands in.
 CPU_TFLOPS = {
     "amx": {"bfloat16": 0.95, "float32": 0.155},
     "avx512_bf16": {"bfloat16": 0.37, "float32": 0.155},
+    "avx2": {"bfloat16": 0.0012, "float32": 0.092},
 }
 #: Where the estimate comes from, for the page to say.
 ESTIMATE_SOURCE = (
@@ -52,13 +52,29 @@ ESTIMATE_SOURCE = (
 
 
 def cpu_kind(flags: frozenset[str] | None = None) -> str:
-    """ "amx" on a CPU with AMX tiles, else "avx512_bf16" (the slower kind stands in for every
-    other CPU, so the estimate errs long, never short). ``flags``: default this CPU's."""
+    """ "amx" on a CPU with AMX tiles, "avx512_bf16" on one with AVX512-BF16, else "avx2": the
+    slowest kind measured stands in for every CPU without bf16 instructions (flags unknown
+    included), so the estimate there errs long rather than short. ``flags``: default this CPU's."""
     if flags is None:
         from core.sapiens2.routes import cpu_info  # imported on use: it loads torch
 
         flags = cpu_info()[1]
-    return "amx" if {"amx_bf16", "amx_tile"} & flags else "avx512_bf16"
+    if {"amx_bf16", "amx_tile"} & flags:
+        return "amx"
+    return "avx512_bf16" if "avx512_bf16" in flags else "avx2"
+
+
+def duration_words(seconds: float) -> str:
+    """An estimate in the unit a reader takes in at once: ``"40 s"``, ``"2 min"``, ``"2.8 h"``.
+
+    >>> duration_words(40.2), duration_words(129.6), duration_words(9933.0)
+    ('40 s', '2 min', '2.8 h')
+    """
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    if seconds < 100 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def extra_seconds_3d(

@@ -41,7 +41,7 @@ def cost_text(n_strikes: int, size: str, device: str, dtype: str) -> str:
     if sec is None:
         return f"{n_strikes} heel-strike frames; extra time on {device} not measured"
     return (
-        f"{n_strikes} heel-strike frames, about {sec * n_strikes:.0f} s more "
+        f"{n_strikes} heel-strike frames, about {analysis3d.duration_words(sec * n_strikes)} more "
         f"({analysis3d.ESTIMATE_SOURCE})"
     )
 

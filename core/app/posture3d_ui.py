@@ -62,7 +62,7 @@ def cost_text(size: str, device: str, dtype: str) -> str:
     sec = analysis3d.extra_seconds_3d(size, device, dtype)
     if sec is None:
         return f"extra time on {device} not measured (two more forwards of the {size} model)"
-    return f"about {sec:.0f} s more ({analysis3d.ESTIMATE_SOURCE})"
+    return f"about {analysis3d.duration_words(sec)} more ({analysis3d.ESTIMATE_SOURCE})"
 
 
 def comparison_table(measures_2d: dict[str, float], result: Posture3D) -> pd.DataFrame:

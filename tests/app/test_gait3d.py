@@ -57,7 +57,7 @@ def test_gait_3d_option_runs_on_strike_frames_and_saves(monkeypatch, tmp_path) -
         assert problems(at) == []
         n = int({m.label: m.value for m in at.metric}["Heel strikes"])
         toggle = at.toggle(key="gait_3d")
-        assert f"{n} heel-strike frames, about" in toggle.label and "s more" in toggle.label
+        assert f"{n} heel-strike frames, about" in toggle.label and " more (" in toggle.label
         assert backend.heads["pointmap"].calls == 0  # nothing runs before it is turned on
         toggle.set_value(True).run()
         assert problems(at) == []

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.analysis3d import extra_seconds_3d
+from core.analysis3d import duration_words, extra_seconds_3d
 from core.app.posture3d_ui import cost_text
 from core.store import Store
 from tests.app.helpers import make_subject, open_page, problems, table_with, texts
@@ -61,7 +61,8 @@ def test_3d_beside_2d_with_the_turned_warning_and_saved(use) -> None:
     toggle = at.toggle(key="posture_3d")
     # The cost is on the option before it runs: the doubles say cpu / float32, 0.4b.
     assert toggle.label.endswith(cost_text("0.4b", "cpu", "float32"))
-    assert f"about {extra_seconds_3d('0.4b', 'cpu', 'float32'):.0f} s more" in toggle.label
+    sec = extra_seconds_3d("0.4b", "cpu", "float32")
+    assert sec is not None and f"about {duration_words(sec)} more" in toggle.label
     assert backend.task_predictor("pointmap").calls == 0  # nothing ran before it is turned on
     toggle.set_value(True).run()
     assert problems(at) == []
