@@ -144,7 +144,12 @@ def analyze_posture(
     choice = resolve_view(pose, view)
     measures = {k: float(v) for k, v in posture_measures(choice.pose, view=choice.used).items()}
     min_score = (settings or load_settings()).reliable_score(pose.backend)
-    confidence = posture_confidence(choice.pose, view=choice.used, min_score=min_score)
+    confidence = posture_confidence(
+        choice.pose,
+        view=choice.used,
+        min_score=min_score,
+        body_turn_deg=choice.inferred.body_turn_deg,
+    )
     return PostureResult(
         choice.pose,
         measures,

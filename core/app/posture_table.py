@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from core.measure.confidence import LOW_SCORE, OFF_PLANE
 from core.measure.display import NOT_MEASURED, display_info, format_number
 from core.measure.posture import MEASURE_INFO
 from core.measure.summary import split_side
@@ -121,10 +122,26 @@ def render_measures(result: PostureResult) -> pd.DataFrame:
     n_seen = int((rest["value"] != NOT_MEASURED).sum())
     with st.expander(f"All other measures ({n_seen} measured, {len(rest) - n_seen} not)"):
         st.table(rest[["measure", "value", "score", "reliability", "meaning"]], hide_index=True)
-    n_bad = int((table["reliability"] == UNRELIABLE).sum())
-    if n_bad:
-        st.warning(
-            f"{n_bad} measure(s) unreliable: a point they use scores below "
+    for line in unreliable_lines(result, table):
+        st.warning(line)
+    return table
+
+
+def unreliable_lines(result: PostureResult, table: pd.DataFrame) -> list[str]:
+    """One warning per reason the table's unreliable measures have (``core.measure.confidence``)."""
+    bad = table.loc[table["reliability"] == UNRELIABLE, "key"]
+    reasons = [result.confidence.measures[k].reason for k in bad]
+    lines = []
+    if n := reasons.count(LOW_SCORE):
+        lines.append(
+            f"{n} measure(s) unreliable: a point they use scores below "
             f"{result.confidence.min_score:g}. Check the skeleton before using them."
         )
-    return table
+    if n := reasons.count(OFF_PLANE):
+        lines.append(
+            f"{n} measure(s) unreliable: the trunk is turned about "
+            f"{result.confidence.body_turn_deg:.0f} deg from square-on, so the camera is not "
+            "square to the plane they lie in (tilts need a front or back view, flexion and "
+            "lean angles a side view). Retake the photo square to the body."
+        )
+    return lines

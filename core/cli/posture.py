@@ -27,6 +27,7 @@ from core.cli._common import (
     print_json,
 )
 from core.errors import InputError
+from core.measure.confidence import OFF_PLANE
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.sessions.draft import REQUIRED_MEASURES, with_rows
 from core.store import Store
@@ -39,8 +40,15 @@ def _measure_entry(value: float | None, unit: str, confidence) -> dict:
         "unit": unit,
         "score": None if confidence is None else confidence.score,
         "reliable": False if confidence is None else confidence.reliable,
+        "reason": "" if confidence is None else confidence.reason,
         "keypoints": [] if confidence is None else list(confidence.keypoints),
     }
+
+
+def _why(measure: dict) -> str:
+    if measure.get("reason") == OFF_PLANE:
+        return f"camera not square to its plane, {_score(measure)}"
+    return _score(measure)
 
 
 def _score(measure: dict) -> str:
@@ -144,14 +152,14 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"{payload['backend']} / {payload['model']}, {payload['view']} view "
             f"(2D image-plane angles, degrees; unreliable: a point used scores below "
-            f"{payload['min_reliable_score']:g})"
+            f"{payload['min_reliable_score']:g}, or the camera is not square to the angle's plane)"
         )
         print(f"  view: {payload['view']} (from the picture: {payload['inferred_view']})")
         for warning in payload["warnings"]:
             print(f"  warning: {warning}")
         for name, m in payload["measures"].items():
             shown = fmt_value(m["value"])
-            flag = "" if shown == "n/a" or m["reliable"] else f"  unreliable ({_score(m)})"
+            flag = "" if shown == "n/a" or m["reliable"] else f"  unreliable ({_why(m)})"
             print(f"  {name:32s} {shown}{flag}")
         if "measures_3d" in payload:
             _print_3d(payload["measures"], payload["measures_3d"])

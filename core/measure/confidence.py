@@ -6,6 +6,12 @@ clearly seen one 0.95-1.0. A measure whose weakest point scores below the *relia
 (``Settings.reliable_score(backend)``, a parameter here) is reported as unreliable: its value
 is kept, flagged, never shown as a confident number.
 
+A measure that lies in one anatomical plane is also unreliable when the camera is not square to
+that plane, whatever the scores: a frontal-plane tilt needs a front or back view, a sagittal angle
+a side view (:func:`plane_ok`). An angle t in a plane turned by a from the image plane projects as
+atan(tan t cos a): at the 30 degrees allowed a 20 degree tilt reads 17.5, at 45 (an oblique
+camera) 14.4. Each unreliable measure carries the code of why (:data:`REASONS`).
+
 Which points a measure used is found by asking :func:`core.measure.posture.posture_arrays` itself:
 a point is used when removing or nudging it changes the measure. That follows every fallback of the code (the
 near ear before the far one in a side view, the midpoint before a single shoulder, the nose that
@@ -25,6 +31,7 @@ from core.errors import InputError
 from core.keypoints import CANONICAL_NAMES, INDEX, SIDES, Pose
 from core.measure.posture import FLEXION_JOINTS, JOINTS, MEASURE_INFO, posture_arrays
 from core.measure.sagittal import SAGITTAL_POINTS
+from core.measure.view import FRONTAL, FRONTAL_MAX_DEG, SIDE_MIN_DEG
 
 
 def _build_keypoints() -> dict[str, tuple[str, ...]]:
@@ -59,6 +66,46 @@ def _build_keypoints() -> dict[str, tuple[str, ...]]:
             entry = dict.fromkeys([*names, *facing, *shoulders, *hips])
             out[template.format(side=side)] = tuple(entry)
     return out
+
+
+#: Measures in the body's frontal plane in any view, in its sagittal plane in any view, and those
+#: whose plane is the view's (neck flexion and trunk lean: sideways in a front or back view,
+#: forwards in a side view). Joint angles (elbow, knee, ...) move out of any one plane and have
+#: no rule; they stay flagged by the view's own warning when the camera is oblique.
+FRONTAL_PLANE_MEASURES = ("shoulder_tilt_deg", "hip_tilt_deg")
+SAGITTAL_PLANE_MEASURES = (
+    "craniovertebral_angle_deg",
+    *(t.format(side=s) for t in SAGITTAL_POINTS for s in (SIDES if "{side}" in t else ("",))),
+)
+VIEW_PLANE_MEASURES = ("neck_flexion_deg", "trunk_lean_deg")
+
+#: Why a measure is unreliable: its code (stored, exported in the CSV's ``reason`` column) and
+#: what it means.
+LOW_SCORE, OFF_PLANE = "low_score", "off_plane"
+REASONS = {
+    LOW_SCORE: "a point it uses scores below the reliable score",
+    OFF_PLANE: "the camera is not square to the plane the angle lies in",
+}
+
+
+def measure_plane(key: str, view: str) -> str | None:
+    """ "frontal", "sagittal" or None (no single plane) for a measure read in ``view``."""
+    if key in FRONTAL_PLANE_MEASURES:
+        return "frontal"
+    if key in SAGITTAL_PLANE_MEASURES:
+        return "sagittal"
+    if key in VIEW_PLANE_MEASURES:
+        return "frontal" if view in FRONTAL else "sagittal"
+    return None
+
+
+def plane_ok(plane: str | None, body_turn_deg: float) -> bool:
+    """Whether a measure in ``plane`` reads true with the trunk turned ``body_turn_deg`` from
+    square-on (``core.measure.view.body_turn_deg``): frontal up to FRONTAL_MAX_DEG, sagittal from
+    SIDE_MIN_DEG. True without a plane or without a turn (NaN: no trunk seen, nothing to judge)."""
+    if plane is None or not math.isfinite(body_turn_deg):
+        return True
+    return body_turn_deg <= FRONTAL_MAX_DEG if plane == "frontal" else body_turn_deg >= SIDE_MIN_DEG
 
 
 #: Every canonical point each posture measure may read, in any view. A new measure needs an entry
@@ -140,11 +187,14 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 @dataclass(frozen=True)
 class MeasureConfidence:
     """score: lowest score of the points used (NaN when the measure is NaN or a score is unknown);
-    reliable: the measure has a value and ``score >= min_score``; keypoints: the points used."""
+    reliable: the measure has a value, ``score >= min_score`` and, for a measure in one plane, the
+    camera is square enough to it (:func:`plane_ok`); keypoints: the points used; reason: a code of
+    :data:`REASONS` when it has a value and is not reliable, else ""."""
 
     score: float
     reliable: bool
     keypoints: tuple[str, ...]
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,19 +211,42 @@ class KeypointReading:
 @dataclass(frozen=True)
 class PostureConfidence:
     """min_score: the reliable score used; measures: name -> confidence; keypoints: the
-    :data:`REPORTED_KEYPOINTS` of the pose."""
+    :data:`REPORTED_KEYPOINTS` of the pose; body_turn_deg: the trunk's turn from square-on the
+    plane rule judged by (NaN: none)."""
 
     min_score: float
     measures: dict[str, MeasureConfidence]
     keypoints: tuple[KeypointReading, ...]
+    body_turn_deg: float = math.nan
+
+    def reason_text(self, key: str) -> str:
+        """Why measure ``key`` is unreliable, in words ("" when it is reliable or has no value)."""
+        c = self.measures.get(key)
+        if c is None or not c.reason:
+            return ""
+        if c.reason == LOW_SCORE:
+            score = "an unknown score" if math.isnan(c.score) else f"{c.score:.2f}"
+            return f"a point it uses scores {score}, below {self.min_score:g}"
+        return (
+            f"trunk turned about {self.body_turn_deg:.0f} deg from square-on: the camera is not "
+            "square to the plane this angle lies in"
+        )
 
 
-def posture_confidence(pose: Pose, *, view: str, min_score: float) -> PostureConfidence:
+def posture_confidence(
+    pose: Pose,
+    *,
+    view: str,
+    min_score: float,
+    body_turn_deg: float = math.nan,
+) -> PostureConfidence:
     """Score, reliable flag and points used of every posture measure of ``pose`` in ``view``.
 
     The score of a measure is the lowest ``pose.scores`` entry among the points it used (a derived
     midpoint carries the lower score of its two sides). ``min_score`` is the reliable score
-    (``Settings.reliable_score(pose.backend)``).
+    (``Settings.reliable_score(pose.backend)``). ``body_turn_deg``: the trunk's turn from
+    square-on read from the picture (``ViewInference.body_turn_deg``); a measure in one plane is
+    unreliable when the camera is not square to it (:func:`plane_ok`; NaN: no such rule).
     """
     if not isinstance(pose, Pose):
         raise InputError(
@@ -185,14 +258,22 @@ def posture_confidence(pose: Pose, *, view: str, min_score: float) -> PostureCon
     measures = {}
     for key, names in used_keypoints(pose.xy, view=view).items():
         score = float(np.min(scores[[INDEX[n] for n in names]])) if names else math.nan
-        measures[key] = MeasureConfidence(score, bool(score >= min_score), names)  # NaN: False
+        if not names:  # no value: nothing to judge
+            reason = ""
+        elif not score >= min_score:  # NaN too
+            reason = LOW_SCORE
+        elif not plane_ok(measure_plane(key, view), body_turn_deg):
+            reason = OFF_PLANE
+        else:
+            reason = ""
+        measures[key] = MeasureConfidence(score, bool(names) and not reason, names, reason)
     readings = tuple(
         KeypointReading(
             n, float(pose.xy[INDEX[n], 0]), float(pose.xy[INDEX[n], 1]), float(scores[INDEX[n]])
         )
         for n in REPORTED_KEYPOINTS
     )
-    return PostureConfidence(float(min_score), measures, readings)
+    return PostureConfidence(float(min_score), measures, readings, float(body_turn_deg))
 
 
 # -- companion rows ---------------------------------------------------------------------------
@@ -204,6 +285,8 @@ COMPANION_MARK = ":"
 SCORE_SUFFIX = ":score"
 RELIABLE_SUFFIX = ":reliable"
 KEYPOINT_PREFIX = "kp:"
+#: ``<metric>:reason:<code>``: why a value is unreliable (2D, :data:`REASONS`) or missing (3D).
+REASON_MARK = ":reason:"
 #: The metric of the row that records the reliable score the flags were decided with.
 MIN_SCORE_METRIC = "reliable:min_score"
 

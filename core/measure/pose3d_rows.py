@@ -17,12 +17,12 @@ import math
 
 import pandas as pd
 
+from core.measure.confidence import REASON_MARK
 from core.measure.pose3d_measures import Measures3D
 from core.measure.step3d import Step3D
 from core.measure.summary import COLUMNS, split_side
 
 SIGMA_SUFFIX = ":sigma"
-REASON_MARK = ":reason:"
 
 #: Reason code -> the start of the text ``core.measure.pose3d`` / ``pose3d_measures`` give. Matched
 #: in order; a text none starts with is ``other`` (its words are in the JSON, not in the store).

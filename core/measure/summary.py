@@ -133,6 +133,10 @@ def _confidence_rows(
         rows.append(
             _row(frame, time_s, metric + conf.RELIABLE_SUFFIX, side, float(c.reliable), "flag")
         )
+        if c.reason:
+            rows.append(
+                _row(frame, time_s, metric + conf.REASON_MARK + c.reason, side, 1.0, "flag")
+            )
     for kp in confidence.keypoints:
         for field, value, unit in (
             ("x", kp.x, "px"),

@@ -10,7 +10,8 @@ from typing import SupportsInt
 
 import pandas as pd
 
-from core.measure.pose3d_rows import REASON_MARK, SIGMA_SUFFIX
+from core.measure.confidence import REASON_MARK
+from core.measure.pose3d_rows import SIGMA_SUFFIX
 from core.store.companions import fold
 
 #: Columns :func:`fold_3d` adds after those of ``fold``.

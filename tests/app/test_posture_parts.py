@@ -42,7 +42,11 @@ def test_headline_holds_the_measured_main_measures_in_order(two) -> None:  # noq
     knee = headline[headline["key"] == "left_knee_angle_deg"]["meaning"].iloc[0]
     assert knee.startswith("knee interior angle")  # the side is in the name already
     row = headline[headline["key"] == "shoulder_tilt_deg"].iloc[0]
-    assert (row["measure"], row["value"]) == ("Shoulder tilt", "45.0°")  # scenes.BIG_MEASURES
+    # scenes.BIG_MEASURES; unreliable: BIG's trunk reads turned 41 deg from square-on (shoulders
+    # 141 px and hips 100 px apart over a 250 px trunk), too far for a frontal-plane tilt.
+    assert (row["measure"], row["value"]) == ("Shoulder tilt", "45.0° (unreliable)")
+    knee_row = headline[headline["key"] == "left_knee_angle_deg"].iloc[0]
+    assert knee_row["value"] == "90.0°"  # a joint angle has no plane rule: BIG's scores are 1.0
 
 
 def test_a_main_measure_not_measured_goes_to_the_rest() -> None:
@@ -87,7 +91,12 @@ def test_an_unreliable_part_says_so_in_the_sentence_and_the_table() -> None:
     result = analyze_posture(GREY, ScoredFakeBackend([BIG], {"left_wrist": 0.6}), view="front")
     check = desk_check(result.measures, view=result.view)
     flagged = unreliable_parts(result, check.items)
-    assert flagged == {"left forearm"}
+    # Neck and trunk too, by the plane rule: BIG's trunk reads turned 41 deg from square-on and
+    # their angles lie in the frontal plane in a front view (core.measure.confidence).
+    assert flagged == {"left forearm", "neck", "trunk"}
+    reasons = {k: c.reason for k, c in result.confidence.measures.items() if c.reason}
+    assert reasons["left_elbow_flexion_deg"] == "low_score"
+    assert reasons["neck_flexion_deg"] == reasons["trunk_lean_deg"] == "off_plane"
     assert "the left forearm (45.0°, <60° flexion, unreliable)" in summary(check, flagged)
     table = rula_table(check.items, flagged).set_index("part")
     assert table.loc["Left forearm", "angle"] == "45.0° (unreliable)"
@@ -133,3 +142,18 @@ def test_small_photos_are_drawn_larger_for_the_screen(two) -> None:  # noqa: ANN
     assert (
         big[1010:, :] == 128
     ).all()  # below both boxes (their lines end by y = 1005): the photo only, smoothly scaled
+
+
+def test_the_unreliable_warning_names_each_reason() -> None:
+    from core.app.posture_table import unreliable_lines
+    from tests.cli.fakes import ScoredFakeBackend
+
+    # BIG's left wrist at 0.6 (below the reliable 0.8): the left elbow's two measures by their
+    # score; BIG's trunk reads 41 deg from square-on: the tilts, neck and trunk lean by the plane.
+    result = analyze_posture(GREY, ScoredFakeBackend([BIG], {"left_wrist": 0.6}), view="front")
+    low, off = unreliable_lines(result, measures_table(result))
+    assert low.startswith("2 measure(s) unreliable: a point they use scores below 0.8")
+    assert off.startswith("4 measure(s) unreliable: the trunk is turned about 41 deg")
+    # Every point at its full score: the plane's line alone.
+    full = analyze_posture(GREY, ScoredFakeBackend([BIG], {}), view="front")
+    assert [line[:2] for line in unreliable_lines(full, measures_table(full))] == ["4 "]

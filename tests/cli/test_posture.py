@@ -185,9 +185,13 @@ def test_save_stores_session_with_rows_overlay_and_hash(cli, two_people, tmp_pat
         companions = s.load_measurements(session.id, companions=True)
         overlay = decode_image(s.load_artifact(session.id, "overlay.png"))
     assert len(rows) == len(MEASURE_INFO)  # every measure, NaN ones included
-    # Beside them: a score and a flag per measure, x, y, score per keypoint, the reliable score.
+    # Beside them: a score and a flag per measure, x, y, score per keypoint, the reliable score,
+    # and a reason row per unreliable measure (the JSON's "reason").
     extra = len(companions) - len(rows)
-    assert extra == 2 * len(MEASURE_INFO) + 3 * len(REPORTED_KEYPOINTS) + 1
+    reasons = {k: m["reason"] for k, m in out["measures"].items() if m["reason"]}
+    assert extra == 2 * len(MEASURE_INFO) + 3 * len(REPORTED_KEYPOINTS) + 1 + len(reasons)
+    stored = companions[companions.metric.str.contains(":reason:", regex=False)]
+    assert sorted(m.partition(":reason:")[2] for m in stored.metric) == sorted(reasons.values())
     knee = rows[(rows.metric == "knee_angle_deg") & (rows.side == "left")]
     assert_allclose(knee.value, [90.0], atol=1e-6)  # BIG's left knee (scenes.BIG)
     # The photo is flat grey 128: anything else in the overlay is the drawn skeleton.

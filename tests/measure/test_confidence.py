@@ -162,3 +162,98 @@ def test_bad_input_is_refused():
         posture_confidence(_pose(FRONT), view="front", min_score=math.nan)
     with pytest.raises(InputError, match="canonical order"):
         used_keypoints(np.zeros((3, 2)), view="front")
+
+
+def _turned_body(turn_deg: float, lean_deg: float) -> dict[str, tuple[float, float]]:
+    """A standing body, trunk 250 px, leaning ``lean_deg`` sideways (frontal plane, about the mid
+    hip) and turned ``turn_deg`` about the vertical, seen by an orthographic camera in front.
+    Widths from core.measure.view (shoulders 0.8, hips 0.5 trunk lengths apart); the nose 0.1
+    trunk lengths ahead of the ears, so a turn also turns the face."""
+    t = 250.0
+    lean, turn = math.radians(lean_deg), math.radians(turn_deg)
+    upper = {  # (x: subject's left = image right when facing the camera, y: down, z: toward camera)
+        "left_shoulder": (0.4 * t, -t, 0.0),
+        "right_shoulder": (-0.4 * t, -t, 0.0),
+        "nose": (0.0, -1.3 * t, 0.1 * t),
+        "left_eye": (0.05 * t, -1.33 * t, 0.08 * t),
+        "right_eye": (-0.05 * t, -1.33 * t, 0.08 * t),
+        "left_ear": (0.12 * t, -1.3 * t, 0.0),
+        "right_ear": (-0.12 * t, -1.3 * t, 0.0),
+        "left_elbow": (0.45 * t, -0.55 * t, 0.0),
+        "right_elbow": (-0.45 * t, -0.55 * t, 0.0),
+        "left_wrist": (0.45 * t, -0.1 * t, 0.0),
+        "right_wrist": (-0.45 * t, -0.1 * t, 0.0),
+    }
+    lower = {
+        "left_hip": (0.25 * t, 0.0, 0.0),
+        "right_hip": (-0.25 * t, 0.0, 0.0),
+        "left_knee": (0.25 * t, 0.9 * t, 0.0),
+        "right_knee": (-0.25 * t, 0.9 * t, 0.0),
+        "left_ankle": (0.25 * t, 1.8 * t, 0.0),
+        "right_ankle": (-0.25 * t, 1.8 * t, 0.0),
+    }
+    leaned = {  # the upper body tipped toward the subject's left (image right) about the mid hip
+        n: (x * math.cos(lean) - y * math.sin(lean), x * math.sin(lean) + y * math.cos(lean), z)
+        for n, (x, y, z) in upper.items()
+    }
+    out = {}
+    for n, (x, y, z) in {**leaned, **lower}.items():
+        out[n] = (450.0 + x * math.cos(turn) + z * math.sin(turn), 550.0 + y)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("turn", "lean_read", "square"),
+    [
+        (0.0, 20.0, True),
+        # atan(tan 20 cos 20) = 18.9, atan(tan 20 cos 45) = 14.4: the projection of a tilt.
+        (20.0, 18.9, True),
+        (45.0, 14.4, False),
+    ],
+)
+def test_a_frontal_plane_measure_is_unreliable_when_the_camera_is_not_square_to_it(
+    turn: float, lean_read: float, square: bool
+) -> None:
+    from core.analysis import analyze_posture
+    from core.backends.fake import FakeBackend
+
+    grey = np.full((1000, 900, 3), 128, np.uint8)
+    result = analyze_posture(grey, FakeBackend([_turned_body(turn, 20.0)]), view="front")
+    lean = result.confidence.measures["trunk_lean_deg"]
+    # The sign says which way in the image (here right, the subject's left, as built).
+    assert abs(result.measures["trunk_lean_deg"]) == pytest.approx(lean_read, abs=0.1)
+    assert lean.reliable is square and lean.reason == ("" if square else "off_plane")
+    tilt = result.confidence.measures["shoulder_tilt_deg"]
+    assert tilt.reliable is square
+    # A joint angle has no single plane: the straight knees stay reliable at any turn.
+    assert result.confidence.measures["left_knee_angle_deg"].reliable
+    assert result.measures["left_knee_angle_deg"] == pytest.approx(180.0)
+    if not square:
+        assert "turned about 4" in result.confidence.reason_text("trunk_lean_deg")
+        assert result.confidence.reason_text("left_knee_angle_deg") == ""
+
+
+def test_the_plane_rule_by_plane_and_view() -> None:
+    from core.measure.confidence import SAGITTAL_PLANE_MEASURES, measure_plane, plane_ok
+
+    assert measure_plane("hip_tilt_deg", "left") == "frontal"
+    assert measure_plane("left_knee_signed_flexion_deg", "front") == "sagittal"
+    assert measure_plane("neck_flexion_deg", "back") == "frontal"
+    assert measure_plane("neck_flexion_deg", "side") == "sagittal"
+    assert measure_plane("left_elbow_angle_deg", "front") is None
+    assert set(SAGITTAL_PLANE_MEASURES) <= set(MEASURE_INFO)
+    # The bounds are the view inference's own: frontal up to 30 deg, sagittal from 60.
+    assert plane_ok("frontal", 30.0) and not plane_ok("frontal", 30.5)
+    assert plane_ok("sagittal", 60.0) and not plane_ok("sagittal", 59.5)
+    assert plane_ok("frontal", math.nan) and plane_ok(None, 45.0)  # nothing to judge by
+
+
+def test_a_sagittal_measure_needs_a_side_view() -> None:
+    # SIDE (DESK_SITTER: a side view) judged with the trunk seen 80 deg from square-on (a side
+    # view), then 45 (an oblique camera): the signed flexions become unreliable, scores unchanged.
+    base = posture_confidence(_pose(SIDE), view="right", min_score=0.8, body_turn_deg=80.0)
+    turned = posture_confidence(_pose(SIDE), view="right", min_score=0.8, body_turn_deg=45.0)
+    seen = [k for k, c in base.measures.items() if c.keypoints and "signed" in k]
+    assert seen and all(base.measures[k].reliable for k in seen)
+    assert all(turned.measures[k].reason == "off_plane" for k in seen)
+    assert all(turned.measures[k].score == base.measures[k].score for k in seen)  # score intact

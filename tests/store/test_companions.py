@@ -114,3 +114,31 @@ def test_long_csv_of_a_snapshot(store):
     assert set(back.loc[back.metric.str.startswith("kp_"), "unit"]) == {"px"}
     n_points = len(conf.REPORTED_KEYPOINTS)
     assert back.metric.str.startswith("kp_").sum() == 2 * n_points  # x and y per point
+
+
+def test_the_csv_says_why_a_posture_measure_is_unreliable(store):
+    # The left elbow (no plane) with its wrist at 0.6: low_score. A shoulder line judged with the
+    # trunk turned 45 deg from square-on: off_plane, whatever its points score.
+    points = {**ELBOW, "right_shoulder": (40.0, 110.0)}
+    xy = np.full((len(CANONICAL_NAMES), 2), np.nan)
+    scores = np.full(len(CANONICAL_NAMES), np.nan)
+    for name, p in points.items():
+        xy[INDEX[name]], scores[INDEX[name]] = p, 0.95
+    scores[INDEX["left_wrist"]] = 0.6
+    pose = Pose.from_canonical(xy, scores, backend="lite", model="test", threshold=0.5)
+    confidence = conf.posture_confidence(pose, view="front", min_score=0.8, body_turn_deg=45.0)
+    df = posture_rows(posture_measures(pose), confidence=confidence)
+    sid = store.create_subject("P1", consent=True)
+    session_id = store.save_session(
+        sid, kind="posture", backend_info=INFO, source_hash="r", measurements=df
+    )
+    back = _read(session_long_csv(session_id, store=store))
+
+    def row(metric: str, side: str) -> pd.Series:
+        same_side = back.side == side if side else back.side.isna()  # an empty side reads as NaN
+        return back[(back.metric == metric) & same_side].iloc[0]
+
+    elbow, tilt = row("elbow_angle_deg", "left"), row("shoulder_tilt_deg", "")
+    assert (elbow.reliable, elbow.reason) == (False, "low_score")
+    assert (tilt.score, tilt.reliable, tilt.reason) == (0.95, False, "off_plane")
+    assert pd.isna(row("knee_angle_deg", "left").reason)  # no value: no reason
