@@ -39,9 +39,10 @@ REFUSALS = {
         "(no periodic leg motion); no events, no direction and no cadence"
     ),
     "in_place": (
-        "walking in place or on a treadmill (or a camera that follows the subject): the feet pass "
-        "each other but the pelvis does not travel across the image; this is refused, not measured "
-        "as a side-on walk (film an overground walk across the frame)"
+        "the feet pass each other but the pelvis does not travel across the image: walking in "
+        "place or on a treadmill, a camera that follows the subject, or a movement that is not a "
+        "walk (a lunge, a turn); this is refused, not measured as a side-on walk (film an "
+        "overground walk across the frame)"
     ),
     # Given after the events (core.measure.gait), not by check_walk: the signals looked like a
     # walk, but not one step of it holds up.
