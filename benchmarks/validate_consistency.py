@@ -27,6 +27,7 @@ replays them through the current code without running the model; ``--json`` writ
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import math
@@ -158,7 +159,8 @@ def project_readout(rgb: np.ndarray, backend: Backend) -> Readout:
 
 
 def raw_readout(rgb: np.ndarray, backend: Backend) -> Readout:
-    """One ``estimate_pose``, the largest pose, front view, the same score rule for the flags."""
+    """One ``estimate_pose``, the largest pose, front view, the same score rule for the flags (and
+    no other: not the project's plane rule or its check of the flip test's two views)."""
     from core.config import load_settings
     from core.measure.confidence import posture_confidence
     from core.measure.posture import posture_measures
@@ -168,6 +170,8 @@ def raw_readout(rgb: np.ndarray, backend: Backend) -> Readout:
     pose = select_person(poses) if poses else None
     if pose is None:
         return Readout({}, found=False)
+    # The score rule alone: without the flip test's two views, as a script on the raw model has.
+    pose = dataclasses.replace(pose, flip_views=None)
     values = {k: float(v) for k, v in posture_measures(pose).items()}
     min_score = load_settings().reliable_score(pose.backend)
     confidence = posture_confidence(pose, view="front", min_score=min_score)

@@ -182,6 +182,9 @@ class Pose:
     #: The raw source keypoints (N_src, 2) and scores, for overlays in the source's own skeleton.
     source_xy: np.ndarray | None = field(default=None, repr=False)
     source_scores: np.ndarray | None = field(default=None, repr=False)
+    #: After a flip test that keeps both answers (the lite backend's): the photo's and the mirror
+    #: image's own canonical points, (K, 2) each, NaN where ``xy`` is; None otherwise.
+    flip_views: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def point(self, name: str) -> np.ndarray:
         """(2,) pixels of a canonical point, NaN when missing."""
@@ -250,9 +253,18 @@ class Pose:
         model: str,
         threshold: float = 0.5,
         box_xyxy: tuple[float, float, float, float] | None = None,
+        views: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Pose:
-        """From MediaPipe's 33 landmarks already in pixels (33, 2) and their visibility (33,)."""
+        """From MediaPipe's 33 landmarks already in pixels (33, 2) and their visibility (33,);
+        ``views``: the flip test's two sets of 33 landmarks (:attr:`flip_views`), kept for the
+        points the merged visibility keeps."""
         xy, sc = _canonical_from_source(landmarks_xy, visibility, MEDIAPIPE_IDS, threshold)
+        canonical_views = None
+        if views is not None:
+            a, b = (
+                _canonical_from_source(v, visibility, MEDIAPIPE_IDS, threshold)[0] for v in views
+            )
+            canonical_views = (a, b)
         return cls(
             xy,
             sc,
@@ -262,6 +274,7 @@ class Pose:
             box_xyxy,
             np.asarray(landmarks_xy),
             np.asarray(visibility),
+            canonical_views,
         )
 
     @classmethod

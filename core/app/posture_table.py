@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core.measure.confidence import LOW_SCORE, OFF_PLANE
+from core.measure.confidence import LOW_SCORE, OFF_PLANE, VIEWS_DISAGREE, VIEWS_GAP_DEG
 from core.measure.display import NOT_MEASURED, display_info, format_number
 from core.measure.posture import MEASURE_INFO
 from core.measure.summary import split_side
@@ -143,5 +143,11 @@ def unreliable_lines(result: PostureResult, table: pd.DataFrame) -> list[str]:
             f"{result.confidence.body_turn_deg:.0f} deg from square-on, so the camera is not "
             "square to the plane they lie in (tilts need a front or back view, flexion and "
             "lean angles a side view). Retake the photo square to the body."
+        )
+    if n := reasons.count(VIEWS_DISAGREE):
+        lines.append(
+            f"{n} measure(s) unreliable: the photo and its mirror image give angles more than "
+            f"{VIEWS_GAP_DEG:g}° apart, so the pose model does not pin them down. A larger, "
+            "sharper photo helps."
         )
     return lines

@@ -65,6 +65,9 @@ def shift_pose(pose: Pose, dx: float, dy: float) -> Pose:
         None if box is None else (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy),
         None if pose.source_xy is None else pose.source_xy + offset,
         pose.source_scores,
+        None
+        if pose.flip_views is None
+        else (pose.flip_views[0] + offset, pose.flip_views[1] + offset),
     )
 
 

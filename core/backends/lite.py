@@ -219,7 +219,12 @@ class LiteBackend(Backend):
     def _poses(self, raw: list[RawPose], *, from_masks: bool) -> list[Pose]:
         poses = [
             Pose.from_mediapipe(
-                p.xy, p.visibility, model=self.model, threshold=self.threshold, box_xyxy=p.box
+                p.xy,
+                p.visibility,
+                model=self.model,
+                threshold=self.threshold,
+                box_xyxy=p.box,
+                views=p.views,
             )
             for p in raw
         ]

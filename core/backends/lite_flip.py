@@ -35,11 +35,14 @@ TWIN_IOU = 0.5
 
 
 class RawPose(NamedTuple):
-    """MediaPipe's 33 landmarks in pixels (33, 2), their visibility (33,), and the person box."""
+    """MediaPipe's 33 landmarks in pixels (33, 2), their visibility (33,), and the person box;
+    views: after a flip test, the photo's and the mirror's own landmarks (each (33, 2), the mirror
+    mapped back), which the measures' confidence compares (core/measure/confidence.py)."""
 
     xy: np.ndarray
     visibility: np.ndarray
     box: tuple[float, float, float, float]
+    views: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _mirror_order() -> np.ndarray:
@@ -80,7 +83,7 @@ def merge(pose: RawPose, twin: RawPose, *, doubt_score: float) -> tuple[RawPose,
     doubtful = np.isfinite(gap) & (gap > DISAGREE_FRACTION * height)
     visibility = np.where(doubtful, np.fmin(visibility, doubt_score), visibility)
     xy = np.where(doubtful[:, None], pose.xy, xy)  # the photo's own answer, not a blend of two
-    return RawPose(xy, visibility, box), int(doubtful.sum())
+    return RawPose(xy, visibility, box, (pose.xy, twin.xy)), int(doubtful.sum())
 
 
 def flip_merge(

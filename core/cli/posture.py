@@ -27,7 +27,7 @@ from core.cli._common import (
     print_json,
 )
 from core.errors import InputError
-from core.measure.confidence import OFF_PLANE
+from core.measure.confidence import OFF_PLANE, VIEWS_DISAGREE
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.sessions.draft import REQUIRED_MEASURES, with_rows
 from core.store import Store
@@ -48,6 +48,8 @@ def _measure_entry(value: float | None, unit: str, confidence) -> dict:
 def _why(measure: dict) -> str:
     if measure.get("reason") == OFF_PLANE:
         return f"camera not square to its plane, {_score(measure)}"
+    if measure.get("reason") == VIEWS_DISAGREE:
+        return f"photo and mirror disagree, {_score(measure)}"
     return _score(measure)
 
 
@@ -152,7 +154,8 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"{payload['backend']} / {payload['model']}, {payload['view']} view "
             f"(2D image-plane angles, degrees; unreliable: a point used scores below "
-            f"{payload['min_reliable_score']:g}, or the camera is not square to the angle's plane)"
+            f"{payload['min_reliable_score']:g}, the camera is not square to the angle's "
+            "plane, or the photo and its mirror disagree)"
         )
         print(f"  view: {payload['view']} (from the picture: {payload['inferred_view']})")
         for warning in payload["warnings"]:

@@ -81,11 +81,25 @@ VIEW_PLANE_MEASURES = ("neck_flexion_deg", "trunk_lean_deg")
 
 #: Why a measure is unreliable: its code (stored, exported in the CSV's ``reason`` column) and
 #: what it means.
-LOW_SCORE, OFF_PLANE = "low_score", "off_plane"
+LOW_SCORE, OFF_PLANE, VIEWS_DISAGREE = "low_score", "off_plane", "views_disagree"
 REASONS = {
     LOW_SCORE: "a point it uses scores below the reliable score",
     OFF_PLANE: "the camera is not square to the plane the angle lies in",
+    VIEWS_DISAGREE: "the flip test's two views of the photo give angles too far apart",
 }
+#: The flip test's photo and mirror views (``Pose.flip_views``) giving a measure further apart
+#: than this: the model does not pin that angle down to the 6-degree consistency bar of
+#: docs/VALIDATION.md, so the mean of the two is not a number to stand behind. (Each point of the
+#: two views is already judged alone, ``core.backends.lite_flip.DISAGREE_FRACTION``; a short
+#: segment, a foot 20 px long, turns by more for the same point error.)
+VIEWS_GAP_DEG = 6.0
+
+
+def views_gap_deg(key: str, a: float, b: float) -> float:
+    """How far apart two readings of measure ``key`` are, degrees: modulo 180 for a tilt (a line
+    has no direction), modulo 360 otherwise; NaN when either is missing."""
+    period = 180.0 if key in FRONTAL_PLANE_MEASURES else 360.0
+    return abs((a - b + period / 2) % period - period / 2)
 
 
 def measure_plane(key: str, view: str) -> str | None:
@@ -227,6 +241,11 @@ class PostureConfidence:
         if c.reason == LOW_SCORE:
             score = "an unknown score" if math.isnan(c.score) else f"{c.score:.2f}"
             return f"a point it uses scores {score}, below {self.min_score:g}"
+        if c.reason == VIEWS_DISAGREE:
+            return (
+                f"the photo and its mirror image give angles more than {VIEWS_GAP_DEG:g} deg "
+                "apart: the pose model does not pin it down"
+            )
         return (
             f"trunk turned about {self.body_turn_deg:.0f} deg from square-on: the camera is not "
             "square to the plane this angle lies in"
@@ -255,6 +274,7 @@ def posture_confidence(
     if not math.isfinite(min_score) or min_score < 0:
         raise InputError(f"the reliable score must be a finite number >= 0, got {min_score}")
     scores = np.asarray(pose.scores, dtype=np.float64)
+    gaps = _views_gaps(pose, view)
     measures = {}
     for key, names in used_keypoints(pose.xy, view=view).items():
         score = float(np.min(scores[[INDEX[n] for n in names]])) if names else math.nan
@@ -264,6 +284,8 @@ def posture_confidence(
             reason = LOW_SCORE
         elif not plane_ok(measure_plane(key, view), body_turn_deg):
             reason = OFF_PLANE
+        elif gaps.get(key, 0.0) > VIEWS_GAP_DEG:
+            reason = VIEWS_DISAGREE
         else:
             reason = ""
         measures[key] = MeasureConfidence(score, bool(names) and not reason, names, reason)
@@ -274,6 +296,15 @@ def posture_confidence(
         for n in REPORTED_KEYPOINTS
     )
     return PostureConfidence(float(min_score), measures, readings, float(body_turn_deg))
+
+
+def _views_gaps(pose: Pose, view: str) -> dict[str, float]:
+    """Each measure read on the flip test's two views of the photo, how far apart (degrees; NaN
+    where either view misses it); empty without the two views."""
+    if pose.flip_views is None:
+        return {}
+    first, second = (posture_arrays(v, view=view) for v in pose.flip_views)
+    return {k: views_gap_deg(k, float(first[k]), float(second[k])) for k in first}
 
 
 # -- companion rows ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ It swaps only when the facing is sure and the shoulder and hip labels agree with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -60,8 +61,9 @@ class ViewChoice:
 
 def swap_sides(pose: Pose) -> Pose:
     """The pose with every left and right point exchanged (midpoints recomputed). The raw source
-    points are dropped, so an overlay draws the corrected canonical points, not the model's labels."""
-    return Pose.from_canonical(
+    points are dropped, so an overlay draws the corrected canonical points, not the model's labels;
+    the flip test's two views are exchanged alike."""
+    swapped = Pose.from_canonical(
         pose.xy[SWAP_INDEX],
         pose.scores[SWAP_INDEX],
         backend=pose.backend,
@@ -69,6 +71,10 @@ def swap_sides(pose: Pose) -> Pose:
         threshold=pose.threshold,
         box_xyxy=pose.box_xyxy,
     )
+    if pose.flip_views is None:
+        return swapped
+    views = (pose.flip_views[0][SWAP_INDEX], pose.flip_views[1][SWAP_INDEX])
+    return dataclasses.replace(swapped, flip_views=views)
 
 
 def label_order(xy: np.ndarray) -> float:

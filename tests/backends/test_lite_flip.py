@@ -15,7 +15,7 @@ from core.backends.lite_flip import (
     merge,
     unmirror,
 )
-from core.keypoints import MEDIAPIPE_IDS, MEDIAPIPE_NAMES, Pose
+from core.keypoints import INDEX, MEDIAPIPE_IDS, MEDIAPIPE_NAMES, Pose
 from core.sessions.key import gait_key
 from core.sessions.options import GaitOptions
 from tests.conftest import shared_path
@@ -95,6 +95,68 @@ def test_doubted_knee_flags_the_measures_using_it():
     knee_measures = [k for k, m in conf.measures.items() if "left_knee" in m.keypoints]
     assert knee_measures, "some front measure uses the left knee"
     assert all(not conf.measures[k].reliable for k in knee_measures)
+
+
+def _elbow_pose(wrist_shift_px: float) -> Pose:
+    """A lite pose whose two flip views agree but for the left wrist, moved ``wrist_shift_px``
+    along the forearm's normal in the mirror view (forearm 100 px long)."""
+    xy = np.full((33, 2), 100.0)
+    ids = MEDIAPIPE_IDS
+    for name, p in {
+        "left_shoulder": (300.0, 100.0),
+        "right_shoulder": (200.0, 100.0),
+        "left_elbow": (300.0, 200.0),
+        "left_wrist": (400.0, 200.0),
+        "left_hip": (290.0, 350.0),
+        "right_hip": (210.0, 350.0),
+    }.items():
+        xy[ids[name]] = p
+    vis = np.full(33, 0.99)
+    photo, mirror = xy.copy(), xy.copy()
+    mirror[ids["left_wrist"], 1] += wrist_shift_px
+    merged, _ = merge(
+        RawPose(photo, vis, (100.0, 0.0, 450.0, 600.0)),
+        RawPose(mirror, vis, (100.0, 0.0, 450.0, 600.0)),
+        doubt_score=0.65,
+    )
+    return Pose.from_mediapipe(
+        merged.xy, merged.visibility, model="m", threshold=0.5, views=merged.views
+    )
+
+
+@pytest.mark.parametrize(("shift", "gap_deg"), [(5.0, 2.86), (17.0, 9.65)])
+def test_an_angle_the_two_views_disagree_on_is_flagged(shift: float, gap_deg: float) -> None:
+    # The wrist moved 5 px (2.9 deg on the 100 px forearm) or 17 px (9.6 deg): both well inside
+    # the 4 % of the body height each point is allowed alone (24 px here), so only the angle's own
+    # check can tell them apart: 9.6 deg is beyond VIEWS_GAP_DEG, 2.9 within it.
+    from core.measure.confidence import VIEWS_GAP_DEG, posture_confidence
+
+    pose = _elbow_pose(shift)
+    assert pose.flip_views is not None
+    conf = posture_confidence(pose, view="front", min_score=0.8)
+    elbow = conf.measures["left_elbow_angle_deg"]
+    assert elbow.score == pytest.approx(0.99)  # the points score well: not a score flag
+    flagged = gap_deg > VIEWS_GAP_DEG
+    assert elbow.reliable is not flagged
+    assert elbow.reason == ("views_disagree" if flagged else "")
+    assert conf.measures["left_shoulder_angle_deg"].reliable  # the wrist is not among its points
+
+
+def test_the_two_views_travel_with_the_pose() -> None:
+    from core.backends.crops import shift_pose
+    from core.measure.sides import swap_sides
+
+    pose = _elbow_pose(17.0)
+    assert pose.flip_views is not None
+    photo, mirror = pose.flip_views
+    wrist = pose.point("left_wrist")
+    assert_allclose(wrist, (photo[INDEX["left_wrist"]] + mirror[INDEX["left_wrist"]]) / 2)
+    moved = shift_pose(pose, 10.0, -5.0)
+    assert moved.flip_views is not None
+    assert_allclose(moved.flip_views[0], photo + (10.0, -5.0))
+    swapped = swap_sides(pose)
+    assert swapped.flip_views is not None
+    assert_allclose(swapped.flip_views[1][INDEX["right_wrist"]], mirror[INDEX["left_wrist"]])
 
 
 def test_flip_merge_pairs_by_overlap_and_keeps_the_unpaired():
