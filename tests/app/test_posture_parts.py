@@ -157,3 +157,28 @@ def test_the_unreliable_warning_names_each_reason() -> None:
     # Every point at its full score: the plane's line alone.
     full = analyze_posture(GREY, ScoredFakeBackend([BIG], {}), view="front")
     assert [line[:2] for line in unreliable_lines(full, measures_table(full))] == ["4 "]
+
+
+def test_the_unreliable_warning_names_the_flip_views_disagreeing() -> None:
+    import dataclasses
+
+    from core.app.posture_table import unreliable_lines
+    from core.backends.fake import FakeBackend
+    from core.keypoints import INDEX
+
+    class TwoViews(FakeBackend):
+        """BIG as a lite flip test would give it: the mirror view's left wrist 40 px lower."""
+
+        def estimate_pose(self, image, boxes=None, *, timestamp_ms=None, flip_test=None):
+            out = []
+            for pose in super().estimate_pose(image, boxes, timestamp_ms=timestamp_ms):
+                mirror = pose.xy.copy()
+                mirror[INDEX["left_wrist"], 1] += 40.0
+                out.append(dataclasses.replace(pose, flip_views=(pose.xy.copy(), mirror)))
+            return out
+
+    result = analyze_posture(GREY, TwoViews([BIG]), view="front")
+    reasons = {k: c.reason for k, c in result.confidence.measures.items() if c.reason}
+    assert reasons["left_elbow_angle_deg"] == "views_disagree"
+    lines = unreliable_lines(result, measures_table(result))
+    assert lines[-1].startswith("2 measure(s) unreliable: the photo and its mirror image give")
