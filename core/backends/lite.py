@@ -248,6 +248,19 @@ class LiteBackend(Backend):
         averaged and points they disagree on scored unreliable (:mod:`core.backends.lite_flip`;
         None: the backend's ``flip_test``). Never for video frames.
         """
+        return self._estimate(image, boxes, timestamp_ms, flip_test, mirror_only=True)
+
+    def _estimate(
+        self,
+        image: np.ndarray,
+        boxes: list[PersonBox] | None,
+        timestamp_ms: int | None,
+        flip_test: bool | None,
+        *,
+        mirror_only: bool,
+    ) -> list[Pose]:
+        """:meth:`estimate_pose`; ``mirror_only``: keep a person whom only the flip test's mirror
+        view found (the whole image: yes; crops and tiles: no, ``lite_flip.flip_merge``)."""
         prepared = self._prepare(image)
         if prepared is None:
             return []
@@ -263,7 +276,11 @@ class LiteBackend(Backend):
                 mirror = self._task("pose_image").detect(self._mp_image(small[:, ::-1]))
                 score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
                 raw = flip_merge(
-                    raw, raw_poses(mirror, width, height, scale), width, doubt_score=score
+                    raw,
+                    raw_poses(mirror, width, height, scale),
+                    width,
+                    doubt_score=score,
+                    mirror_only=mirror_only,
                 )[0]
         else:
             timestamp_ms = int(timestamp_ms)
@@ -284,10 +301,14 @@ class LiteBackend(Backend):
             cx2, cy2 = int(min(width, x2 + pad_x)), int(min(height, y2 + pad_y))
             if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
                 continue
-            found = self.estimate_pose(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
+            found = self._estimate(rgb[cy1:cy2, cx1:cx2], None, None, flip, mirror_only=False)
             if found:
                 poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
+
+    def _crop_look(self, crop: np.ndarray, *, flip_test: bool | None) -> list[Pose]:
+        """One second look (a crop or a tile): the photo view's people only."""
+        return self._estimate(crop, None, None, flip_test, mirror_only=False)
 
     def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         """Everyone in a photo; when the whole image shows nobody, second looks on crops around the
@@ -296,7 +317,7 @@ class LiteBackend(Backend):
         poses = self.estimate_pose(image, flip_test=flip_test)
         if poses or self._prepare(image) is None:
             return Detection(tuple(poses))
-        look = partial(self.estimate_pose, flip_test=flip_test)
+        look = partial(self._crop_look, flip_test=flip_test)
         found, how = second_look(as_rgb(image), look, lambda r: self.segment(r).person_mask)
         return Detection(tuple(found), how or "full_image")
 

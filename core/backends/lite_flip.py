@@ -13,7 +13,8 @@ keeps the photo's own (unmirrored) position and its visibility is lowered to ``d
 (between the keypoint threshold and the reliable score), so it stays drawn but every measure
 using it is flagged unreliable (core/measure/confidence.py).
 
-A pose without a mirrored twin is kept as the original view found it. Photos only: video frames
+A pose without a mirrored twin is kept as the view that found it gave it (on the whole image; in
+a crop, the photo's only). Photos only: video frames
 (VIDEO mode) never run it, so the gait and desk-watch paths cost what they did.
 """
 
@@ -87,23 +88,46 @@ def merge(pose: RawPose, twin: RawPose, *, doubt_score: float) -> tuple[RawPose,
 
 
 def flip_merge(
-    poses: list[RawPose], mirrored: list[RawPose], width: float, *, doubt_score: float
+    poses: list[RawPose],
+    mirrored: list[RawPose],
+    width: float,
+    *,
+    doubt_score: float,
+    mirror_only: bool = False,
 ) -> tuple[list[RawPose], int]:
-    """Each original pose averaged with its best-overlapping twin from the mirror image (``mirrored``
-    as found there, not yet mapped back); the total of disagreeing landmarks."""
+    """Each original pose averaged with its twin from the mirror image (``mirrored`` as found
+    there, not yet mapped back); the total of disagreeing landmarks.
+
+    Twins are paired best overlap first over all pairs, so the pairing does not depend on which
+    of the two images is the photo: the photo and its mirror image pair the same people. A photo
+    pose without a twin is kept as the photo gave it. A mirror pose without one is kept (mapped
+    back) when ``mirror_only``: the whole image's pass sets it, so a photo and its mirror image
+    find the same people (MediaPipe finds a person in one view of a photo and misses them in the
+    other). The second looks' crops and tiles do not: there such one-view poses were seen 50 px
+    off the person's own points (tests/backends/test_lite_retry.py).
+    """
     back = [unmirror(m, width) for m in mirrored]
-    used: set[int] = set()
+    pairs = sorted(
+        ((iou(p.box, m.box), i, j) for i, p in enumerate(poses) for j, m in enumerate(back)),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    twin: dict[int, int] = {}
+    for overlap, i, j in pairs:
+        if overlap < TWIN_IOU:
+            break
+        if i not in twin and j not in twin.values():
+            twin[i] = j
     out, doubtful = [], 0
-    for pose in poses:
-        overlaps = [(iou(pose.box, m.box), j) for j, m in enumerate(back) if j not in used]
-        best, j = max(overlaps, default=(0.0, -1))
-        if best < TWIN_IOU:
+    for i, pose in enumerate(poses):
+        if i not in twin:
             out.append(pose)
             continue
-        used.add(j)
-        merged, n = merge(pose, back[j], doubt_score=doubt_score)
+        merged, n = merge(pose, back[twin[i]], doubt_score=doubt_score)
         out.append(merged)
         doubtful += n
+    if mirror_only:
+        out += [m for j, m in enumerate(back) if j not in twin.values()]
     return out, doubtful
 
 

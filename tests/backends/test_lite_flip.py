@@ -168,6 +168,44 @@ def test_flip_merge_pairs_by_overlap_and_keeps_the_unpaired():
     assert out[2] is c
 
 
+def test_a_person_found_in_the_mirror_only_is_kept_on_the_whole_image():
+    a, b = _pose(7, x0=0.0), _pose(8, x0=130.0)
+    seen = [_as_seen_in_mirror(a), _as_seen_in_mirror(b)]
+    out, _ = flip_merge([a], seen, WIDTH, doubt_score=0.65, mirror_only=True)
+    assert len(out) == 2 and out[1].views is None  # one view: nothing to compare
+    assert_allclose(out[1].xy, b.xy, atol=1e-12)  # mapped back into the photo's frame
+    crop, _ = flip_merge([a], seen, WIDTH, doubt_score=0.65)  # a second look's crop: photo only
+    assert len(crop) == 1
+
+
+def _boxed(seed: int, x1: float, x2: float) -> RawPose:
+    pose = _pose(seed, x0=x1)
+    return pose._replace(box=(x1, 10.0, x2, 190.0))
+
+
+def test_the_pairing_does_not_depend_on_which_image_is_the_photo():
+    # Photo people a [40, 140] and b [65, 165]; the mirror view's x [60, 160] is b's twin, y
+    # [10, 110] is a's. Box IoU: a-x 0.67, a-y 0.54, b-x 0.90, b-y 0.29. Pairing in the photo's
+    # order gave a the twin x and left b alone; the mirror image taken as the photo paired x with
+    # b: the two images measured different points for the same people.
+    a, b = _boxed(12, 40.0, 140.0), _boxed(13, 65.0, 165.0)
+    rng = np.random.default_rng(14)
+    x = _boxed(15, 60.0, 160.0)._replace(xy=b.xy + rng.normal(0, 0.5, b.xy.shape))
+    y = _boxed(16, 10.0, 110.0)._replace(xy=a.xy + rng.normal(0, 0.5, a.xy.shape))
+    in_mirror = [_as_seen_in_mirror(x), _as_seen_in_mirror(y)]
+    forward, _ = flip_merge([a, b], in_mirror, WIDTH, doubt_score=0.65)
+    assert all(p.views is not None for p in forward)  # both paired
+    assert_allclose(forward[0].xy, (a.xy + y.xy) / 2) and assert_allclose(
+        forward[1].xy, (b.xy + x.xy) / 2
+    )
+    # The mirror image as the photo: its people are the twins as seen there, its mirror the photo.
+    backward, _ = flip_merge(in_mirror, [a, b], WIDTH, doubt_score=0.65)
+    back = sorted((unmirror(p, WIDTH).xy for p in backward), key=lambda xy: float(xy[:, 0].sum()))
+    ahead = sorted((p.xy for p in forward), key=lambda xy: float(xy[:, 0].sum()))
+    for one, other in zip(ahead, back, strict=True):
+        assert_allclose(one, other, atol=1e-9)
+
+
 def test_lite_gait_key_ignores_the_photo_flip_test():
     info = {"backend": "lite", "model": "m", "size": "full", "dtype": "float32", "threshold": 0.5}
     options = GaitOptions()
