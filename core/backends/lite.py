@@ -301,13 +301,14 @@ class LiteBackend(Backend):
             cx2, cy2 = int(min(width, x2 + pad_x)), int(min(height, y2 + pad_y))
             if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
                 continue
-            found = self._estimate(rgb[cy1:cy2, cx1:cx2], None, None, flip, mirror_only=False)
+            found = self._crop_look(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
             if found:
                 poses.append(shift_pose(found[0], cx1, cy1))
         return sorted(poses, key=_box_area, reverse=True)
 
     def _crop_look(self, crop: np.ndarray, *, flip_test: bool | None) -> list[Pose]:
-        """One second look (a crop or a tile): the photo view's people only."""
+        """One look inside a crop (a second look's crop or tile, a given box): the photo view's
+        people only."""
         return self._estimate(crop, None, None, flip_test, mirror_only=False)
 
     def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:

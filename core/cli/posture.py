@@ -27,7 +27,7 @@ from core.cli._common import (
     print_json,
 )
 from core.errors import InputError
-from core.measure.confidence import OFF_PLANE, VIEWS_DISAGREE
+from core.measure.confidence import LOW_SCORE, REASONS
 from core.measure.view import DEFAULT_VIEW, VIEW_CHOICES
 from core.sessions.draft import REQUIRED_MEASURES, with_rows
 from core.store import Store
@@ -46,11 +46,9 @@ def _measure_entry(value: float | None, unit: str, confidence) -> dict:
 
 
 def _why(measure: dict) -> str:
-    if measure.get("reason") == OFF_PLANE:
-        return f"camera not square to its plane, {_score(measure)}"
-    if measure.get("reason") == VIEWS_DISAGREE:
-        return f"photo and mirror disagree, {_score(measure)}"
-    return _score(measure)
+    """The score, after the reason's words when it is not the score itself."""
+    reason = measure.get("reason", "")
+    return _score(measure) if reason in ("", LOW_SCORE) else f"{REASONS[reason]}, {_score(measure)}"
 
 
 def _score(measure: dict) -> str:

@@ -80,12 +80,12 @@ SAGITTAL_PLANE_MEASURES = (
 VIEW_PLANE_MEASURES = ("neck_flexion_deg", "trunk_lean_deg")
 
 #: Why a measure is unreliable: its code (stored, exported in the CSV's ``reason`` column) and
-#: what it means.
+#: what it means, in the few words the CLI prints beside the score.
 LOW_SCORE, OFF_PLANE, VIEWS_DISAGREE = "low_score", "off_plane", "views_disagree"
 REASONS = {
-    LOW_SCORE: "a point it uses scores below the reliable score",
-    OFF_PLANE: "the camera is not square to the plane the angle lies in",
-    VIEWS_DISAGREE: "the flip test's two views of the photo give angles too far apart",
+    LOW_SCORE: "a point scores below the reliable score",
+    OFF_PLANE: "camera not square to its plane",
+    VIEWS_DISAGREE: "photo and mirror disagree",
 }
 #: The flip test's photo and mirror views (``Pose.flip_views``) giving a measure further apart
 #: than this: the model does not pin that angle down to the 6-degree consistency bar of
