@@ -30,26 +30,22 @@ from core.backends.base import (
     fit_for_inference,
 )
 from core.backends.crops import second_look, shift_pose
-from core.backends.lite_flip import RawPose, doubt_score, flip_merge, raw_poses
+from core.backends.lite_flip import (
+    RawPose,
+    box_area,
+    doubt_score,
+    flip_merge,
+    largest_first_unique,
+    raw_poses,
+)
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
 from core.keypoints import Pose, extent_box
-from core.types import inside_share, iou
 
 POSE_MODELS = ("lite", "full", "heavy")
 #: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
 MIN_SIDE = 16
-#: Two poses whose boxes overlap more than this are one person found twice (VIDEO-mode re-detection).
-DUPLICATE_IOU = 0.6
-#: Without a mask, a re-detection may cover only part of the body (e.g. a walker leaving the frame):
-#: a landmark box lying this much inside a larger box is that person again.
-DUPLICATE_INSIDE = 0.9
-
-
-def _box_area(pose: Pose) -> float:
-    box = pose.box
-    return 0.0 if box is None else PersonBox(box).area
 
 
 #: Backends holding open MediaPipe tasks, for :func:`close_all`.
@@ -228,7 +224,7 @@ class LiteBackend(Backend):
             )
             for p in raw
         ]
-        return _largest_first_unique(poses, from_masks=from_masks)
+        return largest_first_unique(poses, from_masks=from_masks)
 
     # -- Backend interface ----------------------------------------------------------------------
     def estimate_pose(
@@ -304,7 +300,7 @@ class LiteBackend(Backend):
             found = self._crop_look(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
             if found:
                 poses.append(shift_pose(found[0], cx1, cy1))
-        return sorted(poses, key=_box_area, reverse=True)
+        return sorted(poses, key=box_area, reverse=True)
 
     def _crop_look(self, crop: np.ndarray, *, flip_test: bool | None) -> list[Pose]:
         """One look inside a crop (a second look's crop or tile, a given box): the photo view's
@@ -395,19 +391,3 @@ class LiteBackend(Backend):
             "video_masks": self.video_masks,
             "flip_test": self.flip_test,  # photos only: video frames never flip
         }
-
-
-def _largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list[Pose]:
-    """Largest first, without a second find of someone already kept (IoU, or for landmark-only
-    boxes also containment)."""
-
-    def same(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-        return iou(a, b) > DUPLICATE_IOU or (
-            not from_masks and inside_share(a, b) > DUPLICATE_INSIDE
-        )
-
-    kept: list[Pose] = []
-    for pose in sorted(poses, key=_box_area, reverse=True):
-        if pose.box is None or not any(k.box is not None and same(pose.box, k.box) for k in kept):
-            kept.append(pose)
-    return kept

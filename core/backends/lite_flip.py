@@ -16,6 +16,9 @@ using it is flagged unreliable (core/measure/confidence.py).
 A pose without a mirrored twin is kept as the view that found it gave it (on the whole image; in
 a crop, the photo's only). Photos only: video frames
 (VIDEO mode) never run it, so the gait and desk-watch paths cost what they did.
+
+Last, one result's people are put largest first without a second find of the same person
+(:func:`largest_first_unique`), photos and video frames alike.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from core.keypoints import MEDIAPIPE_NAMES, extent_box
-from core.types import iou
+from core.keypoints import MEDIAPIPE_NAMES, Pose, extent_box
+from core.types import PersonBox, inside_share, iou
 
 #: Two views placing a landmark further apart than this share of the body height disagree. Half
 #: the gap is each view's error from the mean; on a thigh (about a quarter of the body height) a
@@ -44,6 +47,19 @@ class RawPose(NamedTuple):
     visibility: np.ndarray
     box: tuple[float, float, float, float]
     views: tuple[np.ndarray, np.ndarray] | None = None
+
+
+#: Two poses whose boxes overlap more than this are one person found twice (VIDEO-mode re-detection).
+DUPLICATE_IOU = 0.6
+#: Without a mask, a re-detection may cover only part of the body (e.g. a walker leaving the frame):
+#: a landmark box lying this much inside a larger box is that person again.
+DUPLICATE_INSIDE = 0.9
+
+
+def box_area(pose: Pose) -> float:
+    """The pose's box area, pixels (0 without a box)."""
+    box = pose.box
+    return 0.0 if box is None else PersonBox(box).area
 
 
 def _mirror_order() -> np.ndarray:
@@ -169,3 +185,19 @@ def raw_poses(result: Any, width: int, height: int, scale: float) -> list[RawPos
         box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
         poses.append(RawPose(xy, vis, box))
     return poses
+
+
+def largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list[Pose]:
+    """Largest first, without a second find of someone already kept (IoU, or for landmark-only
+    boxes also containment)."""
+
+    def same(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+        return iou(a, b) > DUPLICATE_IOU or (
+            not from_masks and inside_share(a, b) > DUPLICATE_INSIDE
+        )
+
+    kept: list[Pose] = []
+    for pose in sorted(poses, key=box_area, reverse=True):
+        if pose.box is None or not any(k.box is not None and same(pose.box, k.box) for k in kept):
+            kept.append(pose)
+    return kept

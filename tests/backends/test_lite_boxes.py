@@ -6,7 +6,7 @@ import numpy as np
 from numpy.testing import assert_array_equal
 
 from core.backends.fake import standing_skeleton
-from core.backends.lite import _largest_first_unique
+from core.backends.lite_flip import largest_first_unique
 from core.backends.lite_flip import mask_box as _mask_box
 from core.keypoints import CANONICAL_NAMES, INDEX, Pose
 
@@ -31,9 +31,9 @@ def test_a_partial_second_find_of_one_person_is_dropped_without_masks():
     # Frame 185 of the walking clip without masks: a re-detection covering only the legs,
     # (94, 666, 209, 928), lies 98% inside the full find (49, 550, 207, 937) but has IoU 0.48.
     whole, legs = _pose((49, 550, 207, 937)), _pose((94, 666, 209, 928))
-    assert _largest_first_unique([legs, whole], from_masks=False) == [whole]
+    assert largest_first_unique([legs, whole], from_masks=False) == [whole]
     # Mask boxes are whole-body boxes: only the IoU rule applies, both are kept.
-    assert _largest_first_unique([legs, whole], from_masks=True) == [whole, legs]
+    assert largest_first_unique([legs, whole], from_masks=True) == [whole, legs]
     # Two separate people are both kept, largest first.
     near, far = _pose((0, 0, 100, 300)), _pose((400, 100, 450, 250))
-    assert _largest_first_unique([far, near], from_masks=False) == [near, far]
+    assert largest_first_unique([far, near], from_masks=False) == [near, far]
