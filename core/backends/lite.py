@@ -32,11 +32,15 @@ from core.backends.base import (
 from core.backends.crops import second_look, shift_pose
 from core.backends.lite_flip import (
     RawPose,
+    best_twin,
     box_area,
     doubt_score,
     flip_merge,
     largest_first_unique,
+    merge,
     raw_poses,
+    same_person,
+    shift_raw,
 )
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
@@ -46,6 +50,24 @@ from core.keypoints import Pose, extent_box
 POSE_MODELS = ("lite", "full", "heavy")
 #: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
 MIN_SIDE = 16
+#: A look inside a box (a given box, a one-view person's second view) pads it by this share of
+#: its width and height on each side, so a limb the box cut off is whole in the crop.
+CROP_PAD = 0.25
+
+
+def padded_crop(
+    box: tuple[float, float, float, float], pad: float, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """``box`` (x1, y1, x2, y2) grown by ``pad`` of its size each side, clipped to the image, in
+    whole pixels."""
+    x1, y1, x2, y2 = box
+    pad_x, pad_y = pad * (x2 - x1), pad * (y2 - y1)
+    return (
+        int(max(0, x1 - pad_x)),
+        int(max(0, y1 - pad_y)),
+        int(min(width, x2 + pad_x)),
+        int(min(height, y2 + pad_y)),
+    )
 
 
 #: Backends holding open MediaPipe tasks, for :func:`close_all`.
@@ -244,7 +266,7 @@ class LiteBackend(Backend):
         averaged and points they disagree on scored unreliable (:mod:`core.backends.lite_flip`;
         None: the backend's ``flip_test``). Never for video frames.
         """
-        return self._estimate(image, boxes, timestamp_ms, flip_test, mirror_only=True)
+        return self._estimate(image, boxes, timestamp_ms, flip_test, whole_image=True)
 
     def _estimate(
         self,
@@ -253,10 +275,11 @@ class LiteBackend(Backend):
         timestamp_ms: int | None,
         flip_test: bool | None,
         *,
-        mirror_only: bool,
+        whole_image: bool,
     ) -> list[Pose]:
-        """:meth:`estimate_pose`; ``mirror_only``: keep a person whom only the flip test's mirror
-        view found (the whole image: yes; crops and tiles: no, ``lite_flip.flip_merge``)."""
+        """:meth:`estimate_pose`; ``whole_image``: the image is the photo itself, not a crop or
+        tile of it. Only there is a person whom only the flip test's mirror view found kept
+        (``lite_flip.flip_merge``), and a one-view person given a second look."""
         prepared = self._prepare(image)
         if prepared is None:
             return []
@@ -266,35 +289,84 @@ class LiteBackend(Backend):
         if boxes is not None:
             return self._pose_in_boxes(rgb, boxes, flip)
         if timestamp_ms is None:
-            result = self._task("pose_image").detect(self._mp_image(small))
-            raw = raw_poses(result, width, height, scale)
-            if flip:
-                mirror = self._task("pose_image").detect(self._mp_image(small[:, ::-1]))
-                score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
-                raw = flip_merge(
-                    raw,
-                    raw_poses(mirror, width, height, scale),
-                    width,
-                    doubt_score=score,
-                    mirror_only=mirror_only,
-                )[0]
+            raw, from_masks = self._photo_raw(small, width, height, scale, flip, whole_image)
+            if flip and whole_image:
+                raw = self._second_views(rgb, raw, from_masks=from_masks)
         else:
             timestamp_ms = int(timestamp_ms)
             if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
                 self._drop("pose_video")  # a new video (or a seek back): VIDEO mode cannot go back
             self._last_timestamp_ms = timestamp_ms
             result = self._task("pose_video").detect_for_video(self._mp_image(small), timestamp_ms)
-            raw = raw_poses(result, width, height, scale)
-        return self._poses(raw, from_masks=bool(result.segmentation_masks))
+            raw, from_masks = (
+                raw_poses(result, width, height, scale),
+                bool(result.segmentation_masks),
+            )
+        return self._poses(raw, from_masks=from_masks)
+
+    def _photo_raw(
+        self,
+        small: np.ndarray,
+        width: int,
+        height: int,
+        scale: float,
+        flip: bool,
+        mirror_only: bool,
+    ) -> tuple[list[RawPose], bool]:
+        """One photo's raw poses (the flip test's two views merged when ``flip``) in pixels of the
+        ``width`` x ``height`` original, and whether their boxes come from person masks."""
+        result = self._task("pose_image").detect(self._mp_image(small))
+        raw = raw_poses(result, width, height, scale)
+        if flip:
+            mirror = self._task("pose_image").detect(self._mp_image(small[:, ::-1]))
+            score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
+            raw = flip_merge(
+                raw,
+                raw_poses(mirror, width, height, scale),
+                width,
+                doubt_score=score,
+                mirror_only=mirror_only,
+            )[0]
+        return raw, bool(result.segmentation_masks)
+
+    def _second_views(
+        self, rgb: np.ndarray, raw: list[RawPose], *, from_masks: bool
+    ) -> list[RawPose]:
+        """``raw`` with each person whom one view of the flip test found given a second view
+        (:meth:`_second_view`); not a partial second find of someone both views found, which
+        :func:`largest_first_unique` drops (merged with a crop's whole view of that person, it
+        would outgrow and replace them)."""
+        both = [pose.box for pose in raw if pose.views is not None]
+        return [
+            self._second_view(rgb, pose)
+            if pose.views is None
+            and not any(same_person(pose.box, box, from_masks=from_masks) for box in both)
+            else pose
+            for pose in raw
+        ]
+
+    def _second_view(self, rgb: np.ndarray, pose: RawPose) -> RawPose:
+        """``pose``, found by one view of the flip test only, merged with the flip test's answer on
+        a crop around it (its stand-in second view, :mod:`core.backends.lite_flip`); unchanged
+        when the crop does not show the same person."""
+        height, width = rgb.shape[:2]
+        x1, y1, x2, y2 = padded_crop(pose.box, CROP_PAD, width, height)
+        prepared = self._prepare(rgb[y1:y2, x1:x2])
+        if prepared is None:
+            return pose
+        crop, small, scale = prepared
+        found, _ = self._photo_raw(small, crop.shape[1], crop.shape[0], scale, True, False)
+        twin = best_twin(pose, [shift_raw(p, x1, y1) for p in found])
+        if twin is None:
+            return pose
+        score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
+        return merge(pose, twin, doubt_score=score)[0]
 
     def _pose_in_boxes(self, rgb: np.ndarray, boxes: list[PersonBox], flip: bool) -> list[Pose]:
         height, width = rgb.shape[:2]
         poses = []
         for box in boxes:
-            x1, y1, x2, y2 = box.xyxy
-            pad_x, pad_y = 0.25 * (x2 - x1), 0.25 * (y2 - y1)
-            cx1, cy1 = int(max(0, x1 - pad_x)), int(max(0, y1 - pad_y))
-            cx2, cy2 = int(min(width, x2 + pad_x)), int(min(height, y2 + pad_y))
+            cx1, cy1, cx2, cy2 = padded_crop(box.xyxy, CROP_PAD, width, height)
             if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
                 continue
             found = self._crop_look(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
@@ -305,7 +377,7 @@ class LiteBackend(Backend):
     def _crop_look(self, crop: np.ndarray, *, flip_test: bool | None) -> list[Pose]:
         """One look inside a crop (a second look's crop or tile, a given box): the photo view's
         people only."""
-        return self._estimate(crop, None, None, flip_test, mirror_only=False)
+        return self._estimate(crop, None, None, flip_test, whole_image=False)
 
     def find_people(self, image: np.ndarray, *, flip_test: bool | None = None) -> Detection:
         """Everyone in a photo; when the whole image shows nobody, second looks on crops around the

@@ -14,7 +14,10 @@ keeps the photo's own (unmirrored) position and its visibility is lowered to ``d
 using it is flagged unreliable (core/measure/confidence.py).
 
 A pose without a mirrored twin is kept as the view that found it gave it (on the whole image; in
-a crop, the photo's only). Photos only: video frames
+a crop, the photo's only). On the whole image such a one-view person gets a second look: the
+flip test on a crop around them, whose answer stands in for the missing view (merged, compared and
+scored the same way), so their measures are checked like everyone else's; when the crop does not
+find them either, the pose stays one view. Photos only: video frames
 (VIDEO mode) never run it, so the gait and desk-watch paths cost what they did.
 
 Last, one result's people are put largest first without a second find of the same person
@@ -147,6 +150,21 @@ def flip_merge(
     return out, doubtful
 
 
+def shift_raw(pose: RawPose, dx: float, dy: float) -> RawPose:
+    """A crop's raw pose in the frame of the image the crop was cut from (origin at -dx, -dy)."""
+    offset = np.array([dx, dy], dtype=np.float64)
+    x1, y1, x2, y2 = pose.box
+    views = None if pose.views is None else (pose.views[0] + offset, pose.views[1] + offset)
+    return RawPose(pose.xy + offset, pose.visibility, (x1 + dx, y1 + dy, x2 + dx, y2 + dy), views)
+
+
+def best_twin(pose: RawPose, candidates: list[RawPose]) -> RawPose | None:
+    """The candidate overlapping ``pose`` most, if by at least :data:`TWIN_IOU` (else None)."""
+    scored = [(iou(pose.box, c.box), i) for i, c in enumerate(candidates)]
+    overlap, i = max(scored, default=(0.0, -1))
+    return candidates[i] if overlap >= TWIN_IOU else None
+
+
 def doubt_score(threshold: float, reliable: float) -> float:
     """A visibility that keeps a point found (>= ``threshold``) but below the reliable score."""
     return min(max(threshold, (threshold + reliable) / 2.0), np.nextafter(reliable, 0.0))
@@ -187,17 +205,23 @@ def raw_poses(result: Any, width: int, height: int, scale: float) -> list[RawPos
     return poses
 
 
+def same_person(
+    a: tuple[float, float, float, float],
+    b: tuple[float, float, float, float],
+    *,
+    from_masks: bool,
+) -> bool:
+    """Two boxes of one result that are one person found twice (IoU, or for landmark-only boxes
+    also containment)."""
+    return iou(a, b) > DUPLICATE_IOU or (not from_masks and inside_share(a, b) > DUPLICATE_INSIDE)
+
+
 def largest_first_unique(poses: list[Pose], *, from_masks: bool = True) -> list[Pose]:
-    """Largest first, without a second find of someone already kept (IoU, or for landmark-only
-    boxes also containment)."""
-
-    def same(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-        return iou(a, b) > DUPLICATE_IOU or (
-            not from_masks and inside_share(a, b) > DUPLICATE_INSIDE
-        )
-
+    """Largest first, without a second find of someone already kept (:func:`same_person`)."""
     kept: list[Pose] = []
     for pose in sorted(poses, key=box_area, reverse=True):
-        if pose.box is None or not any(k.box is not None and same(pose.box, k.box) for k in kept):
+        if pose.box is None or not any(
+            k.box is not None and same_person(pose.box, k.box, from_masks=from_masks) for k in kept
+        ):
             kept.append(pose)
     return kept

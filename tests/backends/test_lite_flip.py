@@ -6,13 +6,17 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from core.backends.lite import CROP_PAD, padded_crop
 from core.backends.lite_flip import (
     DISAGREE_FRACTION,
     MIRROR_ORDER,
+    TWIN_IOU,
     RawPose,
+    best_twin,
     doubt_score,
     flip_merge,
     merge,
+    shift_raw,
     unmirror,
 )
 from core.keypoints import INDEX, MEDIAPIPE_IDS, MEDIAPIPE_NAMES, Pose
@@ -206,6 +210,38 @@ def test_the_pairing_does_not_depend_on_which_image_is_the_photo():
         assert_allclose(one, other, atol=1e-9)
 
 
+def test_shift_raw_moves_points_box_and_views_together():
+    pose, twin = _pose(20), _pose(21)
+    merged, _ = merge(pose, twin, doubt_score=0.65)
+    moved = shift_raw(merged, 30.0, -5.0)
+    assert_allclose(moved.xy, merged.xy + [30.0, -5.0])
+    assert_allclose(moved.views[0], pose.xy + [30.0, -5.0])
+    assert_allclose(moved.views[1], twin.xy + [30.0, -5.0])
+    assert moved.box == (
+        merged.box[0] + 30,
+        merged.box[1] - 5,
+        merged.box[2] + 30,
+        merged.box[3] - 5,
+    )
+    assert_array_equal(moved.visibility, merged.visibility)
+
+
+def test_best_twin_takes_the_largest_overlap_above_the_bound():
+    pose = _boxed(22, 40.0, 140.0)
+    near, far, apart = _boxed(23, 50.0, 150.0), _boxed(24, 70.0, 170.0), _boxed(25, 150.0, 200.0)
+    assert best_twin(pose, [far, near, apart]) is near
+    assert best_twin(pose, [apart]) is None and best_twin(pose, []) is None
+    # Just under the bound is another person: boxes [0, 100] and [x, 100 + x] overlap by
+    # (100 - x) / (100 + x), below TWIN_IOU from x = 100 (1 - TWIN_IOU) / (1 + TWIN_IOU) on.
+    shift = 100 * (1 - TWIN_IOU) / (1 + TWIN_IOU) + 0.5
+    assert best_twin(_boxed(26, 0.0, 100.0), [_boxed(27, shift, 100.0 + shift)]) is None
+
+
+def test_padded_crop_grows_the_box_and_stays_inside_the_image():
+    assert padded_crop((100.0, 40.0, 200.0, 240.0), 0.25, 400, 300) == (75, 0, 225, 290)
+    assert padded_crop((-10.0, 250.0, 390.0, 280.0), 0.25, 400, 300) == (0, 242, 400, 287)
+
+
 def test_lite_gait_key_ignores_the_photo_flip_test():
     info = {"backend": "lite", "model": "m", "size": "full", "dtype": "float32", "threshold": 0.5}
     options = GaitOptions()
@@ -293,3 +329,97 @@ def test_the_desk_watch_asks_lite_for_no_flip_test(lite_backend):
 
     assert live_flip_test(lite_backend) is False  # a live frame costs one pass, as before
     assert live_flip_test(FakeBackend()) is None  # other backends keep their own default
+
+
+# -- a one-view person's second look ----------------------------------------------------------------
+class _Looks:
+    """Stands in for ``LiteBackend._photo_raw``: ``whole`` for the photo itself, ``crop`` (in crop
+    pixels) for any crop, and a record of each call's image size and kind."""
+
+    def __init__(self, whole: list[RawPose], crop: list[RawPose]) -> None:
+        self.whole, self.crop, self.calls = whole, crop, []
+
+    def __call__(self, small, width, height, scale, flip, whole_image):
+        self.calls.append((width, height, flip, whole_image))
+        return (self.whole if whole_image else self.crop), True
+
+
+def _one_view_person() -> RawPose:
+    rng = np.random.default_rng(30)
+    xy = np.column_stack([rng.uniform(120, 200, 33), rng.uniform(60, 260, 33)])
+    return RawPose(xy, rng.uniform(0.9, 1.0, 33), (120.0, 60.0, 200.0, 260.0))
+
+
+def _in_crop(pose: RawPose, crop: tuple[int, int, int, int], move: float = 0.0) -> RawPose:
+    """``pose`` as a crop's look finds it (crop pixels), every point ``move`` px further right."""
+    return shift_raw(pose, move - crop[0], -crop[1])
+
+
+IMAGE = np.zeros((300, 400, 3), np.uint8)
+
+
+def test_a_person_one_view_found_is_checked_on_a_crop_around_them(lite_backend, monkeypatch):
+    person = _one_view_person()
+    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    looks = _Looks([person], [_in_crop(person, crop, move=2.0)])
+    monkeypatch.setattr(lite_backend, "_photo_raw", looks)
+    (pose,) = lite_backend.estimate_pose(IMAGE)
+    # The crop is looked at with the flip test, as a crop (its own one-view finds not kept).
+    assert looks.calls == [
+        (400, 300, True, True),
+        (crop[2] - crop[0], crop[3] - crop[1], True, False),
+    ]
+    assert pose.flip_views is not None  # now measured on two views, like anyone found by both
+    photo, second = pose.flip_views
+    assert_allclose(second - photo, np.where(np.isfinite(photo), [2.0, 0.0], np.nan), atol=1e-9)
+    assert_allclose(pose.xy, photo + np.where(np.isfinite(photo), [1.0, 0.0], np.nan), atol=1e-9)
+
+
+def test_a_second_look_that_disagrees_marks_the_point_doubtful(lite_backend, monkeypatch):
+    person = _one_view_person()
+    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    knee = MEDIAPIPE_NAMES.index("left_knee")
+    seen = _in_crop(person, crop)
+    seen.xy[knee, 1] += 2 * DISAGREE_FRACTION * 200.0  # twice the gap allowed on a 200 px person
+    monkeypatch.setattr(lite_backend, "_photo_raw", _Looks([person], [seen]))
+    (pose,) = lite_backend.estimate_pose(IMAGE)
+    score = pose.scores[INDEX["left_knee"]]
+    assert score < lite_backend.settings.reliable_score("lite") <= pose.scores[INDEX["right_knee"]]
+
+
+@pytest.mark.parametrize("crop_finds", ["nobody", "someone else"])
+def test_without_a_twin_in_the_crop_the_pose_stays_one_view(lite_backend, monkeypatch, crop_finds):
+    person = _one_view_person()
+    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    other = _in_crop(person, crop, move=60.0)  # 60 px right of an 80 px wide box: IoU 0.14
+    looks = _Looks([person], [] if crop_finds == "nobody" else [other])
+    monkeypatch.setattr(lite_backend, "_photo_raw", looks)
+    (pose,) = lite_backend.estimate_pose(IMAGE)
+    assert pose.flip_views is None and len(looks.calls) == 2
+    assert_allclose(pose.box_xyxy, person.box)
+
+
+@pytest.mark.parametrize(
+    "how", ["no flip test", "a crop's look", "both views found", "a second find of the same"]
+)
+def test_no_second_look_where_it_does_not_apply(lite_backend, monkeypatch, how):
+    person = _one_view_person()
+    whole = [person]
+    if how == "both views found":
+        whole = [merge(person, person, doubt_score=0.65)[0]]
+    if how == "a second find of the same":
+        # A partial skeleton of someone both views found (the walk at frame 140: a folded one of
+        # the walker, box IoU 0.86). Given a crop's view of the whole walker it outgrew her own
+        # pose and replaced it; it is left to the de-duplication, which drops it.
+        both = merge(person, person, doubt_score=0.65)[0]
+        x1, y1, x2, y2 = person.box
+        part = person._replace(box=(x1, y1 + 0.1 * (y2 - y1), x2, y2))
+        whole = [both, part]
+    looks = _Looks(whole, [person])
+    monkeypatch.setattr(lite_backend, "_photo_raw", looks)
+    if how == "a crop's look":
+        lite_backend._crop_look(IMAGE, flip_test=True)
+    else:
+        found = lite_backend.estimate_pose(IMAGE, flip_test=how != "no flip test")
+        assert len(found) == 1 and (found[0].flip_views is None) == (how == "no flip test")
+    assert len(looks.calls) == 1

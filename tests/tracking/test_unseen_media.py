@@ -2,7 +2,8 @@
 walk that broke it before (a re-cut start, a mirrored 0.75x rescale, a halved frame rate) keep the
 cadence of the by-eye heel-strike annotation (benchmarks/annotations.py) within 3 steps/min and the
 right direction; the pose2sim clips, where nobody walks, give no cadence and no direction.
-The full table is ``benchmarks/validate_gait.py`` (docs/VALIDATION.md, section 5)."""
+The full table is ``benchmarks/validate_gait.py`` (docs/VALIDATION.md, section 5). Last, a
+pose2sim frame whose posture readout was silently wrong (docs/VALIDATION.md, section 1)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,28 @@ def test_a_clip_where_nobody_walks_gets_no_cadence_and_no_direction(
     res = analyze_gait_video(path, lite_backend).result
     assert math.isnan(res.cadence_spm) and res.walking_direction is None
     assert res.quality.grade == "unusable" and res.warnings
+
+
+@pytest.mark.network
+def test_a_person_one_view_found_is_not_measured_unchecked(pose2sim_clips):
+    # multi-cam03 at 1.4 s, heavy model: the photo view finds nobody, the mirror view finds the
+    # thrower with his hidden ear put on the face of the woman behind him. Measured on that one
+    # view, his neck flexion read 58 degrees, reliable, against 31 on the 2x copy. The crop's
+    # second view places his head and shoulders elsewhere: the measure is flagged.
+    from benchmarks.validate_consistency import frames_at
+    from core.analysis import analyze_posture
+    from core.backends.lite import LiteBackend
+
+    ((_, frame),) = frames_at(pose2sim_clips["pose2sim-multi-cam03.mp4"], [1.4])
+    backend = LiteBackend(model="heavy")
+    try:
+        rgb, small, scale = backend._prepare(frame)
+        alone = backend._photo_raw(small, rgb.shape[1], rgb.shape[0], scale, True, True)[0]
+        assert [p.views is None for p in alone] == [True]  # the case: one view found him
+        result = analyze_posture(frame, backend)
+    finally:
+        backend.close()
+    pose = result.people[result.person_index]
+    assert pose.flip_views is not None
+    assert math.isfinite(result.measures["neck_flexion_deg"])
+    assert not result.confidence.measures["neck_flexion_deg"].reliable
