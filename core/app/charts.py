@@ -100,11 +100,13 @@ def time_series_panels(
 NO_LABEL_LIMIT = 0
 
 
-def trend_chart(history: pd.DataFrame, *, title: str) -> alt.Chart:
+def trend_chart(history: pd.DataFrame, *, title: str) -> alt.LayerChart | alt.FacetChart:
     """A measure over sessions on a dated axis (``core.app.dates``): ``history`` has ``created``,
     ``value``, ``side``, ``measure`` (the words with the side: the legend names side and measure),
-    ``session`` and optionally ``value_text`` (the formatted value for the tooltip). ``title`` is
-    the y axis title with its unit. NaN values are left out."""
+    ``session`` and optionally ``value_text`` (the formatted value for the tooltip) and
+    ``reliability`` ("reliable" / "unreliable": a value stored as unreliable is drawn as a
+    hollow ring, not a dot). ``title`` is the y axis title with its unit. NaN values are left
+    out."""
     from core.app.dates import epoch_ms, time_axis, time_label, time_style
 
     data = history.dropna(subset=["value"]).copy()
@@ -114,33 +116,38 @@ def trend_chart(history: pd.DataFrame, *, title: str) -> alt.Chart:
     data["created"] = data["created"].astype(str)
     if "value_text" not in data.columns:
         data["value_text"] = data["value"].map(lambda v: f"{v:.1f}")
+    if "reliability" not in data.columns:
+        data["reliability"] = "reliable"
     sides = data.drop_duplicates("measure")
     colour = alt.Scale(
         domain=sides["measure"].tolist(),
         range=[SIDE_COLOURS.get(str(s or ""), SIDE_COLOURS[""]) for s in sides["side"]],
     )
     x = time_axis(data["created"]) if len(data) else {"scale": {}, "axis": {}}
-    return (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("when_ms:T", scale=alt.Scale(**x["scale"]), axis=alt.Axis(**x["axis"])),
-            y=alt.Y("value:Q", title=title, axis=alt.Axis(titleLimit=NO_LABEL_LIMIT)),
-            color=alt.Color(
-                "measure:N",
-                title="measure",
-                scale=colour,
-                legend=alt.Legend(orient="bottom", labelLimit=NO_LABEL_LIMIT),
-            ),
-            tooltip=[
-                alt.Tooltip("when:N", title="session"),
-                alt.Tooltip("measure:N"),
-                alt.Tooltip("value_text:N", title="value"),
-                alt.Tooltip("session:N", title="session id"),
-            ],
-        )
-        .properties(height=260, width="container")
+    base = alt.Chart(data).encode(
+        x=alt.X("when_ms:T", scale=alt.Scale(**x["scale"]), axis=alt.Axis(**x["axis"])),
+        y=alt.Y("value:Q", title=title, axis=alt.Axis(titleLimit=NO_LABEL_LIMIT)),
+        color=alt.Color(
+            "measure:N",
+            title="measure",
+            scale=colour,
+            legend=alt.Legend(orient="bottom", labelLimit=NO_LABEL_LIMIT),
+        ),
+        tooltip=[
+            alt.Tooltip("when:N", title="session"),
+            alt.Tooltip("measure:N"),
+            alt.Tooltip("value_text:N", title="value"),
+            alt.Tooltip("session:N", title="session id"),
+        ],
     )
+    points = base.mark_point(size=50, strokeWidth=2).encode(
+        fill=alt.condition(
+            alt.datum.reliability == "unreliable",
+            alt.value("white"),
+            alt.Color("measure:N", scale=colour, legend=None),
+        ),
+    )
+    return alt.layer(base.mark_line(), points).properties(height=260, width="container")
 
 
 def compare_chart(table: pd.DataFrame, *, title: str, axis_title: str) -> alt.Chart:

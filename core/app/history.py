@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core.app.dates import TimeStyle, time_label
+from core.store.companions3d import flagged_measures, unreliable
 
 if TYPE_CHECKING:
     from core.store import Session, Store
@@ -30,16 +31,32 @@ DESK_DAILY = ("duration_min", "n_alerts", "neck_above_neutral_min", "trunk_above
               "upper_arm_above_neutral_min", "lower_arm_above_neutral_min")  # fmt: skip
 
 
+#: The flag columns :func:`summary_values` keeps beside a value (``core.store.companions``).
+FLAG_COLUMNS = ("reliable", "reason")
+#: ``compare``'s columns after the difference: session a's / b's value stored as unreliable.
+COMPARE_FLAGS = ("unreliable_a", "unreliable_b")
+#: ``sessions_table``'s column naming the key numbers of a row stored as unreliable.
+UNRELIABLE_COLUMN = "unreliable"
+
+
 def measure_name(metric: str, side: str) -> str:
     return f"{metric} ({side})" if side else metric
 
 
+def session_rows(store: Store, session_id: int) -> pd.DataFrame:
+    """A saved session's measure rows with their stored ``reliable`` flag and ``reason`` (and
+    score and sigma; ``core.store.companions3d.flagged_measures``): what every table here shows."""
+    return flagged_measures(store.load_measurements(session_id, companions=True))
+
+
 def summary_values(rows: pd.DataFrame) -> pd.DataFrame:
     """The session-level values of a session's rows: those not tied to a time (a photo's measures,
-    a walk's cadence and step times), as ``measure, metric, side, value, unit``."""
+    a walk's cadence and step times), as ``measure, metric, side, value, unit``, then
+    ``reliable`` and ``reason`` where the rows have them (:func:`session_rows`)."""
     out = rows[rows["time_s"].isna()].copy()
     out.insert(0, "measure", [measure_name(m, s) for m, s in zip(out["metric"], out["side"])])
-    return out[["measure", "metric", "side", "value", "unit"]].reset_index(drop=True)
+    flags = [c for c in FLAG_COLUMNS if c in out.columns]
+    return out[["measure", "metric", "side", "value", "unit", *flags]].reset_index(drop=True)
 
 
 def session_label(session: Session, style: TimeStyle | None = None) -> str:
@@ -65,10 +82,12 @@ def compare_default(sessions: list[Session], session: Session) -> Session | None
 
 
 def sessions_table(store: Store, sessions: list[Session]) -> pd.DataFrame:
-    """One row per session: id, date, kind, backend, model and the kind's key numbers."""
+    """One row per session: id, date, kind, backend, model, the kind's key numbers, the titles of
+    those stored as unreliable (:data:`UNRELIABLE_COLUMN`) and the notes."""
     rows = []
     for s in sessions:
-        values = summary_values(store.load_measurements(s.id))
+        values = summary_values(session_rows(store, s.id))
+        flagged = unreliable(values)
         row: dict[str, object] = {
             "session": s.id,
             "date (UTC)": time_label(s.created_utc, TimeStyle(year=True)),
@@ -76,42 +95,55 @@ def sessions_table(store: Store, sessions: list[Session]) -> pd.DataFrame:
             "backend": s.backend,
             "model": s.model,
         }
+        marked = []
         for metric, side, title in KEY_NUMBERS.get(s.kind, ()):
-            hit = values[(values["metric"] == metric) & (values["side"] == side)]["value"]
+            where = (values["metric"] == metric) & (values["side"] == side)
+            hit = values[where]["value"]
             row[title] = (
                 round(float(hit.iloc[0]), 2) if len(hit) and math.isfinite(hit.iloc[0]) else None
             )
+            if row[title] is not None and bool(flagged[where].any()):
+                marked.append(title)
+        row[UNRELIABLE_COLUMN] = tuple(marked)
         row["notes"] = s.notes
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def history(store: Store, sessions: list[Session]) -> pd.DataFrame:
-    """Every session-level value of every session: ``session, created, kind, measure, metric, side, value, unit``."""
+    """Every session-level value of every session: ``session, created, kind, measure, metric, side,
+    value, unit, reliable, reason``."""
     parts = []
     for s in sessions:
-        values = summary_values(store.load_measurements(s.id))
+        values = summary_values(session_rows(store, s.id))
         values.insert(0, "kind", s.kind)
         values.insert(0, "created", pd.Timestamp(s.created_utc))
         values.insert(0, "session", s.id)
         parts.append(values)
     if not parts:
         return pd.DataFrame(
-            columns=["session", "created", "kind", "measure", "metric", "side", "value", "unit"]
-        )
+            columns=["session", "created", "kind", "measure", "metric", "side", "value", "unit",
+                     *FLAG_COLUMNS]
+        )  # fmt: skip
     return pd.concat(parts, ignore_index=True)
 
 
 def compare(store: Store, a: Session, b: Session) -> pd.DataFrame:
-    """Two sessions' session-level values side by side, with the difference b - a."""
-    va = summary_values(store.load_measurements(a.id)).set_index("measure")
-    vb = summary_values(store.load_measurements(b.id)).set_index("measure")
+    """Two sessions' session-level values side by side (columns ``measure, unit, #a, #b``), with
+    the difference b - a, then whether each side's value is stored as unreliable
+    (:data:`COMPARE_FLAGS`)."""
+    va = summary_values(session_rows(store, a.id))
+    vb = summary_values(session_rows(store, b.id))
+    va["flagged"], vb["flagged"] = unreliable(va), unreliable(vb)
+    va, vb = va.set_index("measure"), vb.set_index("measure")
     names = list(dict.fromkeys([*va.index, *vb.index]))
     out = pd.DataFrame({"measure": names})
     out["unit"] = [va["unit"].get(n, vb["unit"].get(n, "")) for n in names]
     out[f"#{a.id}"] = [va["value"].get(n, math.nan) for n in names]
     out[f"#{b.id}"] = [vb["value"].get(n, math.nan) for n in names]
     out["difference"] = out[f"#{b.id}"] - out[f"#{a.id}"]
+    for column, values in zip(COMPARE_FLAGS, (va, vb)):
+        out[column] = [bool(values["flagged"].get(n, False)) for n in names]
     return out
 
 

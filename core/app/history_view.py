@@ -9,12 +9,20 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from core.app.history import KEY_NUMBERS, summary_values
+from core.app.history import (
+    COMPARE_FLAGS,
+    KEY_NUMBERS,
+    UNRELIABLE_COLUMN,
+    summary_values,
+    unreliable,
+)
 from core.measure.display import (
     KNOWN_UNITS,
     NOT_MEASURED,
+    UNRELIABLE_NOTE,
     display_info,
     display_table,
     format_number,
@@ -34,16 +42,22 @@ _KEY_COLUMNS: dict[str, tuple[str, str]] = {
 
 def session_list(table: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
     """``core.app.history.sessions_table`` as text: a key number in its unit's decimals (the
-    unit is in the column title), "not measured" where a session of that kind has none, and
-    blank where the column belongs to another kind (no gait numbers for a posture photo)."""
+    unit is in the column title; "(unreliable)" after one stored as unreliable), "not measured"
+    where a session of that kind has none, and blank where the column belongs to another kind (no
+    gait numbers for a posture photo)."""
     kinds = {s.id: s.kind for s in sessions}
     out = table.copy()
+    marked = out.pop(UNRELIABLE_COLUMN) if UNRELIABLE_COLUMN in out.columns else None
+    flags = list(marked) if marked is not None else [()] * len(out)
     for title, (kind, unit) in _KEY_COLUMNS.items():
         if title not in out.columns:
             continue
         out[title] = [
-            format_number(value, unit, with_unit=False) if kinds.get(int(sid)) == kind else ""
-            for sid, value in zip(out["session"], out[title])
+            format_number(value, unit, with_unit=False)
+            + (UNRELIABLE_NOTE if title in flagged else "")
+            if kinds.get(int(sid)) == kind
+            else ""
+            for sid, value, flagged in zip(out["session"], out[title], flags)
         ]
     if "notes" in out.columns:
         # Last: the key numbers of every kind first, so the columns line up as one read.
@@ -53,7 +67,8 @@ def session_list(table: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
 
 
 def values_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """A session's whole-session values (store rows) as ``measure, value`` text."""
+    """A session's whole-session values (store rows, ``core.app.history.session_rows``) as
+    ``measure, value`` text, "(unreliable)" after a value stored as unreliable."""
     return display_table(summary_values(rows))[["measure", "value"]]
 
 
@@ -67,7 +82,8 @@ def signed(value: float, unit: str) -> str:
 
 def compare_table(table: pd.DataFrame, label_a: str, label_b: str) -> pd.DataFrame:
     """``core.app.history.compare`` as text, columns ``measure``, ``label_a``, ``label_b``,
-    ``difference`` (B - A, signed); the measures neither session has are left out."""
+    ``difference`` (B - A, signed; "(unreliable)" after a value stored as unreliable and after a
+    difference with such an end); the measures neither session has are left out."""
     value_a, value_b = table.columns[2], table.columns[3]
     rows = []
     for _, r in table.iterrows():
@@ -75,12 +91,15 @@ def compare_table(table: pd.DataFrame, label_a: str, label_b: str) -> pd.DataFra
             continue
         metric, side = split_key(str(r["measure"]))
         info = display_info(metric, side, str(r["unit"]))
+        flag_a, flag_b = (bool(r.get(c, False)) for c in COMPARE_FLAGS)
         rows.append(
             {
                 "measure": info.name,
-                label_a: format_number(r[value_a], info.unit),
-                label_b: format_number(r[value_b], info.unit),
-                "difference": signed(r["difference"], info.unit),
+                label_a: format_number(r[value_a], info.unit) + (UNRELIABLE_NOTE * flag_a),
+                label_b: format_number(r[value_b], info.unit) + (UNRELIABLE_NOTE * flag_b),
+                # A difference with an unreliable end is no more than that end.
+                "difference": signed(r["difference"], info.unit)
+                + (UNRELIABLE_NOTE * (flag_a or flag_b) if math.isfinite(r["difference"]) else ""),
             }
         )
     return pd.DataFrame(rows, columns=["measure", label_a, label_b, "difference"])
@@ -136,11 +155,18 @@ def compare_groups(
 
 def trend_frame(hist: pd.DataFrame, metric: str) -> pd.DataFrame:
     """One metric of ``core.app.history.history`` (every side) for ``charts.trend_chart``:
-    ``measure`` in words with the side (the legend), ``value_text`` formatted."""
+    ``measure`` in words with the side (the legend), ``value_text`` formatted ("(unreliable)"
+    after a value stored as unreliable), ``reliability`` ("reliable" or "unreliable", the
+    point's mark)."""
     sub = hist[hist["metric"] == metric].dropna(subset=["value"]).copy()
     infos = [display_info(m, s, u) for m, s, u in zip(sub["metric"], sub["side"], sub["unit"])]
+    flagged = unreliable(sub)
     sub["measure"] = [i.name for i in infos]
-    sub["value_text"] = [format_number(v, i.unit) for v, i in zip(sub["value"], infos)]
+    sub["value_text"] = [
+        format_number(v, i.unit) + (UNRELIABLE_NOTE * f)
+        for v, i, f in zip(sub["value"], infos, flagged)
+    ]
+    sub["reliability"] = np.where(flagged, "unreliable", "reliable")
     return sub.sort_values(["created", "side"])
 
 

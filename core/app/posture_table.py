@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from core.measure.confidence import LOW_SCORE, OFF_PLANE, VIEWS_DISAGREE, VIEWS_GAP_DEG
-from core.measure.display import NOT_MEASURED, display_info, format_number
+from core.measure.display import NOT_MEASURED, UNRELIABLE_NOTE, display_info, format_number
 from core.measure.posture import MEASURE_INFO
 from core.measure.summary import split_side
 from core.measure.view import FRONTAL
@@ -80,7 +80,7 @@ def measures_table(result: PostureResult) -> pd.DataFrame:
         score = f"{c.score:.2f}" if c is not None and seen and math.isfinite(c.score) else ""
         reliability = (RELIABLE if c.reliable else UNRELIABLE) if c is not None and seen else ""
         if reliability == UNRELIABLE:
-            text += f" ({UNRELIABLE})"
+            text += UNRELIABLE_NOTE
         rows.append(
             {
                 "measure": info.name,

@@ -13,9 +13,10 @@ import math
 import pandas as pd
 
 from core.app.dates import TimeStyle, time_label, time_style
+from core.app.history import unreliable
 from core.app.history_view import split_key
-from core.app.notice import DISCLAIMER, PLANE_NOTE
-from core.measure.display import display_info, format_number
+from core.measure.display import display_info, flagged_text, format_number
+from core.reports.notice import DISCLAIMER, PLANE_NOTE, UNRELIABLE_LEGEND
 
 _CSS = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
@@ -36,10 +37,14 @@ def svg_line_chart(
     width: int = 320,
     height: int = 140,
     x_labels: tuple[str, str] | None = None,
+    hollow: list[bool] | None = None,
 ) -> str:
     """A minimal SVG line chart of finite (x, y) points with the y range labelled, and the
-    first and last x labelled with ``x_labels`` (the sessions' dates)."""
-    pts = [(a, b) for a, b in zip(x, y) if math.isfinite(a) and math.isfinite(b)]
+    first and last x labelled with ``x_labels`` (the sessions' dates); a point whose ``hollow``
+    entry is True (a value stored as unreliable) is drawn as a ring."""
+    rings = hollow if hollow is not None else [False] * len(x)
+    kept = [(a, b, r) for a, b, r in zip(x, y, rings) if math.isfinite(a) and math.isfinite(b)]
+    pts = [(a, b) for a, b, _ in kept]
     head = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">'
     text = f'<text x="4" y="14" font-size="12">{html.escape(title)}</text>'
     if not pts:
@@ -59,7 +64,11 @@ def svg_line_chart(
 
     line = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in pts)
     dots = "".join(
-        f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.5" fill="#0072B2"/>' for a, b in pts
+        f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="3" fill="white" stroke="#0072B2" '
+        'stroke-width="1.5"><title>unreliable</title></circle>'
+        if ring
+        else f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.5" fill="#0072B2"/>'
+        for a, b, ring in kept
     )
     labels = (
         f'<text x="2" y="{sy(y1) + 4:.1f}" font-size="10">{y1:.1f}</text>'
@@ -82,11 +91,15 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def _values(rows: pd.DataFrame) -> pd.DataFrame:
-    """One session's values as ``measure, value, unit`` in words and the display's decimals."""
+    """One session's values as ``measure, value, unit`` in words and the display's decimals,
+    "(unreliable)" after a value stored as unreliable."""
     out = []
-    for metric, side, value, unit in zip(rows["metric"], rows["side"], rows["value"], rows["unit"]):
+    flags = rows["reliable"] if "reliable" in rows.columns else [None] * len(rows)
+    for metric, side, value, unit, reliable in zip(
+        rows["metric"], rows["side"], rows["value"], rows["unit"], flags
+    ):
         info = display_info(str(metric), str(side or ""), str(unit or ""))
-        text = format_number(value, info.unit, with_unit=False)
+        text = flagged_text(format_number(value, info.unit, with_unit=False), value, reliable)
         out.append({"measure": info.name, "value": text, "unit": info.symbol})
     return pd.DataFrame(out, columns=["measure", "value", "unit"])
 
@@ -110,6 +123,7 @@ def build_report(
         f"<h1>Sapiens Measure report: {html.escape(label)}</h1>",
         f"<p><strong>{html.escape(DISCLAIMER)}</strong></p>",
         f"<p class='note'>{html.escape(PLANE_NOTE)}</p>",
+        f"<p class='note'>{html.escape(UNRELIABLE_LEGEND)}</p>",
         "<h2>Sessions</h2>",
         _table(sessions) if len(sessions) else "<p>No sessions saved.</p>",
     ]
@@ -142,6 +156,7 @@ def build_report(
                     sub["value"].astype(float).tolist(),
                     title=f"{name} by session",
                     x_labels=dates,
+                    hollow=unreliable(sub).tolist(),
                 )
                 parts.append(f"<div class='chart'>{chart}</div>")
         parts.append("<h2>Measures per session</h2>")

@@ -45,7 +45,7 @@ def render_session(store: Store, session: Session) -> None:
     from core.store.export import session_long_csv, session_wide_csv
     from core.store.outfiles import session_stem
 
-    rows = store.load_measurements(session.id)
+    rows = history.session_rows(store, session.id)
     left, right = st.columns([3, 2])
     # Names in words, values with their unit and decimals (core.measure.display), "not measured".
     left.table(history_view.values_table(rows), hide_index=True)
@@ -120,15 +120,18 @@ def _trend_of_kind(hist: pd.DataFrame, kind: str) -> str | None:
         key=f"sessions_trend_measure_{kind}",
     )
     n = int(hist["session"].nunique())
+    trend = history_view.trend_frame(hist, metric)
+    hollow = (
+        " A hollow ring is a value stored as unreliable (see that session)."
+        if (trend["reliability"] == "unreliable").any()
+        else ""
+    )
     st.caption(
         f"Only {kind} sessions ({n}) are in this trend: a measure is followed over sessions of "
-        "one kind. Times in UTC."
+        f"one kind. Times in UTC.{hollow}"
     )
     st.altair_chart(
-        trend_chart(
-            history_view.trend_frame(hist, metric),
-            title=history_view.axis_title(metric, units.get(metric, "")),
-        ),
+        trend_chart(trend, title=history_view.axis_title(metric, units.get(metric, ""))),
         key=f"sessions_trend_chart_{kind}",
     )
     return metric

@@ -19,6 +19,9 @@ from core.measure.summary import GAIT_PARAM_UNITS, GAIT_SERIES_UNITS, split_side
 
 #: What a missing value (NaN, None) reads as: never a number, never "None".
 NOT_MEASURED = "not measured"
+#: After a value whose stored flag says it is unreliable (``core.measure.confidence``), wherever a
+#: saved session's values are shown: the posture page's own words for it.
+UNRELIABLE_NOTE = " (unreliable)"
 
 #: Stored unit -> (symbol shown after the number, decimals). Angles 1 decimal, percent 1, seconds 2,
 #: steps/min 1; body heights and metres 2; counts 0; frame fractions 3 (values are ~0.01-0.1).
@@ -162,17 +165,32 @@ def unit_label(unit: str) -> str:
     return UNITS.get(unit, (unit.replace("_", " "), DEFAULT_DIGITS))[0]
 
 
+def flagged_text(text: str, value: object, reliable: object) -> str:
+    """``text`` (a formatted value) with :data:`UNRELIABLE_NOTE` after it when its stored flag says
+    unreliable (``reliable`` False; True, None or <NA>: as it is) and it is a number."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return text
+    flagged = reliable is not None and reliable is not pd.NA and not bool(reliable)
+    return text + UNRELIABLE_NOTE if flagged and math.isfinite(number) else text
+
+
 def display_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with ``metric, side, value, unit`` (store rows, or ``summary_values``) as text to read:
-    ``measure`` (words with side), ``value`` (formatted, with unit; "not measured" for NaN),
+    ``measure`` (words with side), ``value`` (formatted, with unit; "not measured" for NaN;
+    :data:`UNRELIABLE_NOTE` after it where an optional ``reliable`` column says False),
     ``metric``, ``side``. Order is kept."""
     out = []
-    for metric, side, value, unit in zip(rows["metric"], rows["side"], rows["value"], rows["unit"]):
+    flags = rows["reliable"] if "reliable" in rows.columns else [None] * len(rows)
+    for metric, side, value, unit, reliable in zip(
+        rows["metric"], rows["side"], rows["value"], rows["unit"], flags
+    ):
         info = display_info(str(metric), str(side or ""), str(unit or ""))
         out.append(
             {
                 "measure": info.name,
-                "value": format_number(value, info.unit),
+                "value": flagged_text(format_number(value, info.unit), value, reliable),
                 "metric": metric,
                 "side": side,
             }

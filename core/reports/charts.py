@@ -10,6 +10,7 @@ import io
 import pandas as pd
 
 from core.measure.display import display_info, unit_label
+from core.store.companions3d import unreliable
 
 #: Chart size in inches and resolution: two charts side by side fit an A4 or Letter text width.
 SIZE_IN = (3.4, 2.2)
@@ -31,7 +32,8 @@ def trend_metrics(trend: pd.DataFrame, *, min_sessions: int = 2) -> list[tuple[s
 
 def trend_png(trend: pd.DataFrame, kind: str, metric: str) -> bytes:
     """PNG of ``metric`` over the ``kind`` sessions of ``trend`` (``core.reports.content.trend_frame``):
-    x the session's date and time (UTC), y the value in its unit, one line per side."""
+    x the session's date and time (UTC), y the value in its unit, one line per side; a value
+    stored as unreliable is drawn hollow."""
     from matplotlib import dates as mdates
     from matplotlib.figure import Figure
 
@@ -39,17 +41,33 @@ def trend_png(trend: pd.DataFrame, kind: str, metric: str) -> bytes:
     unit = str(sub["unit"].iloc[0]) if len(sub) else ""
     fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
+    hollow_labelled = False
     for side, rows in sub.groupby("side", sort=True):
-        x = pd.to_datetime(rows["created"], utc=True).dt.tz_localize(None)
+        x = pd.to_datetime(rows["created"], utc=True).dt.tz_localize(None).to_numpy()
+        y = rows["value"].to_numpy(float)
         ax.plot(
-            x.to_numpy(),
-            rows["value"].to_numpy(float),
+            x,
+            y,
             marker=MARKERS.get(str(side), "o"),
             color=COLOURS.get(str(side)),
             label=str(side) if side else None,
             linewidth=1.2,
             markersize=4,
         )
+        # A value stored as unreliable: its marker drawn again, hollow (white inside).
+        ring = unreliable(rows).to_numpy()
+        if ring.any():
+            ax.plot(
+                x[ring],
+                y[ring],
+                linestyle="none",
+                marker=MARKERS.get(str(side), "o"),
+                markerfacecolor="white",
+                markeredgecolor=COLOURS.get(str(side)),
+                markersize=5,
+                label="unreliable (hollow)" if not hollow_labelled else None,
+            )
+            hollow_labelled = True
     locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -60,7 +78,7 @@ def trend_png(trend: pd.DataFrame, kind: str, metric: str) -> bytes:
     # The date the ticks share (ConciseDateFormatter's offset) sits under the axis, at tick size.
     ax.xaxis.get_offset_text().set_fontsize(7)
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    if sub["side"].astype(bool).any():
+    if sub["side"].astype(bool).any() or hollow_labelled:
         ax.legend(fontsize=7, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError, SapiensMeasureError
+from core.measure.confidence import REASONS
 from core.store import Session, Store, Subject
+from core.store.companions3d import flagged_measures, unreliable
 
 #: Stored rows whose metric starts with this are quality flags (grades, reliability) of a session.
 QUALITY_PREFIX = "quality_"
@@ -51,8 +53,11 @@ class ReportContent:
 
 
 def session_values(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows not tied to a time: a photo's measures, a walk's cadence and step times."""
-    return rows[rows["time_s"].isna()][["metric", "side", "value", "unit"]].reset_index(drop=True)
+    """The rows not tied to a time: a photo's measures, a walk's cadence and step times, with
+    ``reliable`` and ``reason`` where the rows have them (``companions3d.flagged_measures``)."""
+    flags = [c for c in ("reliable", "reason") if c in rows.columns]
+    columns = ["metric", "side", "value", "unit", *flags]
+    return rows[rows["time_s"].isna()][columns].reset_index(drop=True)
 
 
 def _png(rgb: np.ndarray) -> bytes:
@@ -132,11 +137,19 @@ def _warnings(session: Session, values: pd.DataFrame) -> list[str]:
     if len(values) and len(missing):
         why = _MISSING_WHY.get(session.kind, "")
         out.append(f"{len(missing)} of {len(values)} values not measured{why}")
+    flagged = values[unreliable(values)]
+    if len(flagged):
+        codes = [str(c) for c in flagged["reason"].dropna().unique() if str(c) in REASONS]
+        why = f" ({'; '.join(REASONS[c] for c in codes)})" if codes else ""
+        out.append(
+            f"{len(flagged)} of {len(values)} values stored as unreliable{why}: marked "
+            '"(unreliable)", shown but not to be relied on'
+        )
     return out
 
 
 def session_content(store: Store, session: Session) -> SessionContent:
-    rows = store.load_measurements(session.id)
+    rows = flagged_measures(store.load_measurements(session.id, companions=True))
     values = session_values(rows)
     is_quality = values["metric"].astype(str).str.startswith(QUALITY_PREFIX)
     image, caption, picture_warnings = _picture(session, rows)
@@ -179,7 +192,7 @@ def report_content(
 
 def trend_frame(content: ReportContent) -> pd.DataFrame:
     """Session-level values of every session, for charts: ``session, created, kind, metric, side,
-    value, unit`` (NaN values left out)."""
+    value, unit, reliable`` (NaN values left out; ``reliable`` <NA> where no flag was stored)."""
     parts = []
     for sc in content.sessions:
         v = sc.values.dropna(subset=["value"]).copy()
@@ -187,5 +200,8 @@ def trend_frame(content: ReportContent) -> pd.DataFrame:
         v.insert(0, "created", pd.Timestamp(sc.session.created_utc))
         v.insert(0, "session", sc.session.id)
         parts.append(v)
-    cols = ["session", "created", "kind", "metric", "side", "value", "unit"]
+    cols = ["session", "created", "kind", "metric", "side", "value", "unit", "reliable"]
+    for part in parts:
+        if "reliable" not in part.columns:
+            part["reliable"] = pd.array([pd.NA] * len(part), dtype="boolean")
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 
 from core.errors import InputError
-from core.measure.display import display_info, format_number
+from core.measure.display import display_info, flagged_text, format_number
 from core.reports.charts import trend_metrics, trend_png
 from core.reports.content import ReportContent, SessionContent, report_content, trend_frame
-from core.reports.notice import DISCLAIMER, PLANE_NOTE
+from core.reports.notice import DISCLAIMER, PLANE_NOTE, UNRELIABLE_LEGEND
 from core.store import Store, Subject
 
 #: Paper names the CLI and the page offer.
@@ -111,15 +111,17 @@ def _when(created_utc: str) -> str:
 
 def values_rows(values: pd.DataFrame) -> list[list[str]]:
     """One row per metric: measure in words, then the value without a side, left, right (each
-    formatted with its unit; "not measured" for NaN; "" where the measure has no such side)."""
+    formatted with its unit; "not measured" for NaN; "(unreliable)" after a value stored as
+    unreliable; "" where the measure has no such side)."""
     out: dict[str, list[str]] = {}
-    for metric, side, value, unit in zip(
-        values["metric"], values["side"], values["value"], values["unit"]
+    flags = values["reliable"] if "reliable" in values.columns else [None] * len(values)
+    for metric, side, value, unit, reliable in zip(
+        values["metric"], values["side"], values["value"], values["unit"], flags
     ):
         info = display_info(str(metric), "", str(unit))
         row = out.setdefault(str(metric), [info.name, "", "", ""])
         col = {"": 1, "left": 2, "right": 3}.get(str(side or ""), 1)
-        row[col] = format_number(value, info.unit)
+        row[col] = flagged_text(format_number(value, info.unit), value, reliable)
     return list(out.values())
 
 
@@ -151,6 +153,7 @@ def _front(content: ReportContent, st: dict, width: float) -> list[object]:
     story = [
         _p(f"Sapiens Measure report: {s.label}", st["title"]),
         _p(DISCLAIMER, st["notice"]),
+        _p(UNRELIABLE_LEGEND, st["small"]),
         _table(
             ["Subject (pseudonym)", "Height", "Year of birth", "Consent", "Report made"],
             [[s.label, height, born, consent, made]],

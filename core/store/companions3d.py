@@ -10,7 +10,7 @@ from typing import SupportsInt
 
 import pandas as pd
 
-from core.measure.confidence import REASON_MARK
+from core.measure.confidence import COMPANION_MARK, REASON_MARK
 from core.measure.pose3d_rows import SIGMA_SUFFIX
 from core.store.companions import fold
 
@@ -46,3 +46,23 @@ def fold_3d(rows: pd.DataFrame) -> pd.DataFrame:
     out["sigma"] = out["sigma"].astype(float)
     out["reason"] = pd.Series([reasons.get(k) for k in keys], index=out.index, dtype=object)
     return out
+
+
+def flagged_measures(rows: pd.DataFrame) -> pd.DataFrame:
+    """The measure rows of ``Store.load_measurements(..., companions=True)``, each with its stored
+    ``score``, ``reliable``, ``sigma`` and ``reason`` (:func:`fold_3d`), without the keypoint and
+    reliable-score rows: what a table or chart of a saved session shows, flags included."""
+    n_measures = int((~rows["metric"].str.contains(COMPANION_MARK, regex=False)).sum())
+    # fold_3d keeps the measure rows first, in their order, then adds the keypoint rows.
+    return fold_3d(rows).iloc[:n_measures].reset_index(drop=True)
+
+
+def unreliable(values: pd.DataFrame) -> pd.Series:
+    """Per row of ``values`` (rows of :func:`flagged_measures`, or a selection of them): True where
+    a value is stored with a flag saying unreliable; False where it says reliable, where none
+    was stored, where there is no value (not measured, whatever its flag) and without a
+    ``reliable`` column."""
+    if "reliable" not in values.columns:
+        return pd.Series(False, index=values.index)
+    flagged = values["reliable"].astype("boolean").eq(False).fillna(False).astype(bool)
+    return flagged & values["value"].notna() if "value" in values.columns else flagged

@@ -103,12 +103,39 @@ def test_trend_chart_uses_the_dated_axis_and_names_side_and_measure() -> None:
         }
     )
     spec = trend_chart(hist, title="Knee angle (°)").to_dict()
-    x = spec["encoding"]["x"]
+    line, points = spec["layer"]
+    assert line["mark"]["type"] == "line" and points["mark"]["type"] == "point"
+    x = line["encoding"]["x"]
     assert x["axis"]["values"] == [epoch_ms(t) for t in created[:2]]
     assert x["axis"]["format"] == "%-d %b %H:%M" and x["scale"]["type"] == "utc"
-    colour = spec["encoding"]["color"]
+    colour = line["encoding"]["color"]
     assert colour["scale"]["domain"] == ["Knee angle (left)", "Knee angle (right)"]
     assert colour["legend"]["labelLimit"] == 0  # legend labels never cut off
     data = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
     assert len(data) == 3  # the NaN value is not drawn
     assert list(data["when"]) == ["3 Dec 14:05", "4 Dec 09:30", "3 Dec 14:05"]
+
+
+def test_trend_chart_draws_a_value_stored_as_unreliable_hollow() -> None:
+    created = [as_utc("2026-12-03T14:05:00"), as_utc("2026-12-04T09:30:00")]
+    hist = pd.DataFrame(
+        {
+            "session": [1, 2],
+            "created": created,
+            "side": ["left", "left"],
+            "measure": ["Knee angle (left)"] * 2,
+            "value": [150.0, 160.0],
+            "reliability": ["reliable", "unreliable"],
+        }
+    )
+    spec = trend_chart(hist, title="Knee angle (°)").to_dict()
+    fill = spec["layer"][1]["encoding"]["fill"]
+    assert fill["condition"]["test"] == "(datum.reliability === 'unreliable')"
+    assert fill["condition"]["value"] == "white" and fill["field"] == "measure"
+    data = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert list(data["reliability"]) == ["reliable", "unreliable"]
+    # Without the column (a frame made before flags were stored) every point is filled.
+    plain = trend_chart(hist.drop(columns="reliability"), title="K").to_dict()
+    assert set(pd.DataFrame(plain["datasets"][plain["data"]["name"]])["reliability"]) == {
+        "reliable"
+    }

@@ -116,7 +116,8 @@ def trend_data(at: AppTest, measure: str) -> pd.DataFrame:
     found = [
         df
         for spec, df in charts(at)
-        if (spec["encoding"]["y"].get("title") or "").startswith(measure)
+        # A trend is a layered chart (line, then points): its y axis is the line's.
+        if (spec.get("layer", [spec])[0]["encoding"]["y"].get("title") or "").startswith(measure)
     ]
     assert len(found) == 1, f"expected one trend chart of {measure}, got {len(found)}"
     return found[0]
@@ -231,7 +232,9 @@ def test_compare_shows_both_cadences(two_walks) -> None:
     assert cadence["difference"].startswith("+")
     assert _numbers([cadence["difference"]]) == pytest.approx([20.0], abs=0.5)
     # One chart per unit: cadence's bars are alone with steps/min, never with seconds or %.
-    bar_charts = [(spec, df) for spec, df in charts(at) if spec["mark"]["type"] == "bar"]
+    bar_charts = [
+        (spec, df) for spec, df in charts(at) if spec.get("mark", {}).get("type") == "bar"
+    ]
     (bars,) = [df for _, df in bar_charts if (df["measure"] == "Cadence").any()]
     assert set(bars["measure"]) == {"Cadence"}
     shown = bars.set_index("session")["value"]
