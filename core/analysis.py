@@ -306,7 +306,7 @@ def analyze_gait_video(
         for group, found_per_frame in _poses_per_frame(frames, backend, batch):
             for frame, found in zip(group, found_per_frame, strict=True):
                 size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
-                tracker.update(found)
+                tracker.update(found, frame_width=size[0])
                 times.append(frame.time_s)
                 indices.append(frame.index)
                 if progress is not None:

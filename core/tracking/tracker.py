@@ -50,6 +50,7 @@ class PersonTracker:
         self.duplicates_merged = 0
         self._best: Fragment | None = None  # the live guess's person
         self._choice = None  # cached whole-video choice (walker.SubjectChoice)
+        self.frame_width: float | None = None  # the frames' width, once update() is told it
 
     # -- association ----------------------------------------------------------------------------
     def _gate(self, fragment: Fragment) -> float:
@@ -78,10 +79,14 @@ class PersonTracker:
                 out[pi] = fragments[fi]
         return out
 
-    def update(self, poses: Sequence[Pose]) -> Pose | None:
-        """Feed one frame's poses; returns the live guess's pose in this frame, or None."""
+    def update(self, poses: Sequence[Pose], *, frame_width: float | None = None) -> Pose | None:
+        """Feed one frame's poses (``frame_width``: the frame's width in px, which lets the
+        identity-jump count leave out a walker at the picture's edge); returns the live guess's
+        pose in this frame, or None."""
         self.step += 1
         self._choice = None
+        if frame_width is not None:
+            self.frame_width = float(frame_width)
         found = [p for p in poses if p.box is not None and area(p.box) > 0]
         self.live = [f for f in self.live if self.step - f.last <= self.max_missed]
         # Two detections that continue two different established people are two people, however
@@ -143,6 +148,7 @@ class PersonTracker:
                 frames_with_person=self.frames_with_person,
                 duplicates_merged=self.duplicates_merged,
                 max_gap=self.max_gap,
+                frame_width=self.frame_width,
             )
         return self._choice
 

@@ -42,6 +42,9 @@ MIN_VELOCITY_SAMPLES = 5
 #: A jump of the subject's anchor this far (body heights) from where its last motion predicts is
 #: counted as an identity jump (the detections of someone else taken for the subject).
 JUMP_BODY_HEIGHTS = 0.3
+#: A box this close (px) to the frame's left or right edge is cut by it (boxes are clipped to the
+#: picture, so a person partly out of it has x1 = 0 or x2 = width exactly).
+EDGE_PX = 1.0
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,26 @@ def _progression(chain: list[Fragment]) -> tuple[float, float]:
     return progression_px(xs, hs), float(np.median(hs))
 
 
-def identity_jumps(steps: Sequence[int], poses: Sequence[Pose]) -> int:
+def at_side_edge(pose: Pose, width: float) -> bool:
+    """The pose's box reaches the left or right edge of a frame ``width`` px wide, or its anchor
+    lies beyond it: a walker entering or leaving, partly out of the picture."""
+    x1, _, x2, _ = pose.require_box()
+    x = float(anchor(pose)[0])
+    return x1 <= EDGE_PX or x2 >= width - EDGE_PX or not EDGE_PX < x < width - EDGE_PX
+
+
+def identity_jumps(
+    steps: Sequence[int], poses: Sequence[Pose], *, frame_width: float | None = None
+) -> int:
     """Times the anchor lands, and stays, more than :data:`JUMP_BODY_HEIGHTS` away from where its
     recent motion puts it (a straight-line fit over the last :data:`END_SAMPLES` accepted
     samples). A single stray sample whose successor is back on course is a detection glitch,
-    not a jump."""
+    not a jump. With ``frame_width``, samples at a side edge (:func:`at_side_edge`) are left out:
+    there the pelvis is cut off or placed outside the picture by the model, and its move as the
+    walker leaves is not someone else."""
+    if frame_width is not None:
+        inside = [i for i, p in enumerate(poses) if not at_side_edge(p, frame_width)]
+        steps, poses = [steps[i] for i in inside], [poses[i] for i in inside]
     pts = np.array([anchor(p) for p in poses])
     hs = np.array([height(p.require_box()) for p in poses])
     accepted: list[int] = [0] if len(pts) else []
@@ -184,8 +202,10 @@ def choose_subject(
     frames_with_person: int,
     duplicates_merged: int = 0,
     max_gap: int = 45,
+    frame_width: float | None = None,
 ) -> SubjectChoice:
-    """The subject over the whole video (module notes) and how it was tracked.
+    """The subject over the whole video (module notes) and how it was tracked (``frame_width``:
+    the frames' width in px, for :func:`identity_jumps`; None: unknown).
 
     ``stats`` keys: ``frames_analysed``; ``frames_with_person`` (frames where anyone was seen);
     ``frames_tracked`` (frames with the subject); ``tracked_share`` (frames_tracked /
@@ -235,7 +255,7 @@ def choose_subject(
         span_share=tracked / (steps[-1] - steps[0] + 1),
         fragments=len(chain),
         rejoins=len(chain) - 1,
-        identity_jumps=identity_jumps(steps, poses),
+        identity_jumps=identity_jumps(steps, poses, frame_width=frame_width),
         progression_px=round(px, 1),
         progression_body_heights=round(px / size, 3) if size > 0 and math.isfinite(size) else None,
     )

@@ -195,6 +195,27 @@ def test_identity_jumps_count_lasting_jumps_not_glitches():
     assert identity_jumps(steps, [person(1000.0 - 10 * t, 500, 400) for t in steps]) == 0
 
 
+def test_a_walker_leaving_the_picture_is_not_an_identity_jump():
+    # The heavy model on the shared walk: as she leaves on the left, her pelvis is put outside
+    # the picture (x = -61) and then snaps back inside a box cut by the edge (x = 37): counted as
+    # an identity jump, which capped a clean walk's grade at "limited".
+    steps = list(range(40))
+    xs = [800.0 - 15 * t for t in steps[:30]]  # walking left, body 400 px tall
+    xs += [-60.0 - 15 * t for t in range(5)]  # placed beyond the left edge
+    xs += [30.0] * 5  # back inside, the box cut by the edge
+    poses = [person(x, 500, 400) for x in xs]
+    assert identity_jumps(steps, poses) == 2  # without the frame's width: both moves count
+    assert identity_jumps(steps, poses, frame_width=1000) == 0
+    # The same walk with someone else taken for her in mid-picture still counts.
+    swapped = [person(x - (200.0 if 15 <= t < 30 else 0.0), 500, 400) for t, x in enumerate(xs)]
+    assert identity_jumps(steps, swapped, frame_width=1000) == 1
+    # The tracker passes the width it is given on to the count.
+    tracker = PersonTracker()
+    for pose in poses:
+        tracker.update([pose], frame_width=1000)
+    assert tracker.stats["identity_jumps"] == 0
+
+
 def test_a_clip_ending_with_nobody_keeps_the_walker():
     # Issue 20's "no person found in any of the 18000 analysed frames": the old tracker kept only
     # the person it followed at the last frame, and forgot a subject unseen for 60 frames, so a
