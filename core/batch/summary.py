@@ -1,6 +1,7 @@
 """The run's summary CSV: one row per file of the archive, written as each file finishes.
 
-Columns: file, subject, kind, status, session_id, seconds, the key measures, error. Rows are
+Columns: file, subject, kind, status, session_id, seconds, the key measures, which of them are
+unreliable (photos), the quality grade (walks), error. Rows are
 flushed one by one, so a run that is interrupted still leaves a summary of what it did. Text cells
 pass through the store's spreadsheet-formula guard: file names and subject labels come from users.
 """
@@ -34,6 +35,9 @@ GAIT_KEYS = (
     "step_time_right_s",
     "symmetry_index_step_time_pct",
 )
+#: After the measures: the posture key measures stored as unreliable (their names, ";" between),
+#: and a walk's quality grade, so that no summary number looks surer than its session says.
+UNRELIABLE, QUALITY_GRADE = "unreliable", "quality_grade"
 COLUMNS = (
     "file",
     "subject",
@@ -43,6 +47,8 @@ COLUMNS = (
     "seconds",
     *POSTURE_KEYS,
     *GAIT_KEYS,
+    UNRELIABLE,
+    QUALITY_GRADE,
     "error",
 )
 
@@ -55,8 +61,10 @@ def _number(value: object) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def key_measures(result: PostureResult | GaitAnalysis | None) -> dict[str, float]:
-    """The summary's measure columns from a ``PostureResult`` or ``GaitAnalysis`` (missing: absent)."""
+def key_measures(result: PostureResult | GaitAnalysis | None) -> dict[str, float | str]:
+    """The summary's measure columns from a ``PostureResult`` or ``GaitAnalysis`` (missing:
+    absent), with :data:`UNRELIABLE` for a photo (the key measures with a value whose confidence
+    says unreliable, "" when none) and :data:`QUALITY_GRADE` for a walk."""
     from core.analysis import PostureResult  # on use: the summary writer alone needs no analysis
 
     source: Mapping[str, object]
@@ -67,11 +75,20 @@ def key_measures(result: PostureResult | GaitAnalysis | None) -> dict[str, float
         source, keys = result.measures, POSTURE_KEYS
     else:
         source, keys = result.result.to_dict(), GAIT_KEYS
-    out = {}
+    out: dict[str, float | str] = {}
     for key in keys:
         value = _number(source.get(key))
         if value is not None:
             out[key] = value
+    if isinstance(result, PostureResult):
+        confidence = result.confidence.measures
+        out[UNRELIABLE] = ";".join(
+            k for k in keys if k in out and k in confidence and not confidence[k].reliable
+        )
+    else:
+        grade = source.get(QUALITY_GRADE)
+        if grade is not None:
+            out[QUALITY_GRADE] = str(grade)
     return out
 
 
@@ -115,7 +132,7 @@ class SummaryWriter:
         kind: str = "",
         session_id: int | None = None,
         seconds: float | None = None,
-        measures: Mapping[str, float] | None = None,
+        measures: Mapping[str, float | str] | None = None,
         error: str = "",
     ) -> None:
         """Append one row and flush it to disk."""

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from core.batch.run import BatchOptions, run_batch
+from core.batch.summary import POSTURE_KEYS as KEYS
 from core.errors import InputError
 from core.store import Store
 from tests.batch.conftest import assert_same_rows, build_archive
@@ -53,6 +54,19 @@ def check_first_run(summary: dict, store: Store, reference: dict[str, pd.DataFra
     # The summary's measure columns are the CLI JSON's numbers.
     trunk = reference["cameraman_standing.png"].query("metric == 'trunk_lean_deg'")["value"].iloc[0]
     assert float(summary["P01/standing.png"]["trunk_lean_deg"]) == pytest.approx(trunk)
+    # Beside them, which are stored as unreliable (the session's own flags), and a walk's grade.
+    for rel in ("P01/standing.png", "P01/upper.png"):
+        rows = store.load_measurements(int(summary[rel]["session_id"]), companions=True)
+        flags = rows[rows["metric"].str.endswith(":reliable") & (rows["value"] == 0.0)]
+        stored = {
+            f"{s}_{m.removesuffix(':reliable')}" if s else m.removesuffix(":reliable")
+            for m, s in zip(flags["metric"], flags["side"])
+        }
+        listed = set(filter(None, summary[rel]["unreliable"].split(";")))
+        measured = {k for k in KEYS if summary[rel][k] != ""}
+        assert listed == stored & measured, rel
+    assert summary["P02/walk.mp4"]["quality_grade"] in ("good", "limited", "unusable")
+    assert summary["P01/standing.png"]["quality_grade"] == ""
     assert store.load_artifact(int(summary["P01/upper.png"]["session_id"]), "overlay.png")[:4] == (
         b"\x89PNG"
     )
