@@ -63,6 +63,12 @@ def area(box: Box) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
+def clip_box(box: Box, width: float, height: float) -> Box:
+    """``box`` cut to a ``width`` x ``height`` picture (its part inside it)."""
+    x1, y1, x2, y2 = box
+    return (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+
+
 def _intersection(a: Box, b: Box) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))

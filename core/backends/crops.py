@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.keypoints import INDEX, Pose
+from core.types import clip_box
 
 #: How a photo's people were found (``Detection.found_by``).
 FULL_IMAGE, MASK_CROP, TILE = "full_image", "mask_crop", "tile"
@@ -21,6 +22,22 @@ FOUND_BY = (FULL_IMAGE, MASK_CROP, TILE)
 
 Box = tuple[int, int, int, int]
 Estimate = Callable[[np.ndarray], list[Pose]]
+#: A look inside a box (a given box, a one-view person's second view) pads it by this share of
+#: its width and height on each side, so a limb the box cut off is whole in the crop.
+CROP_PAD = 0.25
+
+
+def padded_crop(
+    box: tuple[float, float, float, float], width: int, height: int, pad: float = CROP_PAD
+) -> Box:
+    """``box`` (x1, y1, x2, y2) grown by ``pad`` of its size each side and cut to the picture, in
+    whole pixels."""
+    x1, y1, x2, y2 = box
+    pad_x, pad_y = pad * (x2 - x1), pad * (y2 - y1)
+    cx1, cy1, cx2, cy2 = clip_box((x1 - pad_x, y1 - pad_y, x2 + pad_x, y2 + pad_y), width, height)
+    return int(cx1), int(cy1), int(cx2), int(cy2)
+
+
 PersonMask = Callable[[np.ndarray], np.ndarray]
 
 #: Tile sides as shares of the image's shorter side; every level is tried. 1.0: full-height squares

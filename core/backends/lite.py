@@ -29,47 +29,26 @@ from core.backends.base import (
     as_rgb,
     fit_for_inference,
 )
-from core.backends.crops import second_look, shift_pose
+from core.backends.crops import padded_crop, second_look, shift_pose
 from core.backends.lite_flip import (
     RawPose,
-    best_twin,
     box_area,
     doubt_score,
     flip_merge,
     largest_first_unique,
-    merge,
     raw_poses,
-    same_person,
-    shift_raw,
+    second_views,
 )
+from core.backends.lite_tasks import create_task, mp_image
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
 from core.keypoints import Pose, extent_box
+from core.types import clip_box
 
 POSE_MODELS = ("lite", "full", "heavy")
 #: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
 MIN_SIDE = 16
-#: A look inside a box (a given box, a one-view person's second view) pads it by this share of
-#: its width and height on each side, so a limb the box cut off is whole in the crop.
-CROP_PAD = 0.25
-
-
-def padded_crop(
-    box: tuple[float, float, float, float], pad: float, width: int, height: int
-) -> tuple[int, int, int, int]:
-    """``box`` (x1, y1, x2, y2) grown by ``pad`` of its size each side, clipped to the image, in
-    whole pixels."""
-    x1, y1, x2, y2 = box
-    pad_x, pad_y = pad * (x2 - x1), pad * (y2 - y1)
-    return (
-        int(max(0, x1 - pad_x)),
-        int(max(0, y1 - pad_y)),
-        int(min(width, x2 + pad_x)),
-        int(min(height, y2 + pad_y)),
-    )
-
-
 #: Backends holding open MediaPipe tasks, for :func:`close_all`.
 _LIVE: weakref.WeakSet[LiteBackend] = weakref.WeakSet()
 
@@ -159,37 +138,13 @@ class LiteBackend(Backend):
         if kind in self._tasks:
             return self._tasks[kind]
         _LIVE.add(self)
-        from mediapipe.tasks.python import vision
-        from mediapipe.tasks.python.core.base_options import BaseOptions
-
-        def base(key: str) -> BaseOptions:
-            return BaseOptions(model_asset_path=str(resolve_lite_model(key, self.settings)))
-
-        if kind in ("pose_image", "pose_video"):
-            mode = vision.RunningMode.VIDEO if kind == "pose_video" else vision.RunningMode.IMAGE
-            task = vision.PoseLandmarker.create_from_options(
-                vision.PoseLandmarkerOptions(
-                    base_options=base(self.model),
-                    running_mode=mode,
-                    num_poses=self.num_poses,
-                    # Masks give tight person boxes; at video rates they cost as much as the pose.
-                    output_segmentation_masks=kind == "pose_image" or self.video_masks,
-                )
-            )
-        elif kind == "segmenter":
-            task = vision.ImageSegmenter.create_from_options(
-                vision.ImageSegmenterOptions(
-                    base_options=base("selfie_segmenter"), output_confidence_masks=True
-                )
-            )
-        elif kind == "faces":
-            task = vision.FaceDetector.create_from_options(
-                vision.FaceDetectorOptions(base_options=base("blaze_face_short_range"))
-            )
-        else:
-            task = vision.HandLandmarker.create_from_options(
-                vision.HandLandmarkerOptions(base_options=base("hand_landmarker"), num_hands=2)
-            )
+        task = create_task(
+            kind,
+            self.settings,
+            pose_model=self.model,
+            num_poses=self.num_poses,
+            video_masks=self.video_masks,
+        )
         self._tasks[kind] = task
         return task
 
@@ -221,12 +176,6 @@ class LiteBackend(Backend):
             self._last_timestamp_ms = None
 
     # -- helpers --------------------------------------------------------------------------------
-    @staticmethod
-    def _mp_image(rgb: np.ndarray) -> Any:
-        import mediapipe as mp
-
-        return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-
     def _prepare(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
         rgb = as_rgb(image)
         if min(rgb.shape[:2]) < MIN_SIDE:
@@ -291,18 +240,29 @@ class LiteBackend(Backend):
         if timestamp_ms is None:
             raw, from_masks = self._photo_raw(small, width, height, scale, flip, whole_image)
             if flip and whole_image:
-                raw = self._second_views(rgb, raw, from_masks=from_masks)
+                raw = second_views(
+                    raw,
+                    partial(self._crop_raw, rgb),
+                    width,
+                    height,
+                    from_masks=from_masks,
+                    doubt_score=self._doubt_score(),
+                )
         else:
             timestamp_ms = int(timestamp_ms)
             if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
                 self._drop("pose_video")  # a new video (or a seek back): VIDEO mode cannot go back
             self._last_timestamp_ms = timestamp_ms
-            result = self._task("pose_video").detect_for_video(self._mp_image(small), timestamp_ms)
+            result = self._task("pose_video").detect_for_video(mp_image(small), timestamp_ms)
             raw, from_masks = (
                 raw_poses(result, width, height, scale),
                 bool(result.segmentation_masks),
             )
         return self._poses(raw, from_masks=from_masks)
+
+    def _doubt_score(self) -> float:
+        """The visibility a point the flip test's two views disagree on gets (``lite_flip``)."""
+        return doubt_score(self.threshold, self.settings.reliable_score("lite"))
 
     def _photo_raw(
         self,
@@ -315,58 +275,34 @@ class LiteBackend(Backend):
     ) -> tuple[list[RawPose], bool]:
         """One photo's raw poses (the flip test's two views merged when ``flip``) in pixels of the
         ``width`` x ``height`` original, and whether their boxes come from person masks."""
-        result = self._task("pose_image").detect(self._mp_image(small))
+        result = self._task("pose_image").detect(mp_image(small))
         raw = raw_poses(result, width, height, scale)
         if flip:
-            mirror = self._task("pose_image").detect(self._mp_image(small[:, ::-1]))
-            score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
+            mirror = self._task("pose_image").detect(mp_image(small[:, ::-1]))
             raw = flip_merge(
                 raw,
                 raw_poses(mirror, width, height, scale),
                 width,
-                doubt_score=score,
+                doubt_score=self._doubt_score(),
                 mirror_only=mirror_only,
             )[0]
         return raw, bool(result.segmentation_masks)
 
-    def _second_views(
-        self, rgb: np.ndarray, raw: list[RawPose], *, from_masks: bool
-    ) -> list[RawPose]:
-        """``raw`` with each person whom one view of the flip test found given a second view
-        (:meth:`_second_view`); not a partial second find of someone both views found, which
-        :func:`largest_first_unique` drops (merged with a crop's whole view of that person, it
-        would outgrow and replace them)."""
-        both = [pose.box for pose in raw if pose.views is not None]
-        return [
-            self._second_view(rgb, pose)
-            if pose.views is None
-            and not any(same_person(pose.box, box, from_masks=from_masks) for box in both)
-            else pose
-            for pose in raw
-        ]
-
-    def _second_view(self, rgb: np.ndarray, pose: RawPose) -> RawPose:
-        """``pose``, found by one view of the flip test only, merged with the flip test's answer on
-        a crop around it (its stand-in second view, :mod:`core.backends.lite_flip`); unchanged
-        when the crop does not show the same person."""
-        height, width = rgb.shape[:2]
-        x1, y1, x2, y2 = padded_crop(pose.box, CROP_PAD, width, height)
+    def _crop_raw(self, rgb: np.ndarray, crop: tuple[int, int, int, int]) -> list[RawPose]:
+        """The flip test's people inside ``crop`` of ``rgb`` (its pixels; one-view finds left out,
+        as in any crop)."""
+        x1, y1, x2, y2 = crop
         prepared = self._prepare(rgb[y1:y2, x1:x2])
         if prepared is None:
-            return pose
-        crop, small, scale = prepared
-        found, _ = self._photo_raw(small, crop.shape[1], crop.shape[0], scale, True, False)
-        twin = best_twin(pose, [shift_raw(p, x1, y1) for p in found])
-        if twin is None:
-            return pose
-        score = doubt_score(self.threshold, self.settings.reliable_score("lite"))
-        return merge(pose, twin, doubt_score=score)[0]
+            return []
+        inside, small, scale = prepared
+        return self._photo_raw(small, inside.shape[1], inside.shape[0], scale, True, False)[0]
 
     def _pose_in_boxes(self, rgb: np.ndarray, boxes: list[PersonBox], flip: bool) -> list[Pose]:
         height, width = rgb.shape[:2]
         poses = []
         for box in boxes:
-            cx1, cy1, cx2, cy2 = padded_crop(box.xyxy, CROP_PAD, width, height)
+            cx1, cy1, cx2, cy2 = padded_crop(box.xyxy, width, height)
             if min(cx2 - cx1, cy2 - cy1) < MIN_SIDE:
                 continue
             found = self._crop_look(rgb[cy1:cy2, cx1:cx2], flip_test=flip)
@@ -405,7 +341,7 @@ class LiteBackend(Backend):
         if min(height, width) < MIN_SIDE:
             return Segmentation(np.zeros((height, width), np.uint8), ("Background", "Person"))
         small, _ = fit_for_inference(rgb, max_side=self.max_side)
-        result = self._task("segmenter").segment(self._mp_image(small))
+        result = self._task("segmenter").segment(mp_image(small))
         confidence = result.confidence_masks[-1].numpy_view()[
             ..., 0
         ]  # the model's one "person" channel
@@ -423,11 +359,11 @@ class LiteBackend(Backend):
         rgb, small, scale = prepared
         height, width = rgb.shape[:2]
         faces = []
-        for det in self._task("faces").detect(self._mp_image(small)).detections:
+        for det in self._task("faces").detect(mp_image(small)).detections:
             bb = det.bounding_box
             x1, y1 = bb.origin_x * scale, bb.origin_y * scale
             x2, y2 = x1 + bb.width * scale, y1 + bb.height * scale
-            box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            box = clip_box((x1, y1, x2, y2), width, height)
             faces.append(PersonBox(box, float(det.categories[0].score) if det.categories else 1.0))
         return sorted(faces, key=lambda b: b.area, reverse=True)
 
@@ -438,17 +374,14 @@ class LiteBackend(Backend):
             return []
         rgb, small, _ = prepared
         height, width = rgb.shape[:2]
-        result = self._task("hands").detect(self._mp_image(small))
+        result = self._task("hands").detect(mp_image(small))
         hands = []
         for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
             xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
             extent = extent_box(xy)
             if extent is None:
                 continue  # not one finite landmark: no hand to place
-            x1, y1, x2, y2 = extent
-            box = PersonBox(
-                (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
-            )
+            box = PersonBox(clip_box(extent, width, height))
             best = handedness[0] if handedness else None
             label = (best.category_name or best.display_name or "") if best else ""
             hands.append(Hand(label, xy, box, float(best.score) if best else float("nan")))

@@ -26,12 +26,14 @@ Last, one result's people are put largest first without a second find of the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from core.backends.crops import padded_crop
 from core.keypoints import MEDIAPIPE_NAMES, Pose, extent_box
-from core.types import PersonBox, inside_share, iou
+from core.types import PersonBox, clip_box, inside_share, iou
 
 #: Two views placing a landmark further apart than this share of the body height disagree. Half
 #: the gap is each view's error from the mean; on a thigh (about a quarter of the body height) a
@@ -165,6 +167,35 @@ def best_twin(pose: RawPose, candidates: list[RawPose]) -> RawPose | None:
     return candidates[i] if overlap >= TWIN_IOU else None
 
 
+def second_views(
+    raw: list[RawPose],
+    look: Callable[[tuple[int, int, int, int]], list[RawPose]],
+    width: int,
+    height: int,
+    *,
+    from_masks: bool,
+    doubt_score: float,
+) -> list[RawPose]:
+    """``raw`` (a whole photo's people after the flip test) with each person whom one view found
+    merged with ``look``'s find of them in a crop around them (``look(crop)``: the flip test's
+    people in that crop, in its pixels), the crop's answer standing in for the missing view;
+    unchanged when the crop does not show them. Not for a partial second find of someone both
+    views found, which :func:`largest_first_unique` drops: merged with the crop's view of that
+    whole person it would outgrow and replace them."""
+    both = [pose.box for pose in raw if pose.views is not None]
+    out = []
+    for pose in raw:
+        if pose.views is not None or any(
+            same_person(pose.box, box, from_masks=from_masks) for box in both
+        ):
+            out.append(pose)
+            continue
+        crop = padded_crop(pose.box, width, height)
+        twin = best_twin(pose, [shift_raw(p, crop[0], crop[1]) for p in look(crop)])
+        out.append(pose if twin is None else merge(pose, twin, doubt_score=doubt_score)[0])
+    return out
+
+
 def doubt_score(threshold: float, reliable: float) -> float:
     """A visibility that keeps a point found (>= ``threshold``) but below the reliable score."""
     return min(max(threshold, (threshold + reliable) / 2.0), np.nextafter(reliable, 0.0))
@@ -199,9 +230,7 @@ def raw_poses(result: Any, width: int, height: int, scale: float) -> list[RawPos
         extent = extent_box(np.concatenate(pts))
         if extent is None:
             continue  # not one finite landmark: nobody to place
-        x1, y1, x2, y2 = extent
-        box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
-        poses.append(RawPose(xy, vis, box))
+        poses.append(RawPose(xy, vis, clip_box(extent, width, height)))
     return poses
 
 

@@ -110,3 +110,12 @@ def test_video_timestamps_may_restart(lite_backend):
         )  # a second video: no MediaPipe error
     assert len(first) >= 1 and len(again) >= 1
     assert lite_backend.describe()["model_file"] == "pose_landmarker_full.task"
+
+
+def test_an_unknown_task_kind_is_refused():
+    from core.backends.lite_tasks import TASK_KINDS, create_task
+    from core.config import load_settings
+
+    assert "hands" in TASK_KINDS
+    with pytest.raises(ValueError, match="unknown MediaPipe task 'pose'"):
+        create_task("pose", load_settings(), pose_model="m", num_poses=1, video_masks=False)

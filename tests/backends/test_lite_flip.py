@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from core.backends.lite import CROP_PAD, padded_crop
+from core.backends.crops import padded_crop
 from core.backends.lite_flip import (
     DISAGREE_FRACTION,
     MIRROR_ORDER,
@@ -238,8 +238,8 @@ def test_best_twin_takes_the_largest_overlap_above_the_bound():
 
 
 def test_padded_crop_grows_the_box_and_stays_inside_the_image():
-    assert padded_crop((100.0, 40.0, 200.0, 240.0), 0.25, 400, 300) == (75, 0, 225, 290)
-    assert padded_crop((-10.0, 250.0, 390.0, 280.0), 0.25, 400, 300) == (0, 242, 400, 287)
+    assert padded_crop((100.0, 40.0, 200.0, 240.0), 400, 300, 0.25) == (75, 0, 225, 290)
+    assert padded_crop((-10.0, 250.0, 390.0, 280.0), 400, 300, 0.25) == (0, 242, 400, 287)
 
 
 def test_lite_gait_key_ignores_the_photo_flip_test():
@@ -360,7 +360,7 @@ IMAGE = np.zeros((300, 400, 3), np.uint8)
 
 def test_a_person_one_view_found_is_checked_on_a_crop_around_them(lite_backend, monkeypatch):
     person = _one_view_person()
-    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    crop = padded_crop(person.box, 400, 300)
     looks = _Looks([person], [_in_crop(person, crop, move=2.0)])
     monkeypatch.setattr(lite_backend, "_photo_raw", looks)
     (pose,) = lite_backend.estimate_pose(IMAGE)
@@ -377,7 +377,7 @@ def test_a_person_one_view_found_is_checked_on_a_crop_around_them(lite_backend, 
 
 def test_a_second_look_that_disagrees_marks_the_point_doubtful(lite_backend, monkeypatch):
     person = _one_view_person()
-    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    crop = padded_crop(person.box, 400, 300)
     knee = MEDIAPIPE_NAMES.index("left_knee")
     seen = _in_crop(person, crop)
     seen.xy[knee, 1] += 2 * DISAGREE_FRACTION * 200.0  # twice the gap allowed on a 200 px person
@@ -390,7 +390,7 @@ def test_a_second_look_that_disagrees_marks_the_point_doubtful(lite_backend, mon
 @pytest.mark.parametrize("crop_finds", ["nobody", "someone else"])
 def test_without_a_twin_in_the_crop_the_pose_stays_one_view(lite_backend, monkeypatch, crop_finds):
     person = _one_view_person()
-    crop = padded_crop(person.box, CROP_PAD, 400, 300)
+    crop = padded_crop(person.box, 400, 300)
     other = _in_crop(person, crop, move=60.0)  # 60 px right of an 80 px wide box: IoU 0.14
     looks = _Looks([person], [] if crop_finds == "nobody" else [other])
     monkeypatch.setattr(lite_backend, "_photo_raw", looks)
