@@ -233,24 +233,6 @@ class PostureConfidence:
     keypoints: tuple[KeypointReading, ...]
     body_turn_deg: float = math.nan
 
-    def reason_text(self, key: str) -> str:
-        """Why measure ``key`` is unreliable, in words ("" when it is reliable or has no value)."""
-        c = self.measures.get(key)
-        if c is None or not c.reason:
-            return ""
-        if c.reason == LOW_SCORE:
-            score = "an unknown score" if math.isnan(c.score) else f"{c.score:.2f}"
-            return f"a point it uses scores {score}, below {self.min_score:g}"
-        if c.reason == VIEWS_DISAGREE:
-            return (
-                f"the photo and its mirror image give angles more than {VIEWS_GAP_DEG:g} deg "
-                "apart: the pose model does not pin it down"
-            )
-        return (
-            f"trunk turned about {self.body_turn_deg:.0f} deg from square-on: the camera is not "
-            "square to the plane this angle lies in"
-        )
-
 
 def posture_confidence(
     pose: Pose,
