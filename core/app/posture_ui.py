@@ -157,15 +157,26 @@ def render_repeatability(snaps: list[Snapshot]) -> None:
         step=0.5,
         key="posture_sd_limit",
     )
-    table = repeatability_table([s.result.measures for s in snaps], sd_limit_deg=float(sd_limit))
+    flagged = [
+        {k for k, c in s.result.confidence.measures.items() if not c.reliable} for s in snaps
+    ]
+    table = repeatability_table(
+        [s.result.measures for s in snaps], sd_limit_deg=float(sd_limit), unreliable=flagged
+    )
     table["measure"] = table["key"].map(measure_name)  # "Elbow angle (left)": the side included
     for column in ("mean", "sd"):
         table[column] = [format_number(v, "deg") for v in table[column]]
     st.table(table[["measure", "n", "mean", "sd", "readout"]], hide_index=True)
+    doubtful = table[table["readout"].str.startswith("unreliable")]["measure"].tolist()
+    if doubtful:
+        st.warning(
+            f"{len(doubtful)} measure(s) unreliable in at least one photo, so their mean and SD "
+            f"are not to be relied on either: {', '.join(doubtful)}."
+        )
     unstable = table[table["readout"].str.startswith("unstable")]["measure"].tolist()
     if unstable:
         st.warning(f"{len(unstable)} measure(s) unstable across the photos: {', '.join(unstable)}.")
-    else:
+    elif not doubtful:
         st.success(f"All visible measures agree within {sd_limit:g}° across {len(snaps)} photos.")
 
 

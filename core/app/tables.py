@@ -70,12 +70,19 @@ def rula_table(items: list[RulaItem] | tuple[RulaItem, ...]) -> pd.DataFrame:
     )
 
 
-def repeatability_table(runs: list[dict[str, float]], *, sd_limit_deg: float = 3.0) -> pd.DataFrame:
+def repeatability_table(
+    runs: list[dict[str, float]],
+    *,
+    sd_limit_deg: float = 3.0,
+    unreliable: list[set[str]] | None = None,
+) -> pd.DataFrame:
     """Mean and sample SD of each measure over several photos of the same pose.
 
-    A measure is flagged "unstable" when its SD exceeds ``sd_limit_deg`` (the photos disagree more
-    than a careful re-take should) or when it was visible in only some photos. Fewer than two visible
-    values give no SD.
+    A measure is flagged "unreliable" when any photo's value of it is (``unreliable[i]``: the keys
+    photo ``i`` marks unreliable, ``core.measure.confidence``): a mean of numbers not to be relied
+    on is no steadier than they are. Else "unstable" when its SD exceeds ``sd_limit_deg`` (the
+    photos disagree more than a careful re-take should) or when it was visible in only some photos.
+    Fewer than two visible values give no SD.
     """
     if not runs:
         return pd.DataFrame(columns=["measure", "side", "key", "n", "mean", "sd", "readout"])
@@ -87,8 +94,13 @@ def repeatability_table(runs: list[dict[str, float]], *, sd_limit_deg: float = 3
         n = int(seen.size)
         mean = float(seen.mean()) if n else math.nan
         sd = float(seen.std(ddof=1)) if n >= 2 else math.nan
+        flagged = sum(
+            key in marks and math.isfinite(v) for marks, v in zip(unreliable or [], values)
+        )
         if n == 0:
             readout = NOT_VISIBLE
+        elif flagged:
+            readout = f"unreliable in {flagged} of {len(runs)} photos"
         elif n < len(runs):
             readout = f"unstable: visible in {n} of {len(runs)} photos"
         elif n >= 2 and sd > sd_limit_deg:

@@ -224,6 +224,10 @@ def test_repeatability_of_the_same_photo_is_stable() -> None:
     assert elbow["n"].iloc[0] == 2 and elbow["sd"].iloc[0] == "0.0°"
     knees = rep[rep["measure"].str.startswith("Knee angle")]
     assert len(knees) == 2 and (knees["readout"] == "not visible").all()
+    # The same photo twice agrees with itself; a measure it flags stays flagged in the summary.
+    doubtful = rep[rep["readout"] == "unreliable in 2 of 2 photos"]["measure"].tolist()
+    assert doubtful and "unreliable in at least one photo" in texts(at)
+    assert set(rep["readout"]) <= {"stable", "not visible", "unreliable in 2 of 2 photos"}
 
 
 class _FlipSwitchBackend(FakeBackend):

@@ -43,6 +43,24 @@ def test_repeatability_mean_sd_and_flags() -> None:
     assert table.loc["neck_flexion_deg", "readout"] == "unstable: visible in 1 of 2 photos"
 
 
+def test_repeatability_says_unreliable_where_a_photo_flags_the_measure() -> None:
+    runs = [
+        {"left_knee_angle_deg": 170.0, "trunk_lean_deg": 1.0, "hip_tilt_deg": math.nan},
+        {"left_knee_angle_deg": 171.0, "trunk_lean_deg": 1.5, "hip_tilt_deg": math.nan},
+        {"left_knee_angle_deg": 170.5, "trunk_lean_deg": 1.2, "hip_tilt_deg": math.nan},
+    ]
+    # The knee is flagged in the second photo; the hip tilt is "flagged" where it has no value.
+    marks = [set(), {"left_knee_angle_deg", "hip_tilt_deg"}, {"hip_tilt_deg"}]
+    table = repeatability_table(runs, sd_limit_deg=3.0, unreliable=marks).set_index("key")
+    # Its SD (0.5) would read stable: a mean over a number not to be relied on is not.
+    assert table.loc["left_knee_angle_deg", "readout"] == "unreliable in 1 of 3 photos"
+    assert table.loc["left_knee_angle_deg", "mean"] == pytest.approx(170.5)  # still shown
+    assert table.loc["trunk_lean_deg", "readout"] == "stable"
+    assert table.loc["hip_tilt_deg", "readout"] == NOT_VISIBLE
+    unmarked = repeatability_table(runs, sd_limit_deg=3.0).set_index("key")
+    assert unmarked.loc["left_knee_angle_deg", "readout"] == "stable"
+
+
 def test_report_is_self_contained_and_escapes_labels() -> None:
     sessions = pd.DataFrame({"session": [1, 2], "notes": ["<script>x</script>", ""]})
     history = pd.DataFrame(
