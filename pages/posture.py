@@ -57,6 +57,9 @@ if repeat:
 st.subheader("Desk check (RULA bands)")
 render_desk_check(snaps[0].result)
 st.subheader("Exercise target")
-render_target(snaps[0].result.measures)
+render_target(
+    snaps[0].result.measures,
+    {k for k, c in snaps[0].result.confidence.measures.items() if not c.reliable},
+)
 st.subheader("Save")
 ui.render_save(store, subject, backend, snaps[0], view, fast=fast)

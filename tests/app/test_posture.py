@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from core.app.posture_target import UNRELIABLE_VERDICT
 from core.backends.fake import FakeBackend
 from core.store import Store
 from tests.app.helpers import make_subject, open_page, problems, table_with, texts
@@ -126,8 +127,35 @@ def test_a_named_preset_target_is_checked() -> None:
     assert metric.label == "Trunk lean: target 0 ± 5°"
     lean = _value(_all_measures(at), "Trunk lean")
     target = PRESETS["upright standing trunk"]
-    assert metric.delta == check_target(lean, target.target, target.tolerance)
-    assert metric.value == f"{lean:.1f}°"
+    # The cameraman's measures are all flagged (a stooped side view): the verdict says so too.
+    assert metric.delta == check_target(lean, target.target, target.tolerance) + (
+        UNRELIABLE_VERDICT if metric.value.endswith(" (unreliable)") else ""
+    )
+    assert metric.value.removesuffix(" (unreliable)") == f"{lean:.1f}°"
+
+
+def test_a_target_on_an_unreliable_measure_says_so() -> None:
+    make_subject()
+    seen = set()
+    # The cameraman's measures are all flagged (a stooped side view), the astronaut's reliable.
+    for photo in ("cameraman_standing.png", "astronaut_upper_body.png"):
+        at = _upload(open_page("pages/posture.py"), photo)
+        table = _all_measures(at)
+        names = {r["measure"]: r["reliability"] for _, r in table.iterrows() if r["reliability"]}
+        at.selectbox(key="posture_target_preset").set_value("custom").run()
+        metric = at.selectbox(key="posture_target_metric")
+        for key in metric.options:
+            shown = metric.format_func(key)
+            if shown not in names:
+                continue  # not measured: no verdict to qualify
+            metric.set_value(key).run()
+            (readout,) = at.metric
+            flagged = names[shown] == "unreliable"
+            assert readout.delta.endswith(UNRELIABLE_VERDICT) == flagged, (photo, shown)
+            assert readout.value.endswith(" (unreliable)") == flagged, (photo, shown)
+            seen.add(flagged)
+            metric = at.selectbox(key="posture_target_metric")
+    assert seen == {True, False}
 
 
 def test_an_explicit_view_the_photo_contradicts_is_used_and_warned() -> None:
@@ -158,9 +186,9 @@ def test_target_reports_within_or_outside() -> None:
     at.number_input(key="posture_target_value").set_value(130.0)
     at.number_input(key="posture_target_tol").set_value(10.0)
     at.run()
-    assert at.metric[0].delta == "within"
+    assert at.metric[0].delta.removesuffix(UNRELIABLE_VERDICT) == "within"
     at.number_input(key="posture_target_value").set_value(60.0).run()
-    assert at.metric[0].delta == "above"
+    assert at.metric[0].delta.removesuffix(UNRELIABLE_VERDICT) == "above"
     assert at.metric[0].label.startswith("Elbow angle (left): target 60")
 
 
