@@ -169,7 +169,7 @@ def flagged_text(text: str, value: object, reliable: object) -> str:
     """``text`` (a formatted value) with :data:`UNRELIABLE_NOTE` after it when its stored flag says
     unreliable (``reliable`` False; True, None or <NA>: as it is) and it is a number."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any cell: float() says what is no number
     except (TypeError, ValueError):
         return text
     flagged = reliable is not None and reliable is not pd.NA and not bool(reliable)
