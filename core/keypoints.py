@@ -230,9 +230,16 @@ class Pose:
         model: str,
         threshold: float = 0.3,
         box_xyxy: tuple[float, float, float, float] | None = None,
+        views: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Pose:
-        """From one instance of Sapiens2 output: keypoints (308, 2) pixels, scores (308,)."""
+        """From one instance of Sapiens2 output: keypoints (308, 2) pixels, scores (308,);
+        ``views``: the keypoints decoded from the photo's own heatmaps and from the mirror's
+        (each (308, 2); :attr:`flip_views`), kept for the points the averaged scores keep."""
         xy, sc = _canonical_from_source(keypoints, scores, SAPIENS2_IDS, threshold)
+        canonical_views = None
+        if views is not None:
+            a, b = (_canonical_from_source(v, scores, SAPIENS2_IDS, threshold)[0] for v in views)
+            canonical_views = (a, b)
         return cls(
             xy,
             sc,
@@ -242,6 +249,7 @@ class Pose:
             box_xyxy,
             np.asarray(keypoints),
             np.asarray(scores),
+            canonical_views,
         )
 
     @classmethod

@@ -186,7 +186,8 @@ class Sapiens2Backend(Backend):
             boxes = self.detect_people(image)
         xyxy = self._pose_boxes(boxes)
         flip = self._flip_test if flip_test is None else bool(flip_test)
-        return self._poses(predictor.predict(image, xyxy, flip_test=flip))
+        # A photo keeps its two views, so each measure is also read on each (confidence).
+        return self._poses(predictor.predict(image, xyxy, flip_test=flip, views=flip))
 
     def estimate_pose_frames(
         self, images: list[np.ndarray], *, max_batch: int = 8
@@ -212,6 +213,7 @@ class Sapiens2Backend(Backend):
 
     def _poses(self, result: Any) -> list[Pose]:
         """One ``Pose`` per instance of a ``PoseResult``, in its box order."""
+        views = getattr(result, "views", None)  # a test's stand-in result may have none
         return [
             Pose.from_sapiens2(
                 kp,
@@ -219,8 +221,11 @@ class Sapiens2Backend(Backend):
                 model=self.model,
                 threshold=self.threshold,
                 box_xyxy=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+                views=None if views is None else (views[i, 0], views[i, 1]),
             )
-            for kp, sc, box in zip(result.keypoints, result.scores, result.boxes_xyxy)
+            for i, (kp, sc, box) in enumerate(
+                zip(result.keypoints, result.scores, result.boxes_xyxy)
+            )
         ]
 
     def segment(self, image: np.ndarray) -> Segmentation:

@@ -14,8 +14,13 @@ def flip_average(
     The mirrored stack is flipped back along W (no pixel shift) and its channels permuted so that
     channel k takes the flipped channel ``flip_indices[k]`` (left and right swap).
     """
-    back = flipped[:, np.asarray(flip_indices), :, ::-1]
-    return (plain + back) * 0.5
+    return (plain + flip_back(flipped, flip_indices)) * 0.5
+
+
+def flip_back(flipped: np.ndarray, flip_indices: tuple[int, ...] | np.ndarray) -> np.ndarray:
+    """(B, K, h, w) heatmaps of the mirror image in the input's frame: flipped back along W, the
+    channels of left and right exchanged (:func:`flip_average`'s second half)."""
+    return flipped[:, np.asarray(flip_indices), :, ::-1]
 
 
 def heatmap_maximum(heatmaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from core.sapiens2 import preprocess as pre
 from core.sapiens2.checkpoints import load_checkpoint, resolve_checkpoint
 from core.sapiens2.device import check_fits_memory, dtype_name, pick_device, pick_dtype
 from core.sapiens2.model import Sapiens2Model, build_model
-from core.sapiens2.pose_decode import flip_average, to_image_space, udp_decode
+from core.sapiens2.pose_decode import flip_average, flip_back, to_image_space, udp_decode
 from core.sapiens2.postprocess import metric_pointmap, seg_class_map, unit_normals
 from core.sapiens2.presets import NUM_KEYPOINTS, TASKS
 from core.sapiens2.results import NormalResult, PointmapResult, PoseResult, SegResult
@@ -143,15 +143,22 @@ class PosePredictor(Predictor):
         pass over the weights instead of two); otherwise two forwards of B, as the official code.
         ``flip_test``: this call's (None: ``self.flip_test``).
         """
+        return self._heatmap_views(batch, flip_test=flip_test)[0]
+
+    def _heatmap_views(
+        self, batch: torch.Tensor, *, flip_test: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(:meth:`heatmaps`, the batch's own heatmaps, the mirror's mapped back); the last two
+        None without the flip test."""
         if not (self.flip_test if flip_test is None else flip_test):
-            return self.forward_one(batch).numpy()
+            return self.forward_one(batch).numpy(), None, None
         if self.batch_flip:
             both = self.forward_one(torch.cat((batch, batch.flip(-1)))).numpy()
             plain, flipped = both[: len(batch)], both[len(batch) :]
         else:
             plain = self.forward_one(batch).numpy()
             flipped = self.forward_one(batch.flip(-1)).numpy()
-        return flip_average(plain, flipped, FLIP_INDICES)
+        return flip_average(plain, flipped, FLIP_INDICES), plain, flip_back(flipped, FLIP_INDICES)
 
     def predict(
         self,
@@ -159,15 +166,17 @@ class PosePredictor(Predictor):
         boxes_xyxy: np.ndarray | None = None,
         *,
         flip_test: bool | None = None,
+        views: bool = False,
     ) -> PoseResult:
         """Keypoints for each box (N, 4) x1 y1 x2 y2 in pixels; None means one box over the whole image.
 
         All of the image's crops go through one forward, as the official code runs them.
-        ``flip_test``: this call's (None: ``self.flip_test``).
+        ``flip_test``: this call's (None: ``self.flip_test``); ``views``: with the flip test, also
+        decode the two views alone (``PoseResult.views``; two more decodes a crop).
         """
         n_boxes = 1 if boxes_xyxy is None else len(np.asarray(boxes_xyxy).reshape(-1, 4))
         many = self.predict_many(
-            [image], [boxes_xyxy], max_batch=max(n_boxes, 1), flip_test=flip_test
+            [image], [boxes_xyxy], max_batch=max(n_boxes, 1), flip_test=flip_test, views=views
         )
         return many[0]
 
@@ -178,6 +187,7 @@ class PosePredictor(Predictor):
         *,
         max_batch: int = 8,
         flip_test: bool | None = None,
+        views: bool = False,
     ) -> list[PoseResult]:
         """``predict`` for several images, whose crops share forwards of at most ``max_batch``.
 
@@ -194,15 +204,22 @@ class PosePredictor(Predictor):
         crops = [crop for *_, image_crops in per_image for crop in image_crops]
         in_wh = (self.input_hw[1], self.input_hw[0])
         decoded: list[tuple[np.ndarray, np.ndarray]] = []
+        seen: list[tuple[np.ndarray, np.ndarray]] = []  # each crop's two views, input pixels
         for i in range(0, len(crops), max_batch):
             # Decoded chunk by chunk: 0.4b heatmaps are ~60 MB a crop, keypoints a few KB.
             chunk = pre.normalize(np.stack(crops[i : i + max_batch]))
-            heatmaps = self.heatmaps(chunk, flip_test=flip_test)
+            heatmaps, plain, back = self._heatmap_views(chunk, flip_test=flip_test)
             decoded += [udp_decode(hm, input_size_wh=in_wh) for hm in heatmaps]
+            if views and plain is not None and back is not None:
+                seen += [
+                    (udp_decode(a, input_size_wh=in_wh)[0], udp_decode(b, input_size_wh=in_wh)[0])
+                    for a, b in zip(plain, back)
+                ]
         results, start = [], 0
         for image_boxes, centers, scales, _ in per_image:
             stop = start + len(image_boxes)
-            results.append(self._result(decoded[start:stop], image_boxes, centers, scales))
+            both = seen[start:stop] if seen else None
+            results.append(self._result(decoded[start:stop], image_boxes, centers, scales, both))
             start = stop
         return results
 
@@ -229,19 +246,34 @@ class PosePredictor(Predictor):
         boxes: np.ndarray,
         centers: np.ndarray,
         scales: np.ndarray,
+        seen: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> PoseResult:
-        """One image's decoded crops ((308, 2) input pixels, (308,) scores each) -> image pixels."""
+        """One image's decoded crops ((308, 2) input pixels, (308,) scores each) -> image pixels;
+        ``seen``: each crop's two views (input pixels), or None."""
+        meta = self._meta()
         if not decoded:
             empty = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
-            return PoseResult(
-                empty, np.zeros((0, NUM_KEYPOINTS), np.float32), boxes, **self._meta()
-            )
+            no_scores = np.zeros((0, NUM_KEYPOINTS), np.float32)
+            return PoseResult(empty, no_scores, boxes, meta["model"], meta["device"], meta["dtype"])
         kp_in = np.stack([d[0] for d in decoded])
         scores = np.stack([d[1] for d in decoded]).astype(np.float32)
         in_wh = (self.input_hw[1], self.input_hw[0])
         keypoints = to_image_space(kp_in, centers, scales, input_size_wh=in_wh).astype(np.float32)
         self.check_finite("keypoints", keypoints, scores)
-        return PoseResult(keypoints, scores, boxes, **self._meta())
+        views = None
+        if seen:
+            views = np.stack(
+                [
+                    to_image_space(
+                        np.stack([v[j] for v in seen]), centers, scales, input_size_wh=in_wh
+                    )
+                    for j in (0, 1)
+                ],
+                axis=1,
+            ).astype(np.float32)  # (N, 2, 308, 2)
+        return PoseResult(
+            keypoints, scores, boxes, meta["model"], meta["device"], meta["dtype"], views
+        )
 
 
 class SegPredictor(Predictor):

@@ -11,7 +11,9 @@ import numpy as np
 @dataclass(frozen=True)
 class PoseResult:
     """keypoints (N, 308, 2) float32 image pixels (x, y); scores (N, 308) raw heatmap maxima;
-    boxes_xyxy (N, 4) the person boxes used, in processing order."""
+    boxes_xyxy (N, 4) the person boxes used, in processing order; views (N, 2, 308, 2) or None:
+    with the flip test, when asked, the keypoints decoded from the image's own heatmaps and from
+    the mirror image's (mapped back), which the measures' confidence compares."""
 
     keypoints: np.ndarray
     scores: np.ndarray
@@ -19,6 +21,7 @@ class PoseResult:
     model: str
     device: str
     dtype: str
+    views: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

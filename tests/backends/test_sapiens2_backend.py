@@ -178,3 +178,71 @@ def test_flip_test_can_be_switched_off_after_loading() -> None:
     backend = Sapiens2Backend(predictors={"pose": predictor}, detector=None)
     backend.flip_test = False
     assert predictor.flip_test is False and backend.describe()["flip_test"] is False
+
+
+# -- the flip test's two views (the measures' "views disagree" check, core.measure.confidence) ----
+def test_a_photo_keeps_the_flip_tests_two_views(tiny, settings) -> None:
+    rng = np.random.default_rng(11)
+    image = rng.integers(0, 256, size=(90, 71, 3), dtype=np.uint8)
+    pose = tiny["pose"]
+    both = pose.predict(image, flip_test=True, views=True)
+    assert both.views is not None and both.views.shape == (1, 2, 308, 2)
+    # The photo's own view is what the photo gives without the flip test (the same forward).
+    alone = pose.predict(image, flip_test=False)
+    assert_allclose(both.views[0, 0], alone.keypoints[0], atol=0)
+    # The mirror's view is decoded from the mirror image's heatmaps mapped back (flip_back), and
+    # placed in the image like the keypoints. (Not compared with the mirrored photo's own
+    # keypoints: its crop is warped again, and this random model's flat heatmaps move argmaxes.)
+    from core.sapiens2 import preprocess as pre
+    from core.sapiens2.pose_decode import to_image_space, udp_decode
+
+    boxes, centers, scales, crops = pose._crops(image, None)
+    _, own, back = pose._heatmap_views(pre.normalize(np.stack(crops)), flip_test=True)
+    in_wh = (pose.input_hw[1], pose.input_hw[0])
+    for j, heatmaps in ((0, own), (1, back)):
+        expected = to_image_space(
+            udp_decode(heatmaps[0], input_size_wh=in_wh)[0][None],
+            centers,
+            scales,
+            input_size_wh=in_wh,
+        )
+        assert_allclose(both.views[0, j], expected[0], atol=1e-4)
+    assert not np.allclose(both.views[0, 0], both.views[0, 1])  # two views, not one twice
+    # Asked for nothing, or without the flip test, there are no views; the keypoints are the same.
+    plain = pose.predict(image, flip_test=True)
+    assert plain.views is None and pose.predict(image, flip_test=False, views=True).views is None
+    assert_array_equal(plain.keypoints, both.keypoints)
+    # The backend keeps them on a photo's poses (canonical order), not on video frames'.
+    backend = Sapiens2Backend("0.4b", settings=settings, predictors=tiny, detector=None)
+    (photo,) = backend.estimate_pose(image)
+    assert photo.flip_views is not None
+    k = KEYPOINT_NAMES.index("left_wrist")
+    from core.keypoints import INDEX
+
+    if np.isfinite(photo.xy[INDEX["left_wrist"]]).all():
+        assert_allclose(photo.flip_views[0][INDEX["left_wrist"]], both.views[0, 0, k])
+    (frame,) = backend.estimate_pose_frames([image])[0]
+    assert frame.flip_views is None
+    (unflipped,) = backend.estimate_pose(image, flip_test=False)
+    assert unflipped.flip_views is None
+
+
+def test_a_sapiens2_measure_its_two_views_disagree_on_is_flagged() -> None:
+    from core.keypoints import Pose
+    from core.measure.confidence import VIEWS_DISAGREE, posture_confidence
+    from core.sapiens2.keypoints308 import KEYPOINT_NAMES as NAMES
+
+    kp, sc = np.zeros((308, 2), np.float32), np.full(308, 0.9, np.float32)
+    for name, xy in {
+        "left_shoulder": (100, 100),
+        "left_elbow": (100, 200),
+        "left_wrist": (200, 200),
+    }.items():
+        kp[NAMES.index(name)] = xy
+    moved = kp.copy()
+    moved[NAMES.index("left_wrist")] = (200, 160)  # 22 degrees off in the other view
+    agree = Pose.from_sapiens2(kp, sc, model="t", views=(kp, kp))
+    apart = Pose.from_sapiens2(kp, sc, model="t", views=(kp, moved))
+    for pose, reason in ((agree, ""), (apart, VIEWS_DISAGREE)):
+        c = posture_confidence(pose, view="front", min_score=0.5).measures["left_elbow_angle_deg"]
+        assert c.reason == reason and c.reliable == (reason == "")

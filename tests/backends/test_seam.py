@@ -103,7 +103,7 @@ class _FlipPose:
         self._meet = threading.Barrier(threads)
         self._met: set[int] = set()
 
-    def predict(self, image, boxes_xyxy=None, *, flip_test=None) -> PoseResult:  # noqa: ANN001
+    def predict(self, image, boxes_xyxy=None, *, flip_test=None, views=False) -> PoseResult:  # noqa: ANN001
         flip = self.flip_test if flip_test is None else flip_test
         with self._count:
             self.inside += 1

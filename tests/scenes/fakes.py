@@ -56,6 +56,7 @@ class ScenePose(_SceneHead):
         boxes_xyxy: np.ndarray | None = None,
         *,
         flip_test: bool | None = None,
+        views: bool = False,  # the real predictor's; this scene has one view only
     ) -> PoseResult:
         self._check(image)
         kp, sc = np.zeros((1, 308, 2), np.float32), np.zeros((1, 308), np.float32)
