@@ -163,15 +163,16 @@ def images() -> list[np.ndarray]:
 
 
 def _forward_sizes(monkeypatch, predictor) -> list[int]:
-    """Record how many crops each ``heatmaps`` forward gets."""
+    """Record how many crops each forward gets (``_heatmap_views``: what ``heatmaps`` and
+    ``predict_many`` run)."""
     sizes: list[int] = []
-    real = type(predictor).heatmaps
+    real = type(predictor)._heatmap_views
 
     def spy(batch, **kwargs):
         sizes.append(len(batch))
         return real(predictor, batch, **kwargs)
 
-    monkeypatch.setattr(predictor, "heatmaps", spy)
+    monkeypatch.setattr(predictor, "_heatmap_views", spy)
     return sizes
 
 
