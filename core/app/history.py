@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from core.app.dates import TimeStyle, time_label
-from core.store.companions3d import flagged_measures, unreliable
+from core.measure.display import unreliable
+from core.store.companions3d import FLAG_COLUMNS, flagged_measures
 
 if TYPE_CHECKING:
     from core.store import Session, Store
@@ -31,8 +32,6 @@ DESK_DAILY = ("duration_min", "n_alerts", "neck_above_neutral_min", "trunk_above
               "upper_arm_above_neutral_min", "lower_arm_above_neutral_min")  # fmt: skip
 
 
-#: The flag columns :func:`summary_values` keeps beside a value (``core.store.companions``).
-FLAG_COLUMNS = ("reliable", "reason")
 #: ``compare``'s columns after the difference: session a's / b's value stored as unreliable.
 COMPARE_FLAGS = ("unreliable_a", "unreliable_b")
 #: ``sessions_table``'s column naming the key numbers of a row stored as unreliable.

@@ -12,13 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.app.history import (
-    COMPARE_FLAGS,
-    KEY_NUMBERS,
-    UNRELIABLE_COLUMN,
-    summary_values,
-    unreliable,
-)
+from core.app.history import COMPARE_FLAGS, KEY_NUMBERS, UNRELIABLE_COLUMN, summary_values
 from core.measure.display import (
     KNOWN_UNITS,
     NOT_MEASURED,
@@ -27,6 +21,7 @@ from core.measure.display import (
     display_table,
     format_number,
     unit_label,
+    unreliable,
 )
 
 if TYPE_CHECKING:
@@ -47,8 +42,7 @@ def session_list(table: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
     gait numbers for a posture photo)."""
     kinds = {s.id: s.kind for s in sessions}
     out = table.copy()
-    marked = out.pop(UNRELIABLE_COLUMN) if UNRELIABLE_COLUMN in out.columns else None
-    flags = list(marked) if marked is not None else [()] * len(out)
+    flags = out.pop(UNRELIABLE_COLUMN) if UNRELIABLE_COLUMN in out.columns else [()] * len(out)
     for title, (kind, unit) in _KEY_COLUMNS.items():
         if title not in out.columns:
             continue

@@ -13,9 +13,8 @@ import math
 import pandas as pd
 
 from core.app.dates import TimeStyle, time_label, time_style
-from core.app.history import unreliable
 from core.app.history_view import split_key
-from core.measure.display import display_info, flagged_text, format_number
+from core.measure.display import UNRELIABLE_NOTE, display_info, format_number, unreliable
 from core.reports.notice import DISCLAIMER, PLANE_NOTE, UNRELIABLE_LEGEND
 
 _CSS = """
@@ -94,12 +93,11 @@ def _values(rows: pd.DataFrame) -> pd.DataFrame:
     """One session's values as ``measure, value, unit`` in words and the display's decimals,
     "(unreliable)" after a value stored as unreliable."""
     out = []
-    flags = rows["reliable"] if "reliable" in rows.columns else [None] * len(rows)
-    for metric, side, value, unit, reliable in zip(
-        rows["metric"], rows["side"], rows["value"], rows["unit"], flags
+    for metric, side, value, unit, flagged in zip(
+        rows["metric"], rows["side"], rows["value"], rows["unit"], unreliable(rows)
     ):
         info = display_info(str(metric), str(side or ""), str(unit or ""))
-        text = flagged_text(format_number(value, info.unit, with_unit=False), value, reliable)
+        text = format_number(value, info.unit, with_unit=False) + UNRELIABLE_NOTE * flagged
         out.append({"measure": info.name, "value": text, "unit": info.symbol})
     return pd.DataFrame(out, columns=["measure", "value", "unit"])
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from core.backends.crops import padded_crop
 from core.keypoints import MEDIAPIPE_NAMES, Pose, extent_box
-from core.types import PersonBox, clip_box, inside_share, iou
+from core.types import area, clip_box, inside_share, iou
 
 #: Two views placing a landmark further apart than this share of the body height disagree. Half
 #: the gap is each view's error from the mean; on a thigh (about a quarter of the body height) a
@@ -63,8 +63,7 @@ DUPLICATE_INSIDE = 0.9
 
 def box_area(pose: Pose) -> float:
     """The pose's box area, pixels (0 without a box)."""
-    box = pose.box
-    return 0.0 if box is None else PersonBox(box).area
+    return 0.0 if pose.box is None else area(pose.box)
 
 
 def _mirror_order() -> np.ndarray:

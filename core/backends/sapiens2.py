@@ -213,7 +213,7 @@ class Sapiens2Backend(Backend):
 
     def _poses(self, result: Any) -> list[Pose]:
         """One ``Pose`` per instance of a ``PoseResult``, in its box order."""
-        views = getattr(result, "views", None)  # a test's stand-in result may have none
+        views = result.views
         return [
             Pose.from_sapiens2(
                 kp,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from core.measure.posture import MEASURE_INFO
@@ -165,15 +166,17 @@ def unit_label(unit: str) -> str:
     return UNITS.get(unit, (unit.replace("_", " "), DEFAULT_DIGITS))[0]
 
 
-def flagged_text(text: str, value: object, reliable: object) -> str:
-    """``text`` (a formatted value) with :data:`UNRELIABLE_NOTE` after it when its stored flag says
-    unreliable (``reliable`` False; True, None or <NA>: as it is) and it is a number."""
-    try:
-        number = float(value)  # type: ignore[arg-type]  # any cell: float() says what is no number
-    except (TypeError, ValueError):
-        return text
-    flagged = reliable is not None and reliable is not pd.NA and not bool(reliable)
-    return text + UNRELIABLE_NOTE if flagged and math.isfinite(number) else text
+def unreliable(values: pd.DataFrame) -> pd.Series:
+    """Per row of ``values`` (a saved session's rows with their stored flags,
+    ``core.store.companions3d.flagged_measures``, or a selection of them): True where a number is
+    stored with a flag saying unreliable; False where it says reliable, where none was stored,
+    where there is no number (not measured, whatever its flag) and without a ``reliable`` column."""
+    if "reliable" not in values.columns:
+        return pd.Series(False, index=values.index)
+    flagged = values["reliable"].astype("boolean").eq(False).fillna(False).astype(bool)
+    if "value" not in values.columns:
+        return flagged
+    return flagged & np.isfinite(pd.to_numeric(values["value"], errors="coerce").astype(float))
 
 
 def display_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -182,15 +185,14 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
     :data:`UNRELIABLE_NOTE` after it where an optional ``reliable`` column says False),
     ``metric``, ``side``. Order is kept."""
     out = []
-    flags = rows["reliable"] if "reliable" in rows.columns else [None] * len(rows)
-    for metric, side, value, unit, reliable in zip(
-        rows["metric"], rows["side"], rows["value"], rows["unit"], flags
+    for metric, side, value, unit, flagged in zip(
+        rows["metric"], rows["side"], rows["value"], rows["unit"], unreliable(rows)
     ):
         info = display_info(str(metric), str(side or ""), str(unit or ""))
         out.append(
             {
                 "measure": info.name,
-                "value": flagged_text(format_number(value, info.unit), value, reliable),
+                "value": format_number(value, info.unit) + UNRELIABLE_NOTE * flagged,
                 "metric": metric,
                 "side": side,
             }

@@ -9,8 +9,7 @@ import io
 
 import pandas as pd
 
-from core.measure.display import display_info, unit_label
-from core.store.companions3d import unreliable
+from core.measure.display import display_info, unit_label, unreliable
 
 #: Chart size in inches and resolution: two charts side by side fit an A4 or Letter text width.
 SIZE_IN = (3.4, 2.2)

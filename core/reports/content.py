@@ -15,8 +15,9 @@ import pandas as pd
 
 from core.errors import InputError, SapiensMeasureError
 from core.measure.confidence import REASONS
+from core.measure.display import unreliable
 from core.store import Session, Store, Subject
-from core.store.companions3d import flagged_measures, unreliable
+from core.store.companions3d import FLAG_COLUMNS, flagged_measures
 
 #: Stored rows whose metric starts with this are quality flags (grades, reliability) of a session.
 QUALITY_PREFIX = "quality_"
@@ -55,7 +56,7 @@ class ReportContent:
 def session_values(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows not tied to a time: a photo's measures, a walk's cadence and step times, with
     ``reliable`` and ``reason`` where the rows have them (``companions3d.flagged_measures``)."""
-    flags = [c for c in ("reliable", "reason") if c in rows.columns]
+    flags = [c for c in FLAG_COLUMNS if c in rows.columns]
     columns = ["metric", "side", "value", "unit", *flags]
     return rows[rows["time_s"].isna()][columns].reset_index(drop=True)
 
@@ -192,7 +193,8 @@ def report_content(
 
 def trend_frame(content: ReportContent) -> pd.DataFrame:
     """Session-level values of every session, for charts: ``session, created, kind, metric, side,
-    value, unit, reliable`` (NaN values left out; ``reliable`` <NA> where no flag was stored)."""
+    value, unit, reliable`` (NaN values left out; ``reliable`` <NA> where no flag was stored:
+    ``session_content`` reads every session through ``flagged_measures``)."""
     parts = []
     for sc in content.sessions:
         v = sc.values.dropna(subset=["value"]).copy()
@@ -201,7 +203,4 @@ def trend_frame(content: ReportContent) -> pd.DataFrame:
         v.insert(0, "session", sc.session.id)
         parts.append(v)
     cols = ["session", "created", "kind", "metric", "side", "value", "unit", "reliable"]
-    for part in parts:
-        if "reliable" not in part.columns:
-            part["reliable"] = pd.array([pd.NA] * len(part), dtype="boolean")
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

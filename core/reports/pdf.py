@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import InputError
-from core.measure.display import display_info, flagged_text, format_number
+from core.measure.display import UNRELIABLE_NOTE, display_info, format_number, unreliable
 from core.reports.charts import trend_metrics, trend_png
 from core.reports.content import ReportContent, SessionContent, report_content, trend_frame
 from core.reports.notice import DISCLAIMER, PLANE_NOTE, UNRELIABLE_LEGEND
@@ -114,14 +114,13 @@ def values_rows(values: pd.DataFrame) -> list[list[str]]:
     formatted with its unit; "not measured" for NaN; "(unreliable)" after a value stored as
     unreliable; "" where the measure has no such side)."""
     out: dict[str, list[str]] = {}
-    flags = values["reliable"] if "reliable" in values.columns else [None] * len(values)
-    for metric, side, value, unit, reliable in zip(
-        values["metric"], values["side"], values["value"], values["unit"], flags
+    for metric, side, value, unit, flagged in zip(
+        values["metric"], values["side"], values["value"], values["unit"], unreliable(values)
     ):
         info = display_info(str(metric), "", str(unit))
         row = out.setdefault(str(metric), [info.name, "", "", ""])
         col = {"": 1, "left": 2, "right": 3}.get(str(side or ""), 1)
-        row[col] = flagged_text(format_number(value, info.unit), value, reliable)
+        row[col] = format_number(value, info.unit) + UNRELIABLE_NOTE * flagged
     return list(out.values())
 
 

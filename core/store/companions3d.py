@@ -16,6 +16,8 @@ from core.store.companions import fold
 
 #: Columns :func:`fold_3d` adds after those of ``fold``.
 FOLDED_3D_COLUMNS = ("sigma", "reason")
+#: The flag columns a table of a saved session keeps beside each value (:func:`flagged_measures`).
+FLAG_COLUMNS = ("reliable", "reason")
 
 
 def _frame_no(frame: object) -> int:
@@ -55,14 +57,3 @@ def flagged_measures(rows: pd.DataFrame) -> pd.DataFrame:
     n_measures = int((~rows["metric"].str.contains(COMPANION_MARK, regex=False)).sum())
     # fold_3d keeps the measure rows first, in their order, then adds the keypoint rows.
     return fold_3d(rows).iloc[:n_measures].reset_index(drop=True)
-
-
-def unreliable(values: pd.DataFrame) -> pd.Series:
-    """Per row of ``values`` (rows of :func:`flagged_measures`, or a selection of them): True where
-    a value is stored with a flag saying unreliable; False where it says reliable, where none
-    was stored, where there is no value (not measured, whatever its flag) and without a
-    ``reliable`` column."""
-    if "reliable" not in values.columns:
-        return pd.Series(False, index=values.index)
-    flagged = values["reliable"].astype("boolean").eq(False).fillna(False).astype(bool)
-    return flagged & values["value"].notna() if "value" in values.columns else flagged

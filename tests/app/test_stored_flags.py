@@ -15,14 +15,14 @@ import pytest
 from core.app import history, history_view
 from core.app.report import build_report
 from core.measure import confidence as conf
-from core.measure.display import UNRELIABLE_NOTE
+from core.measure.display import UNRELIABLE_NOTE, unreliable
 from core.measure.summary import posture_rows
 from core.reports.charts import trend_png
 from core.reports.content import report_content, trend_frame
 from core.reports.notice import UNRELIABLE_LEGEND
 from core.reports.pdf import subject_pdf, values_rows
 from core.store import Store
-from core.store.companions3d import flagged_measures, unreliable
+from core.store.companions3d import flagged_measures
 from tests.app.helpers import make_subject, open_page, problems, table_with, texts
 from tests.app.test_sessions import LITE
 from tests.app.test_sessions_gait import _column
