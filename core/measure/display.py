@@ -96,11 +96,14 @@ KNOWN_UNITS: dict[str, str] = _known_units()
 
 
 def _side_free(description: str, side: str) -> str:
-    """The description with its side's word taken out wherever it stands ("side view: left thigh"
-    -> "side view: thigh"), so the left and right rows of one metric share one text."""
+    """The description with its side's word taken out where it first stands ("side view: left
+    thigh" -> "side view: thigh"), so the left and right rows of one metric share one text. Only
+    the first: the word may come again in another sense ("0 = right angle")."""
     if not side:
         return description.strip()
-    words = [w for w in description.split(" ") if w != side]
+    words = description.split(" ")
+    if side in words:
+        words.remove(side)
     return " ".join(words).strip()
 
 

@@ -76,5 +76,8 @@ def test_a_sided_description_names_neither_side() -> None:
         metric = key.removeprefix(f"{info.side}_")
         text = display_info(metric, info.side).description
         assert text, key
-        assert " left " not in f" {text} " and " right " not in f" {text} ", (key, text)
+        assert text == display_info(metric, "right" if info.side == "left" else "left").description
+        assert " left " not in f" {text} ", (key, text)
     assert display_info("hip_signed_flexion_deg", "left").description.startswith("side view: thigh")
+    # Only the side's own word goes: the same word in another sense stays ("0 = angle" before).
+    assert display_info("ankle_dorsiflexion_deg", "left").description.endswith("0 = right angle")
