@@ -140,7 +140,12 @@ def clean_keypoints(
     flat = xy.reshape(len(xy), -1)
     if reject:
         min_scale = 0.01 * h_px if math.isfinite(h_px) else 1.0
-        flat = reject_outliers(flat, window=7, n_sigmas=4.0, min_scale=min_scale)
+        kept = reject_outliers(flat, window=7, n_sigmas=4.0, min_scale=min_scale)
+        # A point off in one coordinate is a wrong point: drop both. Along the walk x moves fast,
+        # so its spread is wide and a point 130 px off in x passes when only its y is caught
+        # (the shared walk, frame 184: a broken leg whose x then bent the filtered ankle by 40°).
+        wrong = np.any(np.isnan(kept.reshape(xy.shape)) & np.isfinite(xy), axis=-1)
+        flat = np.where(np.repeat(wrong, 2, axis=-1), np.nan, flat)
     flat = interpolate_gaps(flat, max_gap_frames=max_gap_frames, time_s=t)
     out = flat.reshape(xy.shape)
     # Rejection and filling act per coordinate: re-derive the midpoints so they match their sides.

@@ -107,3 +107,19 @@ def test_clean_keypoints_fills_gaps_and_rederives_midpoints():
 def test_first_of_is_a_fallback_chain():
     xy = _frames([{"left_heel": (1, 1), "left_ankle": (2, 2)}, {"left_ankle": (3, 3)}])
     assert_allclose(first_of(xy, ("left_heel", "left_ankle")), [[1, 1], [3, 3]])
+
+
+def test_a_point_off_in_one_coordinate_is_dropped_in_both():
+    # A toe moving fast along x (40 px a frame, as in swing) whose frame 10 is wrong: 80 px too
+    # high (caught: y barely moves) and 50 px behind (not caught alone: x's spread is wide).
+    t = np.arange(21) / 30
+    xy = np.full((21, len(CANONICAL_NAMES), 2), np.nan)
+    toe = INDEX["left_big_toe"]
+    xy[:, toe, 0] = 100.0 + 40.0 * np.arange(21) + 15.0 * np.sin(np.arange(21))
+    xy[:, toe, 1] = 900.0 + 2.0 * np.cos(np.arange(21))
+    truth = xy[10, toe].copy()
+    xy[10, toe] += (-50.0, -80.0)
+    out = clean_keypoints(xy, t, 400.0, max_gap_frames=2, reject=True)
+    # Both coordinates come from the neighbours, not the wrong x with an interpolated y.
+    assert_allclose(out[10, toe], (xy[9, toe] + xy[11, toe]) / 2, atol=1e-9)
+    assert abs(out[10, toe, 0] - truth[0]) < 20.0
