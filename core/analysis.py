@@ -333,7 +333,8 @@ def analyze_gait_video(
         tracked_share=float(span) if isinstance(span, int | float) else None,
         track_jumps=int(jumps) if isinstance(jumps, int | float) else None,
     )
-    result = analyze_gait(series, height_m=height_m, tracking=tracking)
+    result = analyze_gait(series, height_m=height_m, tracking=tracking,
+                          reliable_score=load_settings().reliable_score(series.backend))  # fmt: skip
     if plan.cut_note:
         result.warnings.append(plan.cut_note)
     return GaitAnalysis(

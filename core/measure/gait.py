@@ -17,6 +17,7 @@ from core.errors import InputError
 from core.keypoints import INDEX, PoseSeries
 from core.measure.angles import signed_from_vertical_deg
 from core.measure.filtering import finite_runs, lowpass
+from core.measure.gait_angles import at_edge, curve_keys, joint_curves
 from core.measure.gait_events import GaitEvent, find_extrema, summarize_steps, symmetry_index
 from core.measure.gait_plausibility import MIN_VALID_STRIKES, screen_events
 from core.measure.gait_quality import (
@@ -132,6 +133,7 @@ def analyze_gait(
     cutoff_hz: float = 6.0,
     max_gap_frames: int = 5,
     tracking: TrackingStats | None = None,
+    reliable_score: float = math.nan,
 ) -> GaitResult:
     """Analyse a walk seen from the side.
 
@@ -144,6 +146,10 @@ def analyze_gait(
     max_gap_frames : int, longest run of missing frames that is interpolated.
     tracking : TrackingStats, optional, the tracker's share of the walk tracked and track jumps,
         for the quality grade (None: unknown).
+    reliable_score : float, the score every point of a joint-angle sample needs for the sample to
+        count as reliable (``gait_angles``; the app passes ``Settings.reliable_score`` of the
+        backend). NaN (the default): no score rule, so only gap-filled samples are marked and the
+        others carry no reliable flag.
 
     Returns
     -------
@@ -298,10 +304,17 @@ def analyze_gait(
     extra = [text for code, text in quality.reasons if code not in said]
     if extra:
         notes.append(f"{QUALITY_WARNING_PREFIX}{quality.grade}: " + "; ".join(extra))
+    curves = joint_curves(filtered, seen, series.scores, direction=direction, use=in_main,
+                          min_score=reliable_score, edge=at_edge(series.xy, series.frame_size))  # fmt: skip
     data = {"frame": frames, "time_s": t}
     for name in sig:
         data[f"{name}_raw"] = raw_sig[name]
         data[name] = sig[name]
+    for key in curve_keys():
+        data[f"{key}_raw"] = curves.raw[key]
+        data[key] = curves.values[key]
+        data[f"{key}_score"] = curves.score[key]
+        data[f"{key}_reason"] = curves.reason[key]
     return GaitResult(
         backend=series.backend,
         model=series.model,
@@ -319,4 +332,5 @@ def analyze_gait(
         walk=walk,
         rejected=rejected,
         quality=quality,
+        reliable_score=float(reliable_score),
     )

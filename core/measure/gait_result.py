@@ -20,6 +20,9 @@ class GaitResult:
 
     ``series`` is a DataFrame with one row per analysed frame: ``frame``, ``time_s`` and each signal
     twice, ``<name>_raw`` (as detected, gaps and points outside the image NaN) and ``<name>`` (cleaned and low-pass filtered).
+    The joint-angle curves (``gait_angles.curve_keys``) also have ``<name>_score`` (the lowest score
+    of the points read) and ``<name>_reason`` ("" when reliable or empty, else a code of
+    ``gait_angles.CURVE_REASONS``); ``reliable_score`` is the score a reliable sample needs.
     """
 
     backend: str
@@ -38,6 +41,7 @@ class GaitResult:
     walk: WalkCheck | None = None
     rejected: dict[str, dict[str, int]] = field(default_factory=dict)
     quality: Quality | None = None
+    reliable_score: float = math.nan
 
     @property
     def n_steps(self) -> int:

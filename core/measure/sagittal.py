@@ -103,6 +103,23 @@ def sagittal_arrays(
     return out
 
 
+def trunk_line(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(..., 2) the trunk line's ends of a (..., K, 2) stack: mid-shoulder and mid-hip, or the
+    shoulder and hip seen when the other side is missing (as in a side view); NaN where none is."""
+
+    def first(names: tuple[str, ...]) -> np.ndarray:
+        out = np.full(xy.shape[:-2] + (2,), np.nan)
+        for name in reversed(names):
+            p = xy[..., INDEX[name], :]
+            out = np.where(np.all(np.isfinite(p), axis=-1, keepdims=True), p, out)
+        return out
+
+    return (
+        first(("mid_shoulder", "left_shoulder", "right_shoulder")),
+        first(("mid_hip", "left_hip", "right_hip")),
+    )
+
+
 def sagittal_series(series: PoseSeries, *, direction: int) -> dict[str, np.ndarray]:
     """Per-frame signed hip, knee and ankle angles (and trunk lean) of a side-view walk.
 
@@ -121,16 +138,7 @@ def sagittal_series(series: PoseSeries, *, direction: int) -> dict[str, np.ndarr
     if direction not in (-1, 1):
         raise InputError(f"direction must be +1 or -1, got {direction!r}")
     xy = series.xy
-
-    def first(names: tuple[str, ...]) -> np.ndarray:
-        out = np.full(xy.shape[:-2] + (2,), np.nan)
-        for name in reversed(names):
-            p = xy[..., INDEX[name], :]
-            out = np.where(np.all(np.isfinite(p), axis=-1, keepdims=True), p, out)
-        return out
-
-    shoulder = first(("mid_shoulder", "left_shoulder", "right_shoulder"))
-    hip = first(("mid_hip", "left_hip", "right_hip"))
+    shoulder, hip = trunk_line(xy)
     fwd = np.full(len(series), float(direction))
     arrays = sagittal_arrays(xy, forward_x=fwd, shoulder=shoulder, hip=hip)
     keep = ("hip_signed_flexion", "knee_signed_flexion", "ankle_dorsiflexion", "forward_trunk")

@@ -20,6 +20,7 @@ import pandas as pd
 from core.errors import InputError
 from core.measure import confidence as conf
 from core.measure.gait import GaitResult
+from core.measure.gait_angles import curve_keys, reliable_flags
 from core.measure.gait_plausibility import STRIKE_REASONS, TOE_OFF_REASONS
 from core.measure.gait_quality import GRADES, REASONS
 from core.measure.posture import MEASURE_INFO
@@ -178,11 +179,54 @@ def posture_rows(
     return _frame(rows)
 
 
+def _sample_rows(
+    cur: pd.DataFrame, metric: str, side: str, values: object, unit: str
+) -> pd.DataFrame:
+    """Rows of one metric over the frames of ``cur`` (a slice of a gait series)."""
+    return pd.DataFrame({"frame": cur["frame"], "time_s": cur["time_s"], "metric": metric,
+                         "side": side, "value": values, "unit": unit})  # fmt: skip
+
+
+def _curve_parts(s: pd.DataFrame, *, include_raw: bool, min_score: float) -> list[pd.DataFrame]:
+    """The joint-angle curves (``gait_angles``) as per-side rows, each sample with its companion
+    rows (``<metric>:score``, ``<metric>:reliable``, ``<metric>:reason:<code>`` where unreliable).
+    Frames where a curve has no value get no rows: a missing sample is simply absent; without a
+    reliable score (``min_score`` NaN) a sample with no reason has no reliable row (unknown)."""
+    parts = []
+    for key in curve_keys():
+        if key not in s.columns:
+            continue
+        metric, side = split_side(key)
+        has = np.isfinite(s[key].to_numpy(dtype=float))
+        cur = s[has]
+        reason = cur[f"{key}_reason"].astype(str)
+
+        flag = reliable_flags(cur[key].to_numpy(float), reason.to_numpy(object), min_score)
+        parts.append(_sample_rows(cur, metric, side, cur[key], "deg"))
+        if include_raw:
+            parts.append(_sample_rows(cur, f"{metric}_raw", side, cur[f"{key}_raw"], "deg"))
+        parts.append(
+            _sample_rows(cur, metric + conf.SCORE_SUFFIX, side, cur[f"{key}_score"], "score")
+        )
+        judged = np.isfinite(flag)
+        parts.append(
+            _sample_rows(cur[judged], metric + conf.RELIABLE_SUFFIX, side, flag[judged], "flag")
+        )
+        for code in sorted(set(reason) - {""}):
+            mine = (reason == code).to_numpy()
+            parts.append(
+                _sample_rows(cur[mine], metric + conf.REASON_MARK + code, side, 1.0, "flag")
+            )
+    return parts
+
+
 def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
     """Rows for a gait session: per-frame signals, events and whole-walk values.
 
     Per-frame signals (filtered; with ``include_raw`` also ``<metric>_raw``) have their frame and
-    time. Heel strikes and toe-offs are rows with metric "heel_strike" / "toe_off", the foot as
+    time; the joint-angle curves are per-side rows with companion score / reliable / reason rows
+    (:func:`_curve_parts`), and the reliable score they were judged by is a whole-walk
+    ``reliable:min_score`` row. Heel strikes and toe-offs are rows with metric "heel_strike" / "toe_off", the foot as
     side, the nearest frame, and the event time (s, sub-frame) as value. Whole-walk values
     (cadence, step times, ..., "n_steps" and the quality rows of :func:`quality_rows`) have frame
     <NA> and time_s NaN.
@@ -207,6 +251,7 @@ def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
                     }
                 )
             )
+    parts += _curve_parts(s, include_raw=include_raw, min_score=result.reliable_score)
     rows: list[dict[str, object]] = []
     for kind, events in (("heel_strike", result.heel_strikes), ("toe_off", result.toe_offs)):
         for e in events:
@@ -235,6 +280,8 @@ def gait_rows(result: GaitResult, *, include_raw: bool = False) -> pd.DataFrame:
                 }
             )
     rows.append(_whole("n_steps", float(result.n_steps), "count"))
+    if math.isfinite(result.reliable_score):
+        rows.append(_whole(conf.MIN_SCORE_METRIC, result.reliable_score, "score"))
     rows += quality_rows(result)
     parts.append(_frame(rows))
     return _frame(pd.concat(parts, ignore_index=True))

@@ -41,12 +41,28 @@ def test_posture_rows():
 def test_gait_rows():
     from core.measure.gait import analyze_gait
 
-    res = analyze_gait(walking_series(), height_m=1.7)
+    res = analyze_gait(walking_series(), height_m=1.7, reliable_score=0.8)
     df = gait_rows(res)
     assert tuple(df.columns) == COLUMNS
     assert str(df.frame.dtype) == "Int64"
-    # 180 frames x 4 per-frame signals.
-    assert (df.frame.notna() & (df.unit != "s")).sum() == 180 * 4
+    # 180 frames x 4 per-frame signals, plus 6 joint-angle curves (3 per side) with a score and a
+    # reliable flag each; a sample not reliable has a reason row too (here: the last frame, where
+    # the synthetic walker's toe reaches the picture's edge).
+    reasons = df.metric.str.contains(":reason:")
+    per_frame = df.frame.notna() & (df.unit != "s")
+    assert (per_frame & ~reasons).sum() == 180 * 4 + 180 * 6 * 3
+    assert set(df[reasons].metric.str.partition(":reason:")[2]) == {"at_edge"}
+    assert set(df[reasons].frame) == {179}
+    knee = df[df.metric == "knee_signed_flexion_deg"]
+    assert len(knee) == 2 * 180 and set(knee.side) == {"left", "right"}
+    assert (df[df.metric == "knee_signed_flexion_deg:reliable"].value == 1.0).sum() == 2 * 179
+    assert df[df.metric == "reliable:min_score"].value.tolist() == [0.8]
+    # Without a reliable score a sample with no reason against it has no flag (unknown), not True;
+    # one with a reason (the edge) is still False.
+    unjudged = gait_rows(analyze_gait(walking_series()))
+    flags = unjudged[unjudged.metric.str.endswith(":reliable")]
+    assert (flags.value == 0.0).all() and set(flags.frame) == {179}
+    assert (unjudged.metric == "knee_signed_flexion_deg:score").sum() == 2 * 180
     hs = df[df.metric == "heel_strike"]
     assert len(hs) == res.n_steps and set(hs.side) == {"left", "right"}
     cad = df[df.metric == "cadence_spm"]
@@ -57,6 +73,7 @@ def test_gait_rows():
     assert df[df.metric == "n_steps"].value.tolist() == [float(res.n_steps)]
     raw = gait_rows(res, include_raw=True)
     assert (raw.metric == "trunk_lean_deg_raw").sum() == 180
+    assert (raw.metric == "knee_signed_flexion_deg_raw").sum() == 2 * 180
     assert isinstance(raw, pd.DataFrame)
     with pytest.raises(InputError, match="GaitResult"):
         gait_rows({})

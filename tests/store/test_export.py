@@ -128,3 +128,39 @@ def test_csv_is_utf8_with_header(store):
     text = session_long_csv(session_id, store=store)
     assert text.splitlines()[0] == ",".join(LONG_COLUMNS)
     assert "Zoë" in text.encode("utf-8").decode("utf-8") and "naïve" in text
+
+
+def test_gait_joint_angle_samples_export_with_their_flags(store):
+    # Issue 15: every number carries its confidence, the walk's per-frame curves included.
+    from core.measure.gait import analyze_gait
+    from core.measure.summary import gait_rows
+    from tests.measure.synthetic import walking_series
+
+    sid = store.create_subject("P1", consent=True)
+    result = analyze_gait(walking_series(gap=(50, 53)), reliable_score=0.8)
+    session_id = store.save_session(
+        sid, kind="gait", backend_info=INFO, source_hash="walk", measurements=gait_rows(result)
+    )
+    long = _read(session_long_csv(session_id, store=store))
+    knee = long[(long["metric"] == "knee_signed_flexion_deg") & (long["side"] == "left")]
+    assert len(knee) == 180
+    by_frame = knee.set_index("frame")
+    # The filled gap: a value, no score, not reliable, and why.
+    gap = by_frame.loc[[50, 51, 52]]
+    assert gap["score"].isna().all() and (gap["reliable"].astype(str) == "False").all()
+    assert (gap["reason"] == "gap_filled").all()
+    seen = by_frame.loc[[40, 60]]
+    assert (seen["score"] == 0.9).all() and (seen["reliable"].astype(str) == "True").all()
+    assert seen["reason"].isna().all()
+    # No companion row leaks into the CSV as a measure of its own.
+    assert not long["metric"].str.contains(":").any()
+    assert long[long["metric"] == "reliable_min_score"]["value"].tolist() == [0.8]
+
+    wide = _read(session_wide_csv(session_id, store=store))
+    cols = [c for c in wide.columns if c.startswith("knee_signed_flexion_deg_left")]
+    assert cols == ["knee_signed_flexion_deg_left", "knee_signed_flexion_deg_left_score",
+                    "knee_signed_flexion_deg_left_reliable", "knee_signed_flexion_deg_left_sigma",
+                    "knee_signed_flexion_deg_left_reason"]  # fmt: skip
+    row = wide[wide["frame"] == 51].iloc[0]
+    assert str(row["knee_signed_flexion_deg_left_reliable"]) == "False"
+    assert row["knee_signed_flexion_deg_left_reason"] == "gap_filled"
