@@ -65,6 +65,8 @@ gait3d_ui.render(path, analysis, backend, height_m, fps)
 st.subheader("Per-frame signals")
 ui.render_chart(analysis, info)
 st.caption(PLANE_NOTE)
+st.subheader("Joint angles")
+ui.render_curves(analysis, info)
 st.subheader("Overlay video")
 overlay = gait_run.overlay_video(path, video, analysis, backend, info, int(every), settings)
 if overlay is not None:

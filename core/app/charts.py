@@ -7,6 +7,7 @@ Charts take tidy pandas frames (as produced by ``core.measure.summary`` and the 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from altair.utils.schemapi import UndefinedType
 
@@ -58,42 +59,112 @@ def time_series_panels(
                 ],
             )
         )
-        layer: alt.Chart | alt.LayerChart | alt.FacetChart = (
-            line  # alt.layer is typed to give either of the last two
-        )
-        if shaded is not None and len(shaded):
-            bands = (
-                alt.Chart(shaded.assign(what="walker not tracked"))
-                .mark_rect(color="#999999", opacity=0.2)
-                .encode(
-                    x=alt.X("start_s:Q", title="time (s)", scale=x_scale),
-                    x2="end_s:Q",
-                    tooltip=["what:N", alt.Tooltip("start_s:Q", format=".2f"),
-                             alt.Tooltip("end_s:Q", format=".2f")],
-                )
-            )  # fmt: skip
-            layer = alt.layer(bands, layer)
-        if events is not None and len(events):
-            rules = (
-                alt.Chart(events)
-                .mark_rule(strokeDash=[4, 3], opacity=0.8)
-                .encode(
-                    x="time_s:Q",
-                    color=alt.Color(
-                        "side:N",
-                        title="heel strike",
-                        scale=alt.Scale(
-                            domain=["left", "right"],
-                            range=[SIDE_COLOURS["left"], SIDE_COLOURS["right"]],
-                        ),
-                    ),
-                    tooltip=["side:N", alt.Tooltip("time_s:Q", format=".2f")],
-                )
-            )
-            layer = alt.layer(layer, rules)
+        layer = _decorate(line, x_scale, events=events, shaded=shaded)
         heading = alt.TitleParams(title, anchor="start", fontSize=13, limit=NO_LABEL_LIMIT)
         panels.append(layer.properties(height=height, title=heading))
     return panels
+
+
+def curve_panels(
+    series: pd.DataFrame,
+    curves: dict[str, str],
+    *,
+    time_col: str = "time_s",
+    events: pd.DataFrame | None = None,
+    height: int = 160,
+    x_domain: tuple[float, float] | None = None,
+    shaded: pd.DataFrame | None = None,
+) -> list[alt.Chart | alt.LayerChart | alt.FacetChart]:
+    """One chart per joint-angle curve, the left and right sides as two lines, each sample that is
+    not to be relied on (``<side>_<metric>_reason`` not empty) drawn as a hollow ring on its line.
+
+    ``curves`` maps a curve metric (``knee_signed_flexion_deg``; the series has it per side, with
+    its ``_reason`` column) to the panel's title; the rest as :func:`time_series_panels`. A missing
+    sample breaks its line rather than being bridged or drawn as 0.
+    """
+    t = series[time_col]
+    x_scale: alt.Scale | UndefinedType
+    if x_domain is not None:
+        x_scale = alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
+    else:
+        x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
+    side_scale = alt.Scale(domain=["left", "right"],
+                           range=[SIDE_COLOURS["left"], SIDE_COLOURS["right"]])  # fmt: skip
+    panels = []
+    for metric, title in curves.items():
+        parts = []
+        for side in ("left", "right"):
+            col = f"{side}_{metric}"
+            if col not in series.columns:
+                continue
+            reason = series.get(f"{col}_reason", pd.Series("", index=series.index))
+            value = series[col].to_numpy(dtype=float)
+            # Each run between missing samples is its own line (``detail``): a gap stays a gap
+            # (Vega-Lite either bridges a missing sample or, with invalid=None, draws it as 0).
+            run = np.cumsum(~np.isfinite(value))
+            parts.append(pd.DataFrame({"time_s": t.to_numpy(), "side": side, "value": value,
+                                       "run": [f"{side} {r}" for r in run],
+                                       "doubt": reason.fillna("").astype(str).to_numpy()}))  # fmt: skip
+        if not parts:
+            continue
+        data = pd.concat(parts, ignore_index=True)
+        base = alt.Chart(data).encode(
+            x=alt.X("time_s:Q", title="time (s)", scale=x_scale),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("side:N", title="side", scale=side_scale),
+            tooltip=["side:N", alt.Tooltip("time_s:Q", format=".2f"),
+                     alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("doubt:N", title="unreliable")],
+        )  # fmt: skip
+        line = base.mark_line().encode(detail="run:N")
+        rings = base.transform_filter(alt.datum.doubt != "").mark_point(filled=False, size=30)
+        layer = _decorate(alt.layer(line, rings), x_scale, events=events, shaded=shaded)
+        heading = alt.TitleParams(title, anchor="start", fontSize=13, limit=NO_LABEL_LIMIT)
+        panels.append(layer.properties(height=height, title=heading))
+    return panels
+
+
+def _decorate(
+    chart: alt.Chart | alt.LayerChart | alt.FacetChart,
+    x_scale: alt.Scale | UndefinedType,
+    *,
+    events: pd.DataFrame | None,
+    shaded: pd.DataFrame | None,
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+    """``chart`` over grey bands where the walker was not tracked, under dashed heel strikes."""
+    layer: alt.Chart | alt.LayerChart | alt.FacetChart = (
+        chart  # alt.layer is typed to give either of the last two
+    )
+    if shaded is not None and len(shaded):
+        bands = (
+            alt.Chart(shaded.assign(what="walker not tracked"))
+            .mark_rect(color="#999999", opacity=0.2)
+            .encode(
+                x=alt.X("start_s:Q", title="time (s)", scale=x_scale),
+                x2="end_s:Q",
+                tooltip=["what:N", alt.Tooltip("start_s:Q", format=".2f"),
+                         alt.Tooltip("end_s:Q", format=".2f")],
+            )
+        )  # fmt: skip
+        layer = alt.layer(bands, layer)
+    if events is not None and len(events):
+        rules = (
+            alt.Chart(events)
+            .mark_rule(strokeDash=[4, 3], opacity=0.8)
+            .encode(
+                x="time_s:Q",
+                color=alt.Color(
+                    "side:N",
+                    title="heel strike",
+                    scale=alt.Scale(
+                        domain=["left", "right"],
+                        range=[SIDE_COLOURS["left"], SIDE_COLOURS["right"]],
+                    ),
+                ),
+                tooltip=["side:N", alt.Tooltip("time_s:Q", format=".2f")],
+            )
+        )
+        layer = alt.layer(layer, rules)
+    return layer
 
 
 #: Vega's default cuts axis labels at 180 px ("elbow_angle_de..."); these never are.

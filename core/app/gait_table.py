@@ -7,11 +7,16 @@ Drawn with ``st.table`` (HTML: in the page's DOM, so a browser test and a screen
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from core.measure.display import display_info, format_number, unit_label
 from core.measure.summary import GAIT_PARAM_UNITS, split_side
+
+if TYPE_CHECKING:
+    from core.measure.gait_result import GaitResult
 
 #: (per-side key pattern, the symmetry index shown on its row or None), in the order shown.
 ROWS: tuple[tuple[str, str | None], ...] = (
@@ -50,3 +55,53 @@ def parameters_table(params: dict[str, float]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+#: The joint-angle curves shown, in order, with the words of their panels.
+CURVE_TITLES = {
+    "hip_signed_flexion_deg": "hip flexion (°, + flexion, − extension)",
+    "knee_signed_flexion_deg": "knee flexion (°, 0 = straight)",
+    "ankle_dorsiflexion_deg": "ankle dorsiflexion (°, + dorsiflexion, − plantarflexion)",
+}
+CURVE_COLUMNS = [
+    "joint angle",
+    "side",
+    "lowest",
+    "highest",
+    "reliable samples",
+    "not reliable because",
+]
+
+
+def curve_table(result: GaitResult) -> pd.DataFrame:
+    """The joint-angle curves of ``result.series`` in numbers: per curve and side the lowest and
+    highest value over the *reliable* samples only ("not measured" without any), the share of the
+    samples with a value that are reliable, and the reasons of the others
+    (``gait_angles.CURVE_REASONS``, in words). No rows when no curve has a value (no walk)."""
+    from core.measure.gait_angles import CURVE_REASONS, reliable_flags
+
+    series = result.series
+    rows = []
+    for metric in CURVE_TITLES:
+        for side in ("left", "right"):
+            col = f"{side}_{metric}"
+            if col not in series.columns:
+                continue
+            values = series[col].to_numpy(dtype=float)
+            reason = series[f"{col}_reason"].fillna("").astype(str).to_numpy()
+            has = np.isfinite(values)
+            if not has.any():
+                continue
+            good = values[reliable_flags(values, reason, result.reliable_score) == 1.0]
+            why = [code for code in CURVE_REASONS if code in set(reason[has])]
+            rows.append(
+                {
+                    "joint angle": display_info(metric, "", "deg").name,
+                    "side": side,
+                    "lowest": format_number(float(good.min()) if good.size else math.nan, "deg"),
+                    "highest": format_number(float(good.max()) if good.size else math.nan, "deg"),
+                    "reliable samples": f"{good.size / has.sum():.0%}",
+                    "not reliable because": "; ".join(CURVE_REASONS.get(c, c) for c in why),
+                }
+            )
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS)

@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from core.app import gait3d_ui
-from core.app.charts import time_series_panels
+from core.app.charts import curve_panels, time_series_panels
 from core.app.errors import attempt, show_error
 from core.app.gait_coverage import coverage, coverage_note, untracked_frame
-from core.app.gait_table import parameters_table
+from core.app.gait_table import CURVE_TITLES, curve_table, parameters_table
 from core.app.uploads import Upload
 from core.errors import SapiensMeasureError
 from core.measure.display import format_number
@@ -139,6 +139,37 @@ def render_chart(analysis: GaitAnalysis, info: VideoInfo) -> None:
     st.caption(
         f"Filtered signals (4th-order zero-phase Butterworth); dashed lines: heel strikes{grey}."
     )
+
+
+def render_curves(analysis: GaitAnalysis, info: VideoInfo) -> None:
+    """The hip, knee and ankle angles over the walk (left and right), samples not to be relied on
+    as hollow rings, and their range over the reliable samples; a line saying why when there are
+    none (no walking direction: a signed side-view angle needs it)."""
+    result = analysis.result
+    table = curve_table(result)
+    if table.empty:
+        st.info(
+            "No joint-angle curves: they are signed toward the walking direction, and this clip "
+            "has none (see the warnings above)."
+        )
+        return
+    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)
+    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
+    panels = curve_panels(
+        result.series,
+        CURVE_TITLES,
+        events=events,
+        x_domain=(0.0, max(info.duration_s, float(result.series["time_s"].max()))),
+        shaded=untracked_frame(cov),
+    )
+    for i, panel in enumerate(panels):
+        st.altair_chart(panel, width="stretch", height=240, key=f"gait_curve_{i}")
+    st.caption(
+        "Side-view angles, measured toward the walking direction (docs/MEASURES.md, 2b), from the "
+        "filtered keypoints; hollow rings: samples not to be relied on (a point below the "
+        "reliable score, or not seen in that frame and interpolated)."
+    )
+    st.table(table, hide_index=True)
 
 
 def render_save(

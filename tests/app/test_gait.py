@@ -42,6 +42,15 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
     assert 0.4 < float(step["left"].iloc[0]) < 0.8 and 0.4 < float(step["right"].iloc[0]) < 0.8
     assert len(at.get("vega_lite_chart")) >= 1
     assert len(at.get("video")) == 1
+    # Issue 15: the hip, knee and ankle curves over the walk, each side with its reliable share.
+    curves = table_with(at, "joint angle")
+    assert len(curves) == 6 and set(curves["side"]) == {"left", "right"}
+    knee = curves[curves["joint angle"] == "Knee signed flexion"].set_index("side")
+    # A walking knee bends to about 60 degrees in swing (Perry, Gait Analysis, 2nd ed.): the
+    # highest reliable sample must be a bent knee, the lowest a nearly straight one.
+    for side in ("left", "right"):
+        assert 30.0 < float(knee.loc[side, "highest"].rstrip("°")) < 90.0
+        assert -15.0 < float(knee.loc[side, "lowest"].rstrip("°")) < 25.0
 
     # The frame inspector shows any analysed frame.
     at.slider(key="gait_frame").set_value(100).run()
@@ -59,7 +68,13 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
     assert problems(at) == []
     shown = table_with(at, "measure")
     csv = pd.read_csv(io.StringIO(session_long_csv(session.id, store=store)), keep_default_na=False)
-    whole = csv[csv["time_s"] == ""]  # whole-walk values have no time
+    # Whole-walk values have no time; the reliable score the curves were judged by is not a value.
+    whole = csv[(csv["time_s"] == "") & (csv["metric"] != "reliable_min_score")]
+    assert csv[csv["metric"] == "reliable_min_score"]["value"].tolist() == ["0.8"]
+    knee_rows = csv[csv["metric"] == "knee_signed_flexion_deg"]
+    assert set(knee_rows["side"]) == {"left", "right"}
+    assert set(knee_rows["reliable"]) <= {"True", "False"} and "True" in set(knee_rows["reliable"])
+    assert (knee_rows["score"] != "").mean() > 0.5  # gap-filled samples have no score
     assert len(shown) == len(whole)
     cad_csv = float(whole[whole["metric"] == "cadence_spm"]["value"].iloc[0])
     # The page shows words and units ("Cadence", "98.2 steps/min", core/measure/display.py), steps/min

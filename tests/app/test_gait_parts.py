@@ -171,3 +171,29 @@ def test_inspector_values_follow_the_frame() -> None:
     strike = analysis.result.heel_strikes[0]
     t = int(np.flatnonzero(analysis.series.frame_index == strike.frame)[0])
     assert f"heel strike ({strike.side}) at {strike.time_s:.2f} s" in events_at(analysis, t)
+
+
+def test_curve_table_ranges_over_reliable_samples_only():
+    import numpy as np
+
+    from core.app.gait_table import curve_table
+    from core.keypoints import INDEX, PoseSeries
+    from core.measure.gait import analyze_gait
+    from tests.measure.synthetic import walking_series
+
+    series = walking_series(duration_s=4.0)
+    scores = series.scores.copy()
+    scores[:, INDEX["right_knee"]] = 0.5  # the far knee: every right-leg sample is weak
+    weak = PoseSeries(series.xy, scores, series.time_s, series.frame_index, series.frame_size)
+    result = analyze_gait(weak, reliable_score=0.8)
+    table = curve_table(result).set_index(["joint angle", "side"])
+    left = table.loc[("Knee signed flexion", "left")]
+    knee = result.series["left_knee_signed_flexion_deg"]
+    assert left["reliable samples"] == "100%" and left["not reliable because"] == ""
+    assert left["highest"] == f"{knee.max():.1f}°" and left["lowest"] == f"{knee.min():.1f}°"
+    right = table.loc[("Knee signed flexion", "right")]
+    assert right["reliable samples"] == "0%" and right["highest"] == "not measured"
+    assert right["not reliable because"] == "a point scores below the reliable score"
+    assert np.isfinite(result.series["right_knee_signed_flexion_deg"]).all()  # shown, flagged
+    # A clip that is not a walk has no direction, so no curves and no rows.
+    assert curve_table(analyze_gait(walking_series(speed_px_s=0.0), reliable_score=0.8)).empty
