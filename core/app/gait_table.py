@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from core.measure.display import display_info, format_number, unit_label
@@ -78,30 +77,20 @@ def curve_table(result: GaitResult) -> pd.DataFrame:
     highest value over the *reliable* samples only ("not measured" without any), the share of the
     samples with a value that are reliable, and the reasons of the others
     (``gait_angles.CURVE_REASONS``, in words). No rows when no curve has a value (no walk)."""
-    from core.measure.gait_angles import CURVE_REASONS, reliable_flags
+    from core.measure.gait_angles import CURVE_REASONS, curve_summary
 
-    series = result.series
     rows = []
-    for metric in CURVE_TITLES:
-        for side in ("left", "right"):
-            col = f"{side}_{metric}"
-            if col not in series.columns:
-                continue
-            values = series[col].to_numpy(dtype=float)
-            reason = series[f"{col}_reason"].fillna("").astype(str).to_numpy()
-            has = np.isfinite(values)
-            if not has.any():
-                continue
-            good = values[reliable_flags(values, reason, result.reliable_score) == 1.0]
-            why = [code for code in CURVE_REASONS if code in set(reason[has])]
-            rows.append(
-                {
-                    "joint angle": display_info(metric, "", "deg").name,
-                    "side": side,
-                    "lowest": format_number(float(good.min()) if good.size else math.nan, "deg"),
-                    "highest": format_number(float(good.max()) if good.size else math.nan, "deg"),
-                    "reliable samples": f"{good.size / has.sum():.0%}",
-                    "not reliable because": "; ".join(CURVE_REASONS.get(c, c) for c in why),
-                }
-            )
+    for key, c in curve_summary(result.series, result.reliable_score).items():
+        metric, side = split_side(key)
+        share = c.reliable_share
+        rows.append(
+            {
+                "joint angle": display_info(metric, "", "deg").name,
+                "side": side,
+                "lowest": format_number(c.min_deg, "deg"),
+                "highest": format_number(c.max_deg, "deg"),
+                "reliable samples": f"{share:.0%}" if math.isfinite(share) else "not judged",
+                "not reliable because": "; ".join(CURVE_REASONS[code] for code in c.reasons),
+            }
+        )
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)

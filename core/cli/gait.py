@@ -135,6 +135,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {'quality_grade':32s} {payload['quality_grade'] or 'n/a'}")
         for reason in (payload["quality"] or {}).get("reasons", []):
             print(f"    - {reason['text']}")
+        for key, c in payload["joint_angles"].items():
+            share = c["reliable_share"]
+            span = (f"{fmt_value(c['min_deg'])} to {fmt_value(c['max_deg'])} deg"
+                    if c["min_deg"] is not None else "no reliable sample")  # fmt: skip
+            judged = (
+                f", {share:.0%} of {c['samples']} samples reliable" if share is not None else ""
+            )
+            print(f"  {key:32s} {span}{judged}")
         for key, value in (payload.get("steps_3d") or {}).get("step_length_m", {}).items():
             print(f"  {key:32s} {fmt_value(value)}  (3D, pointmap of the heel strikes)")
         for w in payload["warnings"] + (payload.get("steps_3d") or {}).get("warnings", []):

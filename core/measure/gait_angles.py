@@ -29,6 +29,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from core.errors import InputError
 from core.keypoints import INDEX, SIDES
@@ -195,3 +196,51 @@ def joint_curves(
         score[key] = np.where(has, s, np.nan)
         reason[key] = np.where(has, why, "").astype(object)
     return JointCurves(values, raw, score, reason, float(min_score))
+
+
+@dataclass(frozen=True)
+class CurveSummary:
+    """One curve over the walk: ``min_deg`` and ``max_deg`` over its *reliable* samples only (NaN
+    without any), ``samples`` with a value, the ``reliable_share`` of them (NaN without a reliable
+    score) and ``reasons`` (code -> samples, in the order of :data:`CURVE_REASONS`)."""
+
+    min_deg: float
+    max_deg: float
+    samples: int
+    reliable_share: float
+    reasons: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON: None instead of NaN, degrees to 0.1, the share to 0.001."""
+
+        def num(v: float, digits: int) -> float | None:
+            return round(v, digits) if np.isfinite(v) else None
+
+        return {"min_deg": num(self.min_deg, 1), "max_deg": num(self.max_deg, 1),
+                "samples": self.samples, "reliable_share": num(self.reliable_share, 3),
+                "reasons": dict(self.reasons)}  # fmt: skip
+
+
+def curve_summary(series: pd.DataFrame, min_score: float) -> dict[str, CurveSummary]:
+    """Each curve of a ``GaitResult.series`` (``min_score``: its reliable score) over the walk;
+    curves with no value at all (no walk) are left out."""
+    out: dict[str, CurveSummary] = {}
+    for key in curve_keys():
+        if key not in series.columns:
+            continue
+        values = series[key].to_numpy(dtype=float)
+        reason = series[f"{key}_reason"].fillna("").astype(str).to_numpy(dtype=object)
+        has = np.isfinite(values)
+        if not has.any():
+            continue
+        flag = reliable_flags(values, reason, min_score)
+        good = values[flag == 1.0]
+        judged = bool(np.isfinite(flag[has]).all())
+        out[key] = CurveSummary(
+            float(good.min()) if good.size else float("nan"),
+            float(good.max()) if good.size else float("nan"),
+            int(has.sum()),
+            good.size / int(has.sum()) if judged else float("nan"),
+            {c: int(np.sum(reason[has] == c)) for c in CURVE_REASONS if c in set(reason[has])},
+        )
+    return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from core.measure.gait_angles import curve_summary
 from core.measure.gait_events import GaitEvent
 from core.measure.gait_quality import Quality
 from core.measure.gait_walk import WalkCheck
@@ -92,4 +93,10 @@ class GaitResult:
         out["analysed_fps"] = num(self.analysed_fps)
         out["cutoff_hz"] = num(self.cutoff_hz)
         out["body_height_px"] = num(self.body_height_px)
+        # Added on purpose (issue 15): the joint-angle curves over the walk, each with its range
+        # over the reliable samples and how many are not reliable, and why.
+        out["joint_angles"] = {
+            key: c.as_dict() for key, c in curve_summary(self.series, self.reliable_score).items()
+        }
+        out["reliable_score"] = num(self.reliable_score)
         return out

@@ -50,6 +50,16 @@ def test_json_keys_and_values_of_a_walk(cli, install, walk_video):
         offset = 0.1 if e["side"] == "left" else 0.1 + right
         k = round((e["time_s"] - offset) / stride)
         assert abs(e["time_s"] - (offset + k * stride)) < 1 / 30, e
+    # Added on purpose (issue 15): the joint-angle curves over the walk, judged by the reliable
+    # score of the settings (the fake backend is judged as lite: 0.8; its points all score 1, so
+    # only samples at the picture's edge or interpolated are not reliable).
+    angles = out["joint_angles"]
+    assert set(angles) == {f"{s}_{m}" for s in ("left", "right") for m in
+                           ("hip_signed_flexion_deg", "knee_signed_flexion_deg", "ankle_dorsiflexion_deg")}  # fmt: skip
+    knee = angles["left_knee_signed_flexion_deg"]
+    assert set(knee) == {"min_deg", "max_deg", "samples", "reliable_share", "reasons"}
+    assert knee["samples"] == 180 and knee["min_deg"] <= knee["max_deg"]
+    assert 0.0 < knee["reliable_share"] <= 1.0 and out["reliable_score"] == 0.8
 
 
 def test_every_nth_frame(cli, install, walk_video):

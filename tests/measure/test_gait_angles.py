@@ -182,3 +182,28 @@ def test_a_broken_frame_does_not_pass_its_error_to_its_neighbours_unsaid(shift):
     assert err.max() < FILTER_GAP_DEG_BOUND
     if shift == (-60.0, -80.0):  # the frame's own reading is 77 degrees off: not a reliable one
         assert s[f"{key}_reason"][60] == FILTER_GAP
+
+
+def test_the_summary_ranges_over_reliable_samples_and_counts_the_others():
+    from core.measure.gait_angles import curve_summary
+
+    series = walking_series(duration_s=4.0, gap=(50, 53))
+    scores = series.scores.copy()
+    scores[70:80, INDEX["left_knee"]] = 0.5
+    res = analyze_gait(
+        PoseSeries(series.xy, scores, series.time_s, series.frame_index, series.frame_size),
+        reliable_score=0.8,
+    )
+    knee = curve_summary(res.series, res.reliable_score)["left_knee_signed_flexion_deg"]
+    values = res.series["left_knee_signed_flexion_deg"].to_numpy()
+    good = np.r_[0:50, 53:70, 80:120]
+    assert knee.samples == 120 and knee.reasons == {"gap_filled": 3, "low_score": 10}
+    assert knee.reliable_share == pytest.approx(107 / 120)
+    assert knee.max_deg == values[good].max() and knee.min_deg == values[good].min()
+    as_json = res.to_dict()["joint_angles"]["left_knee_signed_flexion_deg"]
+    assert as_json["max_deg"] == round(knee.max_deg, 1) and as_json["samples"] == 120
+    # Without a reliable score nothing is judged: no share to give.
+    unjudged = analyze_gait(series)
+    assert np.isnan(curve_summary(unjudged.series, unjudged.reliable_score)[
+        "left_knee_signed_flexion_deg"].reliable_share)  # fmt: skip
+    assert unjudged.to_dict()["reliable_score"] is None
