@@ -35,11 +35,7 @@ def time_series_panels(
     span); ``shaded``: ``start_s, end_s`` stretches drawn as grey bands (no data there).
     """
     t = series[time_col]
-    x_scale: alt.Scale | UndefinedType
-    if x_domain is not None:
-        x_scale = alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
-    else:
-        x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
+    x_scale = _time_scale(t, x_domain)
     panels = []
     for col, title in columns.items():
         if col not in series.columns:
@@ -65,6 +61,13 @@ def time_series_panels(
     return panels
 
 
+def _time_scale(t: pd.Series, x_domain: tuple[float, float] | None) -> alt.Scale | UndefinedType:
+    """The shared time axis: ``x_domain`` (start, end) in seconds, else the series' own span."""
+    if x_domain is not None:
+        return alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
+    return alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
+
+
 def curve_panels(
     series: pd.DataFrame,
     curves: dict[str, str],
@@ -83,11 +86,7 @@ def curve_panels(
     sample breaks its line rather than being bridged or drawn as 0.
     """
     t = series[time_col]
-    x_scale: alt.Scale | UndefinedType
-    if x_domain is not None:
-        x_scale = alt.Scale(domain=[float(x_domain[0]), float(x_domain[1])], nice=False)
-    else:
-        x_scale = alt.Scale(domain=[float(t.min()), float(t.max())]) if len(t) else alt.Undefined
+    x_scale = _time_scale(t, x_domain)
     side_scale = alt.Scale(domain=["left", "right"],
                            range=[SIDE_COLOURS["left"], SIDE_COLOURS["right"]])  # fmt: skip
     panels = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +17,7 @@ import streamlit as st
 from core.app import gait3d_ui
 from core.app.charts import curve_panels, time_series_panels
 from core.app.errors import attempt, show_error
-from core.app.gait_coverage import coverage, coverage_note, untracked_frame
+from core.app.gait_coverage import Coverage, coverage, coverage_note, untracked_frame
 from core.app.gait_table import CURVE_TITLES, curve_table, parameters_table
 from core.app.uploads import Upload
 from core.errors import SapiensMeasureError
@@ -114,21 +114,22 @@ def render_summary(analysis: GaitAnalysis) -> None:
             st.warning(warning)
 
 
+def _chart_frame(analysis: GaitAnalysis, info: VideoInfo) -> tuple[Coverage, dict[str, Any]]:
+    """The coverage of the signals and what every gait chart shares: the heel strikes, the whole
+    clip on the time axis (a variable-rate clip's last timestamp can pass its nominal length) and
+    the stretches without the walker (an analysed frame lasts 1 / the analysed rate)."""
+    result = analysis.result
+    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)
+    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
+    end = max(info.duration_s, float(result.series["time_s"].max()))
+    return cov, {"events": events, "x_domain": (0.0, end), "shaded": untracked_frame(cov)}
+
+
 def render_chart(analysis: GaitAnalysis, info: VideoInfo) -> None:
     """The filtered signals over the whole clip (``info``: the header probe), the stretches without
     the walker greyed, heel strikes dashed, and a note on why the signals start late or end early."""
-    result = analysis.result
-    # An analysed frame lasts 1 / the analysed rate (every N-th frame of the video).
-    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)
-    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
-    panels = time_series_panels(
-        result.series,
-        SERIES,
-        events=events,
-        # The whole clip (a variable-rate clip's last timestamp can pass its nominal length).
-        x_domain=(0.0, max(info.duration_s, float(result.series["time_s"].max()))),
-        shaded=untracked_frame(cov),
-    )
+    cov, frame = _chart_frame(analysis, info)
+    panels = time_series_panels(analysis.result.series, SERIES, **frame)
     for i, panel in enumerate(panels):
         # An explicit element height: with "content" the stretched panels were laid out too flat.
         st.altair_chart(panel, width="stretch", height=220, key=f"gait_chart_{i}")
@@ -153,21 +154,14 @@ def render_curves(analysis: GaitAnalysis, info: VideoInfo) -> None:
             "has none (see the warnings above)."
         )
         return
-    cov = coverage(analysis, tuple(SERIES), info.duration_s, result.analysed_fps)
-    events = pd.DataFrame([e.as_dict() for e in result.heel_strikes], columns=["time_s", "side"])
-    panels = curve_panels(
-        result.series,
-        CURVE_TITLES,
-        events=events,
-        x_domain=(0.0, max(info.duration_s, float(result.series["time_s"].max()))),
-        shaded=untracked_frame(cov),
-    )
+    panels = curve_panels(result.series, CURVE_TITLES, **_chart_frame(analysis, info)[1])
     for i, panel in enumerate(panels):
         st.altair_chart(panel, width="stretch", height=240, key=f"gait_curve_{i}")
     st.caption(
         "Side-view angles, measured toward the walking direction (docs/MEASURES.md, 2b), from the "
         "filtered keypoints; hollow rings: samples not to be relied on (a point below the "
-        "reliable score, or not seen in that frame and interpolated)."
+        "reliable score or not seen in that frame, the walker at the picture's edge, or a value "
+        "far from its frame's own reading); the table says which."
     )
     st.table(table, hide_index=True)
 
