@@ -98,6 +98,12 @@ class GaitAnalysis:
     cut_at_s: float | None = None
 
 
+def gait_flip_test(backend: Backend, *, fast: bool) -> bool | None:
+    """The flip test for a walk's frames: off for the lite backend when ``fast`` (one landmarker
+    pass a frame instead of the frame and its mirror); otherwise the backend's own default."""
+    return False if fast and backend.name == "lite" else None
+
+
 def live_flip_test(backend: Backend) -> bool | None:
     """The flip test for live frames (the desk watch): off for the lite backend, whose photo
     default (on) would double each frame's cost; Sapiens2 keeps its own default, as before."""
@@ -231,10 +237,11 @@ def _import_in_background(*modules: str) -> None:
 
 
 def _poses_per_frame(
-    frames: Iterator[Frame], backend: Backend, batch: int
+    frames: Iterator[Frame], backend: Backend, batch: int, flip_test: bool | None = None
 ) -> Iterator[tuple[list[Frame], list[list[Pose]]]]:
     """(frames, their poses) in video order: groups of up to ``batch`` frames when the backend
-    runs several at once (``batches_frames``), else single frames with their timestamps."""
+    runs several at once (``batches_frames``), else single frames with their timestamps (and
+    ``flip_test``, :func:`gait_flip_test`)."""
     grouped = batch > 1 and backend.batches_frames
     many = backend.estimate_pose_frames
     group: list[Frame] = []
@@ -242,7 +249,8 @@ def _poses_per_frame(
         check_rgb(frame.rgb)
         if not grouped:
             timestamp_ms = int(round(frame.time_s * 1000))
-            yield [frame], [backend.estimate_pose(frame.rgb, timestamp_ms=timestamp_ms)]
+            poses = backend.estimate_pose(frame.rgb, timestamp_ms=timestamp_ms, flip_test=flip_test)
+            yield [frame], [poses]
             continue
         group.append(frame)
         if len(group) == batch:
@@ -262,6 +270,7 @@ def analyze_gait_video(
     batch: int = 1,
     fps: float | None = None,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    fast: bool = False,
 ) -> GaitAnalysis:
     """Track one walking person through the video at ``path`` and compute gait parameters.
 
@@ -272,7 +281,8 @@ def analyze_gait_video(
     fps: the frame rate of a video whose header states none (such a video is refused without it).
     max_seconds: analyse at most the first this many seconds of video (None or 0: all of it); a
     cut adds a warning to the result and sets ``cut_at_s``. The subject is chosen over all the
-    frames analysed (``core.tracking``), so a long clip keeps its walk.
+    frames analysed (``core.tracking``), so a long clip keeps its walk. fast: no lite flip test
+    on the frames (:func:`gait_flip_test`).
     Raises ``InputError`` for an unreadable or empty video and ``NoPersonFound`` when no frame
     holds a person. Too few steps is not an error: the result then carries nulls and a warning
     (``core.measure.gait``).
@@ -303,7 +313,8 @@ def analyze_gait_video(
         inference_lock(backend),
         backend.video_session(),
     ):
-        for group, found_per_frame in _poses_per_frame(frames, backend, batch):
+        flip = gait_flip_test(backend, fast=fast)
+        for group, found_per_frame in _poses_per_frame(frames, backend, batch, flip):
             for frame, found in zip(group, found_per_frame, strict=True):
                 size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
                 tracker.update(found, frame_width=size[0])
@@ -340,7 +351,7 @@ def analyze_gait_video(
     return GaitAnalysis(
         result,
         series,
-        backend.run_info(),
+        backend.run_info(flip_test=flip),  # the flip test the frames ran
         gait_rows(result),
         len(poses),
         tracking=stats,

@@ -3,7 +3,8 @@
 Models are created on first use and reused. A video's frames go through a separate VIDEO-mode pose
 landmarker (it tracks between frames and needs strictly increasing timestamps); when timestamps
 restart or go backwards a fresh one is made, and :meth:`LiteBackend.video_session` makes one per video.
-Photos also go through mirrored (the flip test, :mod:`core.backends.lite_flip`); video frames never.
+Photos and video frames also go through mirrored (the flip test, :mod:`core.backends.lite_flip`; a
+video's mirrored frames through a second VIDEO-mode landmarker of their own).
 Video frames skip MediaPipe's full-resolution person masks by default (they double the cost of a
 1080p frame); their person boxes then come from the landmarks (docs/PERFORMANCE.md).
 """
@@ -38,13 +39,13 @@ from core.backends.lite_flip import (
     largest_first_unique,
     raw_poses,
     second_views,
+    video_frame_raw,
 )
-from core.backends.lite_tasks import create_task, mp_image
+from core.backends.lite_tasks import VIDEO_TASKS, create_task, face_boxes, hand_list, mp_image
 from core.backends.models import resolve_lite_model
 from core.config import Settings, load_settings
 from core.errors import InputError
-from core.keypoints import Pose, extent_box
-from core.types import clip_box
+from core.keypoints import Pose
 
 POSE_MODELS = ("lite", "full", "heavy")
 #: MediaPipe finds nobody in smaller images; skipping them avoids feeding degenerate tensors.
@@ -79,8 +80,10 @@ class LiteBackend(Backend):
     num_poses : most people found per image; keep >= 2 so a bystander cannot hide the subject.
     threshold : visibility below which a keypoint is missing (default ``settings.lite_threshold``).
     max_side : longer image side above which images are downscaled for inference (pixels).
-    flip_test : photos (no ``timestamp_ms``) also go through mirrored and the two views are
-        averaged (:mod:`core.backends.lite_flip`; 2x the cost of a photo). Video frames never.
+    flip_test : photos and video frames also go through mirrored and the two views are averaged
+        (:mod:`core.backends.lite_flip`; 2x the cost). Video frames flip since 2026-12-07: on the
+        shared walk it took the joint-angle curves of a mirrored copy from 81 % to 96 % of
+        samples within 6 degrees of the original's (docs/VALIDATION.md, section 6).
     video_masks : also compute person masks for video frames (``timestamp_ms`` given). Boxes then
         include the head top and hair, at about twice the cost per 1080p frame; without them
         boxes are the landmarks' extent. Photos always get masks.
@@ -167,13 +170,17 @@ class LiteBackend(Backend):
     @contextmanager
     def video_session(self) -> Iterator[LiteBackend]:
         """Frames of one video in order: ``with backend.video_session(): backend.estimate_pose(f, timestamp_ms=t)``."""
-        self._drop("pose_video")
-        self._last_timestamp_ms = None
+        self._drop_video()
         try:
             yield self
         finally:
-            self._drop("pose_video")
-            self._last_timestamp_ms = None
+            self._drop_video()
+
+    def _drop_video(self) -> None:
+        """A fresh start for the VIDEO-mode landmarkers (the frames' and their mirrors')."""
+        for kind in VIDEO_TASKS:
+            self._drop(kind)
+        self._last_timestamp_ms = None
 
     # -- helpers --------------------------------------------------------------------------------
     def _prepare(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -211,9 +218,9 @@ class LiteBackend(Backend):
         ``boxes``: look for one person inside each box (padded by 25%) instead of the whole image.
         ``timestamp_ms``: frames of one video in increasing order use MediaPipe's VIDEO mode, which
         follows people between frames; a timestamp that is not larger than the last one starts over.
-        ``flip_test``: photos only (no ``timestamp_ms``): also the mirror image, the two views
-        averaged and points they disagree on scored unreliable (:mod:`core.backends.lite_flip`;
-        None: the backend's ``flip_test``). Never for video frames.
+        ``flip_test``: also the mirror image, the two views averaged and points they disagree on
+        scored unreliable (:mod:`core.backends.lite_flip`; None: the backend's ``flip_test``),
+        for photos and video frames alike.
         """
         return self._estimate(image, boxes, timestamp_ms, flip_test, whole_image=True)
 
@@ -249,16 +256,26 @@ class LiteBackend(Backend):
                     doubt_score=self._doubt_score(),
                 )
         else:
-            timestamp_ms = int(timestamp_ms)
-            if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
-                self._drop("pose_video")  # a new video (or a seek back): VIDEO mode cannot go back
-            self._last_timestamp_ms = timestamp_ms
-            result = self._task("pose_video").detect_for_video(mp_image(small), timestamp_ms)
-            raw, from_masks = (
-                raw_poses(result, width, height, scale),
-                bool(result.segmentation_masks),
-            )
+            raw, from_masks = self._video_raw(small, width, height, scale, int(timestamp_ms), flip)
         return self._poses(raw, from_masks=from_masks)
+
+    def _video_raw(
+        self,
+        small: np.ndarray,
+        width: int,
+        height: int,
+        scale: float,
+        timestamp_ms: int,
+        flip: bool,
+    ) -> tuple[list[RawPose], bool]:
+        """One video frame's raw poses, the mirrored frame's merged in when ``flip`` (its own
+        VIDEO-mode landmarker tracks the mirrored stream), and whether boxes come from masks."""
+        if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
+            self._drop_video()  # a new video (or a seek back): VIDEO mode cannot go back
+        self._last_timestamp_ms = timestamp_ms
+        mirror_task = self._task("pose_video_mirror") if flip else None
+        return video_frame_raw(self._task("pose_video"), mirror_task, small, (width, height),
+                               scale, timestamp_ms, doubt_score=self._doubt_score())  # fmt: skip
 
     def _doubt_score(self) -> float:
         """The visibility a point the flip test's two views disagree on gets (``lite_flip``)."""
@@ -357,15 +374,8 @@ class LiteBackend(Backend):
         if prepared is None:
             return []
         rgb, small, scale = prepared
-        height, width = rgb.shape[:2]
-        faces = []
-        for det in self._task("faces").detect(mp_image(small)).detections:
-            bb = det.bounding_box
-            x1, y1 = bb.origin_x * scale, bb.origin_y * scale
-            x2, y2 = x1 + bb.width * scale, y1 + bb.height * scale
-            box = clip_box((x1, y1, x2, y2), width, height)
-            faces.append(PersonBox(box, float(det.categories[0].score) if det.categories else 1.0))
-        return sorted(faces, key=lambda b: b.area, reverse=True)
+        result = self._task("faces").detect(mp_image(small))
+        return face_boxes(result, scale, rgb.shape[1], rgb.shape[0])
 
     def detect_hands(self, image: np.ndarray) -> list[Hand]:
         """Up to two hands: 21 landmarks each in original pixels, largest first."""
@@ -373,19 +383,7 @@ class LiteBackend(Backend):
         if prepared is None:
             return []
         rgb, small, _ = prepared
-        height, width = rgb.shape[:2]
-        result = self._task("hands").detect(mp_image(small))
-        hands = []
-        for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
-            xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
-            extent = extent_box(xy)
-            if extent is None:
-                continue  # not one finite landmark: no hand to place
-            box = PersonBox(clip_box(extent, width, height))
-            best = handedness[0] if handedness else None
-            label = (best.category_name or best.display_name or "") if best else ""
-            hands.append(Hand(label, xy, box, float(best.score) if best else float("nan")))
-        return sorted(hands, key=lambda h: h.box.area, reverse=True)
+        return hand_list(self._task("hands").detect(mp_image(small)), rgb.shape[1], rgb.shape[0])
 
     def describe(self) -> dict[str, object]:
         """What produced a result, plus the pose model file used."""
@@ -394,5 +392,5 @@ class LiteBackend(Backend):
             "model_file": self._pose_path.name,
             "num_poses": self.num_poses,
             "video_masks": self.video_masks,
-            "flip_test": self.flip_test,  # photos only: video frames never flip
+            "flip_test": self.flip_test,  # photos and video frames
         }

@@ -7,12 +7,18 @@ from typing import Any
 
 import numpy as np
 
+from core.backends.base import Hand, PersonBox
 from core.backends.models import resolve_lite_model
 from core.config import Settings
+from core.keypoints import extent_box
+from core.types import clip_box
 
-#: The kinds of task the lite backend makes: pose for photos and for video frames, the person
-#: segmenter, the face detector and the hand landmarker.
-TASK_KINDS = ("pose_image", "pose_video", "segmenter", "faces", "hands")
+#: The kinds of task the lite backend makes: pose for photos, for video frames and for their
+#: mirrors (the flip test: a VIDEO-mode landmarker tracks one stream), the person segmenter, the
+#: face detector and the hand landmarker.
+TASK_KINDS = ("pose_image", "pose_video", "pose_video_mirror", "segmenter", "faces", "hands")
+#: The VIDEO-mode kinds: made fresh for every video.
+VIDEO_TASKS = ("pose_video", "pose_video_mirror")
 
 
 def create_task(
@@ -27,8 +33,8 @@ def create_task(
     def base(key: str) -> BaseOptions:
         return BaseOptions(model_asset_path=str(resolve_lite_model(key, settings)))
 
-    if kind in ("pose_image", "pose_video"):
-        mode = vision.RunningMode.VIDEO if kind == "pose_video" else vision.RunningMode.IMAGE
+    if kind in ("pose_image", *VIDEO_TASKS):
+        mode = vision.RunningMode.VIDEO if kind in VIDEO_TASKS else vision.RunningMode.IMAGE
         task = vision.PoseLandmarker.create_from_options(
             vision.PoseLandmarkerOptions(
                 base_options=base(pose_model),
@@ -62,3 +68,31 @@ def mp_image(rgb: np.ndarray) -> Any:
     import mediapipe as mp
 
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+def face_boxes(result: Any, scale: float, width: int, height: int) -> list[PersonBox]:
+    """A face detector result as boxes in pixels of the ``width`` x ``height`` original (the
+    detector saw it downscaled by ``scale``), largest first."""
+    faces = []
+    for det in result.detections:
+        bb = det.bounding_box
+        x1, y1 = bb.origin_x * scale, bb.origin_y * scale
+        x2, y2 = x1 + bb.width * scale, y1 + bb.height * scale
+        box = clip_box((x1, y1, x2, y2), width, height)
+        faces.append(PersonBox(box, float(det.categories[0].score) if det.categories else 1.0))
+    return sorted(faces, key=lambda b: b.area, reverse=True)
+
+
+def hand_list(result: Any, width: int, height: int) -> list[Hand]:
+    """A hand landmarker result as hands (21 landmarks in pixels, box, handedness), largest first."""
+    hands = []
+    for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
+        xy = np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64)
+        extent = extent_box(xy)
+        if extent is None:
+            continue  # not one finite landmark: no hand to place
+        box = PersonBox(clip_box(extent, width, height))
+        best = handedness[0] if handedness else None
+        label = (best.category_name or best.display_name or "") if best else ""
+        hands.append(Hand(label, xy, box, float(best.score) if best else float("nan")))
+    return sorted(hands, key=lambda h: h.box.area, reverse=True)

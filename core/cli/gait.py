@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         backend = load_backend(args.backend, args.size)
         progress = _FrameProgress() if args.progress else None
         options = GaitOptions(every=args.every, fps=args.fps, max_seconds=max_seconds,
-                              height_m=height, batch=args.batch)  # fmt: skip
+                              height_m=height, batch=args.batch, fast=args.fast)  # fmt: skip
         made = make_gait(path, backend, options, progress=progress)
         if progress is not None:
             progress.close()
@@ -216,6 +216,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="Sapiens2: also step length in metres from the pointmap of the heel-strike frames "
         "(needs the seg and pointmap weights)",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="lite: skip the flip test on the frames (half the time; joint-angle curves less steady)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(

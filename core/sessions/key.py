@@ -54,8 +54,8 @@ def posture_fields(
 
 def gait_fields(backend_info: Mapping[str, object], options: GaitOptions) -> dict[str, object]:
     model = model_fields(backend_info)
-    if model["backend"] == "lite":
-        model["flip_test"] = None  # the lite flip test is for photos: its video frames never flip
+    if model["backend"] == "lite":  # its frames flip since 2026-12-07, unless fast
+        model["flip_test"] = not options.fast
     fps = None if options.fps is None else float(options.fps)
     height = None if options.height_m is None else float(options.height_m)
     return {

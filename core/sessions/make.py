@@ -194,6 +194,7 @@ def make_gait(
             batch=options.batch,
             fps=options.fps,
             max_seconds=options.max_seconds,
+            fast=options.fast,
         )
         return GaitSession(gait_draft(analysis, source_hash=source_hash, options=options), analysis)
 

@@ -26,13 +26,16 @@ class PostureOptions:
 class GaitOptions:
     """every: analyse every N-th frame; fps: the frame rate of a video whose header states none;
     max_seconds: the time budget (None or 0: the whole video); height_m: the subject's height
-    (step lengths in metres); batch: frames per pose call (speed only, not part of the key)."""
+    (step lengths in metres); batch: frames per pose call (speed only, not part of the key);
+    fast: skip the lite backend's flip test on the frames (half the time; joint-angle curves less
+    steady: docs/VALIDATION.md, section 6)."""
 
     every: int = 1
     fps: float | None = None
     max_seconds: float | None = DEFAULT_MAX_SECONDS
     height_m: float | None = None
     batch: int = 1
+    fast: bool = False
 
     def budget_s(self) -> float | None:
         """The time budget as the analysis reads it: None for "the whole video" (None or 0)."""

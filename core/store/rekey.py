@@ -68,6 +68,9 @@ def _posture(info: dict, params: Mapping[str, object], surface: str) -> dict[str
 def _gait(info: dict, params: Mapping[str, object], surface: str) -> dict[str, object]:
     if info["backend"] == "sapiens2":
         raise _Unknown  # no session recorded the flip test its video ran with
+    # Lite video frames first flipped on 2026-12-07, long after schema version 3: every lite gait
+    # session this step rekeys ran without it, whatever its backend's photo flip test said.
+    info = {**info, "flip_test": False}
     every = params.get("every")
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise _Unknown

@@ -242,10 +242,15 @@ def test_padded_crop_grows_the_box_and_stays_inside_the_image():
     assert padded_crop((-10.0, 250.0, 390.0, 280.0), 400, 300, 0.25) == (0, 242, 400, 287)
 
 
-def test_lite_gait_key_ignores_the_photo_flip_test():
+def test_lite_gait_key_holds_the_flip_test_its_frames_ran():
+    # Lite video frames flip since 2026-12-07 unless fast: a walk analysed with the flip test is
+    # not the same analysis as one without, nor as one saved before (whose key had none).
+    from core.sessions.key import gait_fields, key_of
+
     info = {"backend": "lite", "model": "m", "size": "full", "dtype": "float32", "threshold": 0.5}
-    options = GaitOptions()
-    assert gait_key({**info, "flip_test": True}, options) == gait_key(info, options)
+    flipped = gait_key({**info, "flip_test": True}, GaitOptions())
+    assert flipped != gait_key({**info, "flip_test": True}, GaitOptions(fast=True))
+    assert flipped != key_of({**gait_fields(info, GaitOptions()), "flip_test": None})
 
 
 # -- the real backend ------------------------------------------------------------------------------
@@ -276,7 +281,7 @@ def counted(lite_backend, monkeypatch):
     return lite_backend, calls
 
 
-def test_photos_run_twice_and_video_frames_once(counted):
+def test_photos_and_video_frames_run_twice_unless_asked_once(counted):
     backend, calls = counted
     image = _load("cameraman_standing.png")
     assert backend.flip_test is True and backend.describe()["flip_test"] is True
@@ -287,8 +292,41 @@ def test_photos_run_twice_and_video_frames_once(counted):
     with backend.video_session():
         for t in (0, 33, 66):
             backend.estimate_pose(image, timestamp_ms=t)
-    assert calls == {"detect": 3, "video": 3}  # never the mirror image for a video frame
+    assert calls == {"detect": 3, "video": 6}  # each frame and its mirror
+    with backend.video_session():
+        for t in (0, 33):
+            backend.estimate_pose(image, timestamp_ms=t, flip_test=False)
+    assert calls == {"detect": 3, "video": 8}
     assert backend.run_info(flip_test=False)["flip_test"] is False
+
+
+def test_a_video_frame_and_its_mirror_read_the_same(lite_backend):
+    # The flip test of a video frame: the mirrored stream has a VIDEO-mode landmarker of its own,
+    # and the two views averaged give the same points for a frame and for its mirror image.
+    from core.keypoints import CANONICAL_NAMES, INDEX
+
+    image = _load("cameraman_standing.png")
+    mirror_image = np.ascontiguousarray(image[:, ::-1])
+    poses = {}
+    for name, frame in (("frame", image), ("mirror", mirror_image)):
+        with lite_backend.video_session():
+            poses[name] = [lite_backend.estimate_pose(frame, timestamp_ms=t)[0] for t in (0, 33)][
+                -1
+            ]
+    flipped, mirror = poses["frame"], poses["mirror"]
+    assert flipped.flip_views is not None  # both views kept, as for a photo
+
+    def twin(n: str) -> int:
+        return INDEX[n.replace("left", "#").replace("right", "left").replace("#", "right")]
+
+    order = [twin(n) for n in CANONICAL_NAMES]
+    back = mirror.xy[order].copy()
+    back[:, 0] = image.shape[1] - back[:, 0]
+    height = flipped.box_xyxy[3] - flipped.box_xyxy[1]
+    agreed = (flipped.scores >= 0.8) & (mirror.scores[order] >= 0.8)
+    assert agreed.sum() >= 5
+    # 1 % of the body height: VIDEO mode smooths over the two frames, each stream on its own.
+    assert_allclose(back[agreed], flipped.xy[agreed], atol=0.01 * height)
 
 
 def test_cameraman_with_and_without_the_flip_test(lite_backend):

@@ -62,6 +62,22 @@ def test_json_keys_and_values_of_a_walk(cli, install, walk_video):
     assert 0.0 < knee["reliable_share"] <= 1.0 and out["reliable_score"] == 0.8
 
 
+def test_fast_asks_the_frames_for_no_flip_test(cli, install, walk_video):
+    install(backend := walking_backend(WALK_S))
+    asked = []
+    real = backend.estimate_pose
+
+    def spy(image, boxes=None, *, timestamp_ms=None, flip_test=None):
+        asked.append(flip_test)
+        return real(image, boxes, timestamp_ms=timestamp_ms, flip_test=flip_test)
+
+    backend.estimate_pose = spy
+    run_json(cli, "gait", walk_video, "--json", "--every", "6")
+    run_json(cli, "gait", walk_video, "--json", "--every", "6", "--fast")
+    # The fake backend is not lite: fast changes nothing for it (lite's frames: gait_flip_test).
+    assert set(asked) == {None}
+
+
 def test_every_nth_frame(cli, install, walk_video):
     install(backend := walking_backend(WALK_S))
     out = run_json(cli, "gait", walk_video, "--json", "--every", "2")

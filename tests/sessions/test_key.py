@@ -73,3 +73,25 @@ def test_the_default_view_is_the_measurement_default() -> None:
     from core.sessions import options
 
     assert options.DEFAULT_VIEW == view.DEFAULT_VIEW == PostureOptions().view
+
+
+def test_gait_fast_changes_the_key_of_lite_only() -> None:
+    # Lite frames run the flip test unless fast (since 2026-12-07): two analyses, two keys,
+    # whatever flip test the backend's photo default says.
+    lite = {**LITE, "flip_test": True}
+    assert gait_key(lite, GaitOptions(fast=True)) != gait_key(lite, GaitOptions())
+    assert gait_key({**lite, "flip_test": False}, GaitOptions()) == gait_key(lite, GaitOptions())
+    # Sapiens2's frames keep the flip test they ran with: fast does not touch them.
+    assert gait_key(SAPIENS, GaitOptions(fast=True)) == gait_key(SAPIENS, GaitOptions())
+
+
+def test_gait_flip_test_is_off_for_lite_when_fast_only() -> None:
+    from core.analysis import gait_flip_test
+    from core.backends.fake import FakeBackend
+
+    class Lite(FakeBackend):
+        name = "lite"
+
+    assert gait_flip_test(Lite(), fast=True) is False
+    assert gait_flip_test(Lite(), fast=False) is None  # the backend's own: on
+    assert gait_flip_test(FakeBackend(), fast=True) is None
