@@ -7,7 +7,7 @@ from core.app import gait_ui as ui
 from core.app.errors import attempt
 from core.app.layout import page
 from core.app.notice import PLANE_NOTE
-from core.app.resources import BACKEND_CHOICES, backend_key, get_backend, get_settings, get_store
+from core.app.resources import BACKEND_CHOICES, get_backend, get_settings, get_store
 from core.app.sidebar import chosen_backend
 
 page(
@@ -47,15 +47,23 @@ every = c2.number_input(
     key="gait_every",
     help="1 = full frame rate (lite is fast enough); events need about 10 analysed frames a second.",
 )
+# The lite flip test on the frames (each frame and its mirror): steadier joint angles, ~1.4x time.
+fast = backend.name == "lite" and st.checkbox(
+    "Fast: skip the flip test",
+    value=False,
+    key="gait_fast",
+    help="Each frame is analysed once instead of with its mirror image: about 1.4x faster, the "
+    "joint-angle curves less steady (docs/VALIDATION.md, section 6).",
+)
 analysed_fps = info.fps / every
 n_frames = -(-info.n_frames // every)
-spf = gait_progress.known_speed(backend_key(backend))
+spf = gait_progress.known_speed(gait_run.speed_key(backend, fast))
 st.caption(gait_progress.before_text(n_frames, analysed_fps, backend.name, spf))
 height_m = subject.height_m
-key = gait_run.analysis_key(video, backend, int(every), height_m, fps)
+key = gait_run.analysis_key(video, backend, int(every), height_m, fps, fast)
 if not cache.contains(key) and not st.button("Analyse the video", key="gait_run", type="primary"):
     st.stop()
-analysis = gait_run.run_analysis(path, video, backend, info, int(every), height_m, fps)
+analysis = gait_run.run_analysis(path, video, backend, info, int(every), height_m, fps, fast)
 if analysis is None:
     st.stop()
 
@@ -75,4 +83,4 @@ st.subheader("Inspect a frame")
 gait_inspect.render_frame_inspector(path, analysis, fps)
 
 st.subheader("Save")
-ui.render_save(store, subject, backend, video, analysis, overlay, int(every), fps)
+ui.render_save(store, subject, backend, video, analysis, overlay, int(every), fps, fast)

@@ -175,6 +175,7 @@ def render_save(
     overlay: Path | None,
     every: int,
     fps: float | None = None,
+    fast: bool = False,
 ) -> None:
     """Save button; says so when this video with this model and rate is already saved (by the app,
     the CLI or batch: ``core.store.drafts``)."""
@@ -187,7 +188,7 @@ def render_save(
     from core.video import DEFAULT_MAX_SECONDS
 
     options = GaitOptions(every=every, fps=fps, max_seconds=DEFAULT_MAX_SECONDS, height_m=subject.height_m,
-                          batch=page_batch(backend))  # fmt: skip
+                          batch=page_batch(backend), fast=fast)  # fmt: skip
     draft = gait_draft(analysis, source_hash=upload.sha256, options=options)
     draft = gait3d_ui.draft_to_save(analysis, draft)
     existing = attempt(drafts.find, store, subject.id, draft)

@@ -84,3 +84,31 @@ def test_walking_video_flow_gives_cadence_and_saves() -> None:
     assert float(cad_text.split()[0]) == pytest.approx(cad_csv, abs=0.05 + 1e-9)
     assert cad_csv == pytest.approx(cadence, abs=0.1)
     assert not math.isnan(cad_csv)
+
+
+def test_fast_skips_the_flip_test_of_the_frames(monkeypatch) -> None:
+    import core.analysis as analysis_module
+
+    asked: list[bool] = []
+    real = analysis_module.analyze_gait_video
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("fast", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "analyze_gait_video", spy)
+    make_subject(height_m=1.67)  # a height of its own: no other test's cached analysis matches
+    at = open_page("pages/gait.py")
+    data = shared_path("data", "walking_side_view.mp4").read_bytes()
+    at.file_uploader(key="gait_upload").set_value(("walking_side_view.mp4", data, "video/mp4"))
+    at.run()
+    assert at.checkbox(key="gait_fast").value is False  # lite: the flip test by default
+    at.checkbox(key="gait_fast").check().run()
+    at.button(key="gait_run").click().run()
+    assert problems(at) == [] and asked == [True]
+    assert float({m.label: m.value for m in at.metric}["Cadence (steps/min)"]) > 80.0
+    # Another analysis: unticked, the cached fast one is not taken for it.
+    at.checkbox(key="gait_fast").uncheck().run()
+    assert at.button(key="gait_run") is not None and asked == [True]
+    at.button(key="gait_run").click().run()
+    assert problems(at) == [] and asked == [True, False]
