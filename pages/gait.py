@@ -47,12 +47,12 @@ every = c2.number_input(
     key="gait_every",
     help="1 = full frame rate (lite is fast enough); events need about 10 analysed frames a second.",
 )
-# The lite flip test on the frames (each frame and its mirror): steadier joint angles, ~1.4x time.
+# The lite flip test on the frames (each frame and its mirror): steadier joint angles, ~2.3x time.
 fast = backend.name == "lite" and st.checkbox(
     "Fast: skip the flip test",
     value=False,
     key="gait_fast",
-    help="Each frame is analysed once instead of with its mirror image: about 1.4x faster, the "
+    help="Each frame is analysed once instead of with its mirror image: about 2.3x faster, the "
     "joint-angle curves less steady (docs/VALIDATION.md, section 6).",
 )
 analysed_fps = info.fps / every

@@ -268,21 +268,18 @@ def video_frame_raw(
     """One video frame's raw poses in pixels of the ``size`` (width, height) original, and
     whether their boxes come from person masks. With a ``mirror_task`` (the flip test: a VIDEO-mode
     landmarker of its own follows the mirrored stream) the mirrored frame's are merged in, as for
-    a photo (:func:`flip_merge`, mirror-only finds kept). The mirror runs on a second thread:
-    MediaPipe keeps about one core busy per landmarker and releases the GIL, so on two cores the
-    pair costs about 1.4 passes, not 2 (docs/PERFORMANCE.md)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    a photo (:func:`flip_merge`, mirror-only finds kept). The two run one after the other: on a
+    second thread the pair took 1.4 passes instead of 2, but a CI run then hung inside
+    MediaPipe's dispatcher (its worker pool grew, the garbage collector ran a dropped backend's
+    finaliser there, and that finaliser's close waited on the pool's own lock)."""
     from core.backends.lite_tasks import mp_image
 
     width, height = size
     if mirror_task is None:
         result = task.detect_for_video(mp_image(small), timestamp_ms)
         return raw_poses(result, width, height, scale), bool(result.segmentation_masks)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lite-mirror") as pool:
-        mirrored = pool.submit(mirror_task.detect_for_video, mp_image(small[:, ::-1]), timestamp_ms)
-        result = task.detect_for_video(mp_image(small), timestamp_ms)
-        mirror = mirrored.result()
+    result = task.detect_for_video(mp_image(small), timestamp_ms)
+    mirror = mirror_task.detect_for_video(mp_image(small[:, ::-1]), timestamp_ms)
     raw = flip_merge(raw_poses(result, width, height, scale),
                      raw_poses(mirror, width, height, scale), width,
                      doubt_score=doubt_score, mirror_only=True)[0]  # fmt: skip
