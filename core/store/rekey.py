@@ -68,9 +68,6 @@ def _posture(info: dict, params: Mapping[str, object], surface: str) -> dict[str
 def _gait(info: dict, params: Mapping[str, object], surface: str) -> dict[str, object]:
     if info["backend"] == "sapiens2":
         raise _Unknown  # no session recorded the flip test its video ran with
-    # Lite video frames first flipped on 2026-12-07, long after schema version 3: every lite gait
-    # session this step rekeys ran without it, whatever its backend's photo flip test said.
-    info = {**info, "flip_test": False}
     every = params.get("every")
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise _Unknown
@@ -80,8 +77,11 @@ def _gait(info: dict, params: Mapping[str, object], surface: str) -> dict[str, o
         budget = _number(params["cut_at_s"], optional=False)  # a cut happens at the budget
     else:
         raise _Unknown
+    # Lite video frames first flipped on 2026-12-07, long after schema version 3: every lite gait
+    # session this step rekeys ran without it, which is what fast says (gait_fields reads the lite
+    # flip test from the options, so a flip_test in ``info`` would be overwritten).
     options = GaitOptions(every=every, fps=_number(params.get("fps")), max_seconds=budget,
-                          height_m=_number(params.get("height_m")))  # fmt: skip
+                          height_m=_number(params.get("height_m")), fast=True)  # fmt: skip
     return gait_fields(info, options)
 
 

@@ -50,15 +50,14 @@ LEGACY = {
     # Lite video frames of schema 2 never ran the flip test (they do since 2026-12-07).
     "cli gait, cut": ("gait", LITE, {"every": 2, "height_m": 1.7, "backend": "lite",
                       "size": "0.4b", "cut_at_s": 300.0},
-                      gait_key({**LITE, "flip_test": False},
-                               GaitOptions(every=2, height_m=1.7, max_seconds=300.0))),
+                      gait_key(LITE, GaitOptions(every=2, height_m=1.7, max_seconds=300.0,
+                                                 fast=True))),
     "cli gait, no cut": ("gait", LITE, {"every": 1, "height_m": None, "backend": "lite",
                          "size": "0.4b"}, UNKNOWN_KEY),
     "batch gait, budget": ("gait", LITE, {"every": 1, "height_m": None, "backend": "auto",
                            "size": "0.4b", "fps": 30.0, "max_seconds": 60.0,
                            "settings_fingerprint": "0123456789abcdef"},
-                           gait_key({**LITE, "flip_test": False},
-                                    GaitOptions(fps=30.0, max_seconds=60.0))),
+                           gait_key(LITE, GaitOptions(fps=30.0, max_seconds=60.0, fast=True))),
     "batch gait, default budget": ("gait", LITE, {"every": 1, "height_m": None,
                                    "backend": "auto", "size": "0.4b",
                                    "settings_fingerprint": "0123456789abcdef"}, UNKNOWN_KEY),
@@ -122,6 +121,10 @@ def test_migration_recomputes_the_key_of_every_saved_session() -> None:
     keys = _keys(db)
     got = {name: keys[sid] for name, sid in ids.items()}
     assert got == {name: entry[3] for name, entry in LEGACY.items()}
+    # A rekeyed lite walk ran without the flip test: it is never taken for one analysed with it.
+    assert got["cli gait, cut"] != gait_key(
+        LITE, GaitOptions(every=2, height_m=1.7, max_seconds=300.0)
+    )
     # The same photo and options saved from the app and from batch: one key.
     assert got["app posture"] == got["batch posture"] != UNKNOWN_KEY
 
