@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from core.backends.crops import padded_crop
+from core.backends.lite_tasks import mp_image
 from core.keypoints import MEDIAPIPE_NAMES, Pose, extent_box
 from core.types import area, clip_box, inside_share, iou
 
@@ -272,8 +273,6 @@ def video_frame_raw(
     second thread the pair took 1.4 passes instead of 2, but a CI run then hung inside
     MediaPipe's dispatcher (its worker pool grew, the garbage collector ran a dropped backend's
     finaliser there, and that finaliser's close waited on the pool's own lock)."""
-    from core.backends.lite_tasks import mp_image
-
     width, height = size
     if mirror_task is None:
         result = task.detect_for_video(mp_image(small), timestamp_ms)
